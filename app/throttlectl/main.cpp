@@ -1,0 +1,9 @@
+// throttlectl: see engine/cli/cli.h.
+#include "cli.h"
+
+#include <QCoreApplication>
+
+int main(int argc, char** argv) {
+    QCoreApplication app(argc, argv);
+    return throttlelab::cli::run(app.arguments());
+}

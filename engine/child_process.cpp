@@ -1,0 +1,68 @@
+#include "child_process.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QStandardPaths>
+
+namespace throttlelab {
+
+QString findExecutable(const QString& program, const QString& override_path) {
+    if (!override_path.isEmpty()) return QFileInfo(override_path).isExecutable() ? override_path : QString();
+    QStringList dirs;
+    const QByteArray env = qgetenv("THROTTLELAB_BIN_DIR");
+    if (!env.isEmpty()) dirs << QString::fromLocal8Bit(env);
+    dirs << QFileInfo(QStringLiteral("/proc/self/exe")).canonicalFilePath().section(u'/', 0, -2);
+    for (const QString& d : dirs) {
+        const QString candidate = QDir(d).filePath(program);
+        if (QFileInfo(candidate).isExecutable()) return candidate;
+    }
+    return QStandardPaths::findExecutable(program);
+}
+
+ChildProcess::~ChildProcess() { finish(0); }
+
+bool ChildProcess::start(const QString& program, const QStringList& args, QString* error) {
+    finish(0);
+    process_ = std::make_unique<QProcess>();
+    process_->setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    process_->setStandardOutputFile(QProcess::nullDevice());
+    process_->setStandardInputFile(QProcess::nullDevice());
+    process_->start(program, args);
+    if (!process_->waitForStarted(5000)) {
+        *error = QStringLiteral("cannot start %1: %2").arg(program, process_->errorString());
+        process_.reset();
+        return false;
+    }
+    return true;
+}
+
+bool ChildProcess::running() {
+    if (!process_) return false;
+    if (process_->state() == QProcess::NotRunning) return false;
+    return !process_->waitForFinished(0);
+}
+
+qint64 ChildProcess::pid() const { return process_ ? process_->processId() : 0; }
+
+void ChildProcess::finish(int grace_ms) {
+    if (!process_) return;
+    if (process_->state() != QProcess::NotRunning && !process_->waitForFinished(grace_ms)) {
+        process_->kill();
+        process_->waitForFinished(2000);
+    }
+}
+
+void ChildProcess::kill() {
+    if (process_ && process_->state() != QProcess::NotRunning) {
+        process_->kill();
+        process_->waitForFinished(2000);
+    }
+}
+
+int ChildProcess::exitCode() const { return process_ ? process_->exitCode() : -1; }
+
+bool ChildProcess::crashed() const {
+    return process_ && process_->exitStatus() == QProcess::CrashExit;
+}
+
+} // namespace throttlelab

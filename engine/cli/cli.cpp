@@ -1,0 +1,49 @@
+#include "cli.h"
+
+#include "cli_options.h"
+
+#include <cstdio>
+
+namespace throttlelab::cli {
+namespace {
+
+const char* kUsage = R"(Usage: throttlectl COMMAND [options]
+
+Rate-limit work across processes and watch it live.
+
+Commands:
+  run        start a throttle, its monitor and worker processes for a while, then report
+  calibrate  measure classic mode's drift and the correction that removes it
+  inspect    show a running throttle's configuration, statistics and workers
+  set        change a running throttle's settings live
+  stop       stop a running throttle
+  remove     remove a segment left behind by a crashed run
+
+Run 'throttlectl COMMAND --help' for a command's options.
+Exit status: 0 success, 1 failure, 2 bad input.
+)";
+
+} // namespace
+
+int run(const QStringList& args) {
+    if (args.size() < 2 || args[1] == u"--help" || args[1] == u"-h" || args[1] == u"help") {
+        std::fputs(kUsage, args.size() < 2 ? stderr : stdout);
+        return args.size() < 2 ? kExitBadInput : kExitOk;
+    }
+    const QString command = args[1];
+    QStringList rest = args.mid(2);
+    rest.prepend(QStringLiteral("throttlectl ") + command);
+    if (command == u"run") return commandRun(rest);
+    if (command == u"calibrate") return commandCalibrate(rest);
+    if (command == u"inspect") return commandInspect(rest);
+    if (command == u"set") return commandSet(rest);
+    if (command == u"stop") return commandStop(rest);
+    if (command == u"remove") return commandRemove(rest);
+    std::fprintf(stderr,
+                 "throttlectl: unknown command '%s'; accepted: run, calibrate, inspect, set, stop, "
+                 "remove\n",
+                 qPrintable(command));
+    return kExitBadInput;
+}
+
+} // namespace throttlelab::cli

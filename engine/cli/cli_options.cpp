@@ -1,0 +1,97 @@
+#include "cli_options.h"
+
+#include <cmath>
+#include <cstdio>
+
+namespace throttlelab::cli {
+
+std::optional<long long> parsePositiveInt(const QString& text) {
+    bool ok = false;
+    const long long v = text.trimmed().toLongLong(&ok);
+    if (!ok) return std::nullopt;
+    return v;
+}
+
+std::optional<double> parseNumber(const QString& text) {
+    bool ok = false;
+    const double v = text.trimmed().toDouble(&ok);
+    if (!ok || !std::isfinite(v)) return std::nullopt;
+    return v;
+}
+
+void addConfigOptions(QCommandLineParser& p) {
+    p.addOption({"max-n", "Permits per --per seconds (an integer >= 1).", "N"});
+    p.addOption({"per", "Seconds that --max-n refers to (> 0).", "S"});
+    p.addOption({"hardcap", "Burst bound: limit, one, none or window.", "CAP"});
+    p.addOption({"mode", "Pacing: exact (deadline based) or classic (the reference's sleep loop).",
+                 "MODE"});
+    p.addOption({"correction", "classic mode's _correction, in [0, 1).", "C"});
+    p.addOption({"rf-rate", "Monitor refresh period in seconds (> 0).", "R"});
+    p.addOption({"auto-emit", "Emit on every grant: on or off.", "on|off"});
+}
+
+QString applyConfigOptions(const QCommandLineParser& p, ThrottleConfig& c) {
+    if (p.isSet("max-n")) {
+        auto v = parsePositiveInt(p.value("max-n"));
+        if (!v || *v <= 0)
+            return QStringLiteral("--max-n must be an integer >= 1, got '%1'").arg(p.value("max-n"));
+        c.max_n = *v;
+    }
+    auto number = [&](const char* name, double& out) -> QString {
+        if (!p.isSet(name)) return {};
+        auto v = parseNumber(p.value(name));
+        if (!v) return QStringLiteral("--%1 must be a finite number, got '%2'").arg(name, p.value(name));
+        out = *v;
+        return {};
+    };
+    if (QString e = number("per", c.per); !e.isEmpty()) return e;
+    if (QString e = number("correction", c.correction); !e.isEmpty()) return e;
+    if (QString e = number("rf-rate", c.rf_rate); !e.isEmpty()) return e;
+    if (p.isSet("hardcap")) {
+        auto h = parseHardcap(p.value("hardcap"));
+        if (!h)
+            return QStringLiteral("--hardcap must be limit, one, none or window, got '%1'")
+                .arg(p.value("hardcap"));
+        c.hardcap = *h;
+    }
+    if (p.isSet("mode")) {
+        auto m = parsePacingMode(p.value("mode"));
+        if (!m) return QStringLiteral("--mode must be exact or classic, got '%1'").arg(p.value("mode"));
+        c.mode = *m;
+    }
+    if (p.isSet("auto-emit")) {
+        const QString v = p.value("auto-emit");
+        if (v != u"on" && v != u"off")
+            return QStringLiteral("--auto-emit must be on or off, got '%1'").arg(v);
+        c.auto_emit = v == u"on";
+    }
+    // The engine's own checks, spelled with the CLI's option names.
+    QString e = validateConfig(c);
+    e.replace(QStringLiteral("max_n"), QStringLiteral("--max-n"));
+    e.replace(QStringLiteral("rf_rate"), QStringLiteral("--rf-rate"));
+    if (e.startsWith(u"per ")) e.prepend(QStringLiteral("--"));
+    if (e.startsWith(u"correction ")) e.prepend(QStringLiteral("--"));
+    if (e.startsWith(u"hardcap ")) e.prepend(QStringLiteral("--"));
+    return e;
+}
+
+QString parseCommand(QCommandLineParser& p, const QStringList& args, int max_positional) {
+    p.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
+    p.addHelpOption();
+    if (!p.parse(args)) return p.errorText();
+    if (p.isSet("help")) {
+        std::fputs(qPrintable(p.helpText()), stdout);
+        std::exit(0);
+    }
+    if (p.positionalArguments().size() > max_positional)
+        return QStringLiteral("unexpected argument '%1'").arg(p.positionalArguments().at(max_positional));
+    return {};
+}
+
+void printError(const QString& command, const QString& message) {
+    QString line = message;
+    line.replace(u'\n', u' ');
+    std::fprintf(stderr, "throttlectl %s: %s\n", qPrintable(command), qPrintable(line.trimmed()));
+}
+
+} // namespace throttlelab::cli

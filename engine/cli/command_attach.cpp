@@ -1,0 +1,131 @@
+// The commands that act on a throttle already running under a name: inspect, set, stop,
+// remove.
+#include "cli.h"
+#include "cli_options.h"
+#include "report.h"
+#include "throttle_client.h"
+
+#include <QJsonArray>
+#include <QJsonObject>
+#include <cstdio>
+#include <thread>
+
+namespace throttlelab::cli {
+namespace {
+
+// Parses `throttlectl CMD NAME [options]` and attaches to NAME; nullptr after printing the
+// error (exit status in *code).
+std::unique_ptr<ThrottleClient> attachNamed(QCommandLineParser& p, const QStringList& args,
+                                            const QString& cmd, int* code) {
+    p.addPositionalArgument("NAME", "The running throttle.");
+    if (QString e = parseCommand(p, args, 1); !e.isEmpty()) {
+        printError(cmd, e + QStringLiteral("; see throttlectl %1 --help").arg(cmd));
+        *code = kExitBadInput;
+        return nullptr;
+    }
+    if (p.positionalArguments().isEmpty()) {
+        printError(cmd, QStringLiteral("NAME is required (the name given to throttlectl run --name)"));
+        *code = kExitBadInput;
+        return nullptr;
+    }
+    QString error;
+    auto client = ThrottleClient::attach(p.positionalArguments().first(), false, &error);
+    if (!client) {
+        printError(cmd, error);
+        *code = kExitBadInput;
+    }
+    return client;
+}
+
+} // namespace
+
+int commandInspect(const QStringList& args) {
+    QCommandLineParser p;
+    p.setApplicationDescription("Shows a running throttle's live configuration, statistics and workers.");
+    p.addOption({"json", "Print one JSON object on stdout."});
+    int code = kExitOk;
+    auto client = attachNamed(p, args, QStringLiteral("inspect"), &code);
+    if (!client) return code;
+    const ThrottleConfig c = client->config();
+    const StatsSnapshot s = client->stats();
+    const RunInfo info = client->runInfo();
+    const auto workers = client->workers();
+    if (p.isSet("json")) {
+        printJson({{"name", client->segment().name()},
+                   {"config", toJson(c)},
+                   {"run", toJson(info)},
+                   {"stats", toJson(s)},
+                   {"workers", toJson(workers)}});
+        return kExitOk;
+    }
+    std::printf("%s: %s, %lld per %g s, hardcap %s, mode %s, correction %g, rf_rate %g s\n",
+                qPrintable(client->segment().name()), info.running ? "running" : "stopped",
+                c.max_n, c.per, qPrintable(toString(c.hardcap)), qPrintable(toString(c.mode)),
+                c.correction, c.rf_rate);
+    std::printf("owner pid %lld, throttle pid %lld, monitor pid %lld\n", info.owner_pid,
+                info.throttle_pid, info.monitor_pid);
+    std::printf("%s\n", qPrintable(oneLineStatus(s, info)));
+    std::printf("hi_lo %s | lo_hi %s | max in window %lld\n", qPrintable(describeRate(s.hi_lo)),
+                qPrintable(describeRate(s.lo_hi)), s.max_in_window);
+    std::printf("%zu worker(s)\n", workers.size());
+    for (const WorkerInfo& w : workers)
+        std::printf("  pid %lld: %llu grants, %llu emits\n", w.pid, (unsigned long long)w.grants,
+                    (unsigned long long)w.emits);
+    return kExitOk;
+}
+
+int commandSet(const QStringList& args) {
+    const QString cmd = QStringLiteral("set");
+    QCommandLineParser p;
+    p.setApplicationDescription("Changes a running throttle's settings live; waiters recompute at once.");
+    addConfigOptions(p);
+    p.addOption({"json", "Print the new configuration as JSON."});
+    int code = kExitOk;
+    auto client = attachNamed(p, args, cmd, &code);
+    if (!client) return code;
+    ThrottleConfig c = client->config();
+    if (QString e = applyConfigOptions(p, c); !e.isEmpty()) {
+        printError(cmd, e);
+        return kExitBadInput;
+    }
+    if (QString e = client->setConfig(c); !e.isEmpty()) {
+        printError(cmd, e);
+        return kExitBadInput;
+    }
+    if (p.isSet("json")) printJson(toJson(client->config()));
+    else std::printf("%s: %lld per %g s, hardcap %s, mode %s, correction %g\n",
+                     qPrintable(client->segment().name()), c.max_n, c.per,
+                     qPrintable(toString(c.hardcap)), qPrintable(toString(c.mode)), c.correction);
+    return kExitOk;
+}
+
+int commandStop(const QStringList& args) {
+    QCommandLineParser p;
+    p.setApplicationDescription("Stops a running throttle: its workers, monitor and throttle end.");
+    int code = kExitOk;
+    auto client = attachNamed(p, args, QStringLiteral("stop"), &code);
+    if (!client) return code;
+    client->requestStop();
+    for (int i = 0; i < 300 && client->ownerAlive() && client->runInfo().running; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return kExitOk;
+}
+
+int commandRemove(const QStringList& args) {
+    const QString cmd = QStringLiteral("remove");
+    QCommandLineParser p;
+    p.setApplicationDescription("Removes the segment of NAME left behind by a crashed run (refused while its owner runs).");
+    p.addPositionalArgument("NAME", "The segment's name.");
+    if (QString e = parseCommand(p, args, 1); !e.isEmpty() || p.positionalArguments().isEmpty()) {
+        printError(cmd, e.isEmpty() ? QStringLiteral("NAME is required") : e);
+        return kExitBadInput;
+    }
+    QString error;
+    if (!SharedSegment::removeAbandoned(p.positionalArguments().first(), &error)) {
+        printError(cmd, error);
+        return kExitFailure;
+    }
+    return kExitOk;
+}
+
+} // namespace throttlelab::cli

@@ -1,0 +1,176 @@
+// throttlectl run: a whole experiment from the command line.
+#include "child_process.h"
+#include "cli.h"
+#include "cli_options.h"
+#include "report.h"
+#include "throttle.h"
+#include "work_profile.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <csignal>
+#include <cstdio>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+namespace throttlelab::cli {
+namespace {
+
+volatile std::sig_atomic_t g_interrupted = 0;
+void onSignal(int) { g_interrupted = 1; }
+
+} // namespace
+
+int commandRun(const QStringList& args) {
+    const QString cmd = QStringLiteral("run");
+    QCommandLineParser p;
+    p.setApplicationDescription(
+        "Starts a throttle (max_n permits per `per` seconds), its monitor and W worker processes for "
+        "D seconds, shows live statistics on a terminal and ends with a summary.");
+    addConfigOptions(p);
+    p.addOption({"auto-calibrate", "classic mode: measure and set the correction before starting."});
+    p.addOption({"workers", "Worker processes to start (0: throttle and monitor only; default 4).", "W", "4"});
+    p.addOption({"work", "Work per permit: none, fixed:5ms, uniform:1ms-10ms, exp:5ms [:cpu|:sleep].",
+                 "PROFILE", "none"});
+    p.addOption({"duration", "Seconds to run (default: until Ctrl-C or throttlectl stop).", "D"});
+    p.addOption({"name", "The throttle's name, for workers and other commands to find it.", "NAME",
+                 "default"});
+    p.addOption({"json", "Print the summary as one JSON object on stdout."});
+    p.addOption({"log", "Write one CSV row per permit (worker,grant_s,emit_s) to FILE.", "FILE"});
+    if (QString e = parseCommand(p, args, 0); !e.isEmpty()) {
+        printError(cmd, e + QStringLiteral("; see throttlectl run --help"));
+        return kExitBadInput;
+    }
+    ThrottleOptions o;
+    o.name = p.value("name");
+    if (QString e = validateName(o.name); !e.isEmpty()) {
+        printError(cmd, "--" + e);
+        return kExitBadInput;
+    }
+    if (!p.isSet("max-n")) {
+        printError(cmd, QStringLiteral("--max-n is required (an integer >= 1)"));
+        return kExitBadInput;
+    }
+    if (QString e = applyConfigOptions(p, o.config); !e.isEmpty()) {
+        printError(cmd, e);
+        return kExitBadInput;
+    }
+    if (p.isSet("correction") && p.isSet("auto-calibrate")) {
+        printError(cmd, QStringLiteral("--correction and --auto-calibrate exclude each other; give one"));
+        return kExitBadInput;
+    }
+    o.correction_given = p.isSet("correction");
+    if (p.isSet("auto-emit")) o.auto_emit = o.config.auto_emit;
+    o.auto_calibrate = p.isSet("auto-calibrate");
+    auto workers = parsePositiveInt(p.value("workers"));
+    if (!workers || *workers < 0 || *workers > 64) {
+        printError(cmd, QStringLiteral("--workers must be an integer from 0 to 64, got '%1'").arg(p.value("workers")));
+        return kExitBadInput;
+    }
+    QString error;
+    const auto profile = WorkProfile::parse(p.value("work"), &error);
+    if (!profile) {
+        printError(cmd, error);
+        return kExitBadInput;
+    }
+    double duration = -1;
+    if (p.isSet("duration")) {
+        auto d = parseNumber(p.value("duration"));
+        if (!d || *d <= 0 || *d > 31 * 24 * 3600.0) {
+            printError(cmd, QStringLiteral("--duration must be a number of seconds > 0, got '%1'").arg(p.value("duration")));
+            return kExitBadInput;
+        }
+        duration = *d;
+    }
+    if (p.isSet("log")) {
+        o.log_path = p.value("log");
+        QFile probe(o.log_path);
+        if (!probe.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
+            printError(cmd, QStringLiteral("--log: cannot write '%1': %2").arg(o.log_path, probe.errorString()));
+            return kExitBadInput;
+        }
+    }
+    const QString worker_exe = findExecutable(QStringLiteral("throttle-worker"));
+    if (*workers > 0 && worker_exe.isEmpty()) {
+        printError(cmd, QStringLiteral("cannot find the throttle-worker executable (set THROTTLELAB_BIN_DIR)"));
+        return kExitFailure;
+    }
+
+    std::signal(SIGINT, onSignal);
+    std::signal(SIGTERM, onSignal);
+    Throttle throttle(o);
+    if (QString e = throttle.start(); !e.isEmpty()) {
+        printError(cmd, e);
+        return kExitFailure;
+    }
+    std::vector<std::unique_ptr<ChildProcess>> children;
+    for (long long i = 0; i < *workers; ++i) {
+        auto child = std::make_unique<ChildProcess>();
+        if (!child->start(worker_exe, {"--name", o.name, "--work", profile->toString()}, &error)) {
+            printError(cmd, error);
+            throttle.stop();
+            return kExitFailure;
+        }
+        children.push_back(std::move(child));
+    }
+
+    const bool live = !p.isSet("json") && isatty(STDERR_FILENO);
+    const Nanos started = monotonicNow();
+    const Nanos end = duration > 0 ? started + fromSeconds(duration) : -1;
+    Nanos next_line = started;
+    ThrottleClient& client = throttle.client();
+    while (!g_interrupted && !client.data().control.stop_requested.load()) {
+        const Nanos now = monotonicNow();
+        if (end >= 0 && now >= end) break;
+        for (const QString& helper : throttle.superviseHelpers())
+            std::fprintf(stderr, "throttlectl run: the %s process died and was restarted\n", qPrintable(helper));
+        if (live && now >= next_line) {
+            std::fprintf(stderr, "\r%s   ", qPrintable(oneLineStatus(client.stats(), client.runInfo())));
+            std::fflush(stderr);
+            next_line = now + 250 * kNanosPerMilli;
+        }
+        const Nanos left = end >= 0 ? end - now : 50 * kNanosPerMilli;
+        std::this_thread::sleep_for(std::chrono::nanoseconds(std::min<Nanos>(left, 50 * kNanosPerMilli)));
+    }
+    if (live) std::fputc('\n', stderr);
+
+    const std::vector<WorkerInfo> worker_info = client.workers();
+    throttle.setKillFlag();
+    for (auto& child : children) child->finish(1000);
+    const RunSummary summary = throttle.stop();
+    const StatsSnapshot stats = throttle.stats();
+    const RunInfo info = client.runInfo();
+    const ThrottleConfig config = throttle.config();
+
+    if (p.isSet("json")) {
+        QJsonObject out = toJson(stats);
+        out.insert("name", o.name);
+        out.insert("target_rate", config.targetRate());
+        out.insert("runtime_s", summary.runtime_s);
+        out.insert("total", double(summary.total));
+        out.insert("mean_rate", summary.mean_rate);
+        out.insert("config", toJson(config));
+        out.insert("correction", config.correction);
+        out.insert("helper_cpu_s", toSeconds(info.throttle_cpu_ns + info.monitor_cpu_ns));
+        out.insert("throttle_cpu_s", toSeconds(info.throttle_cpu_ns));
+        out.insert("monitor_cpu_s", toSeconds(info.monitor_cpu_ns));
+        out.insert("granted", double(info.granted));
+        out.insert("workers", toJson(worker_info));
+        printJson(out);
+    } else {
+        std::printf("ran %.3f s: %llu permits, mean %s, target %g/s\n", summary.runtime_s,
+                    (unsigned long long)summary.total, qPrintable(describeRate(stats.mean)),
+                    config.targetRate());
+        std::printf("latest %s | hi_lo %s | lo_hi %s | most in any %g s window: %lld (max_n %lld)\n",
+                    qPrintable(describeRate(stats.latest)), qPrintable(describeRate(stats.hi_lo)),
+                    qPrintable(describeRate(stats.lo_hi)), config.per, stats.max_in_window,
+                    config.max_n);
+        std::printf("throttle + monitor CPU: %.3f s\n",
+                    toSeconds(info.throttle_cpu_ns + info.monitor_cpu_ns));
+    }
+    return kExitOk;
+}
+
+} // namespace throttlelab::cli

@@ -1,0 +1,97 @@
+#include "report.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <cstdio>
+
+namespace throttlelab::cli {
+
+QJsonObject toJson(const RatePair& r) { return {{"interval_s", r.interval_s}, {"rate", r.rate}}; }
+
+QJsonObject toJson(const ThrottleConfig& c) {
+    return {{"max_n", double(c.max_n)},     {"per", c.per},
+            {"hardcap", toString(c.hardcap)}, {"mode", toString(c.mode)},
+            {"correction", c.correction},   {"rf_rate", c.rf_rate},
+            {"auto_emit", c.auto_emit},     {"target_rate", c.targetRate()}};
+}
+
+QJsonObject toJson(const StatsSnapshot& s) {
+    return {{"total", double(s.total)},
+            {"runtime_s", toSeconds(s.runtime_ns)},
+            {"latest", QJsonObject{{"interval_s", s.latest.interval_s},
+                                   {"rate", s.latest.rate},
+                                   {"count", double(s.latest_count)},
+                                   {"window_s", toSeconds(s.per_ns)}}},
+            {"mean", toJson(s.mean)},
+            {"hi_lo", toJson(s.hi_lo)},
+            {"lo_hi", toJson(s.lo_hi)},
+            {"hi_lo_window", toJson(s.hi_lo_window)},
+            {"lo_hi_window", toJson(s.lo_hi_window)},
+            {"max_in_window", double(s.max_in_window)},
+            {"gap_p50_s", s.gap_p50_s},
+            {"gap_p90_s", s.gap_p90_s},
+            {"gap_p99_s", s.gap_p99_s},
+            {"overflow", double(s.overflow)},
+            {"late", double(s.late)}};
+}
+
+QJsonObject toJson(const CalibrationResult& r) {
+    return {{"target_rate", r.target_rate},
+            {"requested_interval_s", r.requested_interval_s},
+            {"uncorrected_rate", r.uncorrected_rate},
+            {"uncorrected_interval_s", r.uncorrected_interval_s},
+            {"reference_correction", r.reference_correction},
+            {"correction", r.correction},
+            {"corrected_rate", r.corrected_rate},
+            {"corrected_interval_s", r.corrected_interval_s}};
+}
+
+QJsonObject toJson(const RunInfo& r) {
+    return {{"running", r.running},
+            {"killed", r.killed},
+            {"runtime_s", toSeconds(r.runtime_ns)},
+            {"owner_pid", double(r.owner_pid)},
+            {"throttle_pid", double(r.throttle_pid)},
+            {"monitor_pid", double(r.monitor_pid)},
+            {"throttle_cpu_s", toSeconds(r.throttle_cpu_ns)},
+            {"monitor_cpu_s", toSeconds(r.monitor_cpu_ns)},
+            {"granted", double(r.granted)},
+            {"emitted", double(r.emitted)},
+            {"overflow", double(r.overflow)},
+            {"available", double(r.available)},
+            {"waiters", double(r.waiters)},
+            {"reclaimed_worker_slots", double(r.reclaimed_worker_slots)}};
+}
+
+QJsonArray toJson(const std::vector<WorkerInfo>& workers) {
+    static const char* states[] = {"free", "idle", "waiting", "working"};
+    QJsonArray a;
+    for (const WorkerInfo& w : workers)
+        a.append(QJsonObject{{"slot", w.slot},
+                             {"pid", double(w.pid)},
+                             {"state", states[std::size_t(w.state) & 3]},
+                             {"grants", double(w.grants)},
+                             {"emits", double(w.emits)}});
+    return a;
+}
+
+void printJson(const QJsonObject& o) {
+    std::fputs(QJsonDocument(o).toJson(QJsonDocument::Indented).constData(), stdout);
+}
+
+QString describeRate(const RatePair& r) {
+    if (r.rate <= 0) return QStringLiteral("-");
+    return QStringLiteral("%1/s (every %2 s)").arg(r.rate, 0, 'g', 6).arg(r.interval_s, 0, 'g', 4);
+}
+
+QString oneLineStatus(const StatsSnapshot& s, const RunInfo& info) {
+    return QStringLiteral("%1 s  total %2  latest %3/s  mean %4/s  target %5/s  tank %6")
+        .arg(toSeconds(info.runtime_ns), 6, 'f', 1)
+        .arg(s.total)
+        .arg(s.latest.rate, 0, 'f', 1)
+        .arg(s.mean.rate, 0, 'f', 1)
+        .arg(s.target_rate, 0, 'g', 6)
+        .arg(info.available);
+}
+
+} // namespace throttlelab::cli

@@ -1,0 +1,24 @@
+#pragma once
+// What throttlectl prints: JSON for scripts, short text for people.
+#include "calibration.h"
+#include "options.h"
+#include "statistics.h"
+#include "throttle_client.h"
+
+#include <QJsonObject>
+#include <vector>
+
+namespace throttlelab::cli {
+
+QJsonObject toJson(const RatePair& r);
+QJsonObject toJson(const ThrottleConfig& c);
+QJsonObject toJson(const StatsSnapshot& s);
+QJsonObject toJson(const CalibrationResult& r);
+QJsonObject toJson(const RunInfo& r);
+QJsonArray toJson(const std::vector<WorkerInfo>& workers);
+
+void printJson(const QJsonObject& o);
+QString describeRate(const RatePair& r);
+QString oneLineStatus(const StatsSnapshot& s, const RunInfo& info);
+
+} // namespace throttlelab::cli

@@ -1,0 +1,50 @@
+#include "emission_ring.h"
+
+namespace throttlelab {
+
+bool pushEmission(shm::EmissionRing& ring, const Emission& e) {
+    std::uint64_t head = ring.head.load(std::memory_order_relaxed);
+    for (;;) {
+        const std::uint64_t tail = ring.tail.load(std::memory_order_acquire);
+        if (head - tail >= shm::kEmissionRingSize) {
+            ring.overflow.fetch_add(1, std::memory_order_relaxed);
+            return false;
+        }
+        if (ring.head.compare_exchange_weak(head, head + 1, std::memory_order_acq_rel,
+                                            std::memory_order_relaxed))
+            break;
+    }
+    shm::EmissionEntry& slot = ring.entries[head % shm::kEmissionRingSize];
+    slot.grant_ns.store(e.grant_ns, std::memory_order_relaxed);
+    slot.emit_ns.store(e.emit_ns, std::memory_order_relaxed);
+    slot.worker.store(e.worker, std::memory_order_relaxed);
+    slot.seq.store(head + 1, std::memory_order_release);
+    ring.emitted.fetch_add(1, std::memory_order_relaxed);
+    return true;
+}
+
+std::size_t drainEmissions(shm::EmissionRing& ring, std::vector<Emission>& out, Nanos now,
+                           Nanos stuck_after_ns, Nanos* stuck_since) {
+    std::uint64_t tail = ring.tail.load(std::memory_order_relaxed);
+    const std::uint64_t head = ring.head.load(std::memory_order_acquire);
+    std::size_t n = 0;
+    while (tail < head) {
+        shm::EmissionEntry& slot = ring.entries[tail % shm::kEmissionRingSize];
+        if (slot.seq.load(std::memory_order_acquire) != tail + 1) {
+            if (*stuck_since == 0) *stuck_since = now;
+            if (now - *stuck_since < stuck_after_ns) break;
+            ring.overflow.fetch_add(1, std::memory_order_relaxed);
+        } else {
+            out.push_back({slot.grant_ns.load(std::memory_order_relaxed),
+                           slot.emit_ns.load(std::memory_order_relaxed),
+                           std::uint32_t(slot.worker.load(std::memory_order_relaxed))});
+            ++n;
+        }
+        *stuck_since = 0;
+        ++tail;
+        ring.tail.store(tail, std::memory_order_release);
+    }
+    return n;
+}
+
+} // namespace throttlelab

@@ -1,0 +1,87 @@
+#include "options.h"
+
+#include <cmath>
+
+namespace throttlelab {
+
+QString toString(Hardcap h) {
+    switch (h) {
+    case Hardcap::Limit: return QStringLiteral("limit");
+    case Hardcap::One: return QStringLiteral("one");
+    case Hardcap::None: return QStringLiteral("none");
+    case Hardcap::Window: return QStringLiteral("window");
+    }
+    return {};
+}
+
+QString toString(PacingMode m) {
+    return m == PacingMode::Classic ? QStringLiteral("classic") : QStringLiteral("exact");
+}
+
+std::optional<Hardcap> parseHardcap(const QString& text) {
+    for (Hardcap h : {Hardcap::Limit, Hardcap::One, Hardcap::None, Hardcap::Window})
+        if (text == toString(h)) return h;
+    return std::nullopt;
+}
+
+std::optional<PacingMode> parsePacingMode(const QString& text) {
+    for (PacingMode m : {PacingMode::Classic, PacingMode::Exact})
+        if (text == toString(m)) return m;
+    return std::nullopt;
+}
+
+ThrottleOptions ThrottleOptions::resolved() const {
+    ThrottleOptions r = *this;
+    if (!r.auto_emit) r.auto_emit = r.as_throttle;
+    r.config.auto_emit = *r.auto_emit;
+    if (!r.auto_calibrate)
+        r.auto_calibrate = r.config.mode == PacingMode::Classic && !r.correction_given &&
+                           r.config.targetRate() >= 49.0;
+    return r;
+}
+
+QString validateConfig(const ThrottleConfig& c) {
+    if (c.max_n <= 0 || c.max_n > kMaxPermitsPerWindow)
+        return QStringLiteral("max_n must be an integer from 1 to %1, got %2")
+            .arg(kMaxPermitsPerWindow)
+            .arg(c.max_n);
+    if (!std::isfinite(c.per) || c.per <= 0 || c.per > kMaxPerSeconds)
+        return QStringLiteral("per must be a number of seconds > 0 and <= %1, got %2")
+            .arg(kMaxPerSeconds)
+            .arg(c.per);
+    if (c.targetRate() > kMaxRatePerSecond)
+        return QStringLiteral("max_n/per must be at most %1 permits per second, got %2")
+            .arg(kMaxRatePerSecond)
+            .arg(c.targetRate());
+    if (!std::isfinite(c.correction) || c.correction < 0 || c.correction >= 1)
+        return QStringLiteral("correction must be in [0, 1), got %1").arg(c.correction);
+    if (!std::isfinite(c.rf_rate) || c.rf_rate <= 0 || c.rf_rate > 60)
+        return QStringLiteral("rf_rate must be a number of seconds > 0 and <= 60, got %1")
+            .arg(c.rf_rate);
+    if (c.hardcap == Hardcap::Window && c.max_n > kMaxWindowPermits)
+        return QStringLiteral("hardcap window accepts max_n up to %1, got %2")
+            .arg(kMaxWindowPermits)
+            .arg(c.max_n);
+    return {};
+}
+
+QString validateName(const QString& name) {
+    if (name.isEmpty()) return QStringLiteral("name must not be empty");
+    if (name.size() > 64)
+        return QStringLiteral("name must be at most 64 characters, got %1").arg(name.size());
+    for (QChar ch : name) {
+        const bool ok = (ch >= u'a' && ch <= u'z') || (ch >= u'A' && ch <= u'Z') ||
+                        (ch >= u'0' && ch <= u'9') || ch == u'-' || ch == u'_' || ch == u'.';
+        if (!ok)
+            return QStringLiteral("name may hold only letters, digits, '-', '_' and '.', got '%1'")
+                .arg(name);
+    }
+    return {};
+}
+
+QString validateOptions(const ThrottleOptions& o) {
+    if (QString e = validateName(o.name); !e.isEmpty()) return e;
+    return validateConfig(o.config);
+}
+
+} // namespace throttlelab

@@ -1,0 +1,65 @@
+#pragma once
+// The options of a throttle, with mp_throttle's names and meanings, and their validation.
+#include <QString>
+#include <optional>
+
+namespace throttlelab {
+
+// How many permits the tank may bank. 'window' is ThrottleLab's own: never more than max_n
+// permits in any sliding window of length `per`, even right after idle or a restart.
+enum class Hardcap { Limit, One, None, Window };
+
+// classic: the reference's sleep loop (drifts; _correction compensates).
+// exact: a deadline/reservation pacer that needs no calibration.
+enum class PacingMode { Classic, Exact };
+
+QString toString(Hardcap h);
+QString toString(PacingMode m);
+std::optional<Hardcap> parseHardcap(const QString& text);
+std::optional<PacingMode> parsePacingMode(const QString& text);
+
+// The window hardcap keeps the last grants in a fixed ring inside the segment.
+constexpr long long kMaxWindowPermits = 65536;
+constexpr long long kMaxPermitsPerWindow = 1'000'000'000;
+constexpr double kMaxPerSeconds = 1'000'000.0;
+constexpr double kMaxRatePerSecond = 100'000'000.0;
+
+// The live-tunable part: what every attached process reads before each decision.
+struct ThrottleConfig {
+    long long max_n = 0;
+    double per = 1.0;
+    Hardcap hardcap = Hardcap::Limit;
+    PacingMode mode = PacingMode::Exact;
+    double correction = 0.0;
+    double rf_rate = 0.01;
+    bool auto_emit = true;
+
+    double targetRate() const { return per > 0 ? double(max_n) / per : 0.0; }
+};
+
+struct ThrottleOptions {
+    QString name = QStringLiteral("default");
+    ThrottleConfig config;
+    bool as_throttle = true;
+    bool as_monitor = true;
+    // Unset means the reference's rule: follow as_throttle.
+    std::optional<bool> auto_emit;
+    // Unset means the reference's rule: calibrate classic mode when the rate is >= 49/s and
+    // no correction was given.
+    std::optional<bool> auto_calibrate;
+    bool correction_given = false;
+    // Where throttlelab-helper lives; empty means next to the running executable.
+    QString helper_path;
+    // A CSV file the monitor appends one row per permit to (worker,grant_s,emit_s).
+    QString log_path;
+
+    // Applies the reference's defaults for the unset options.
+    ThrottleOptions resolved() const;
+};
+
+// Each returns an empty string when valid, else one line naming the option and what is accepted.
+QString validateConfig(const ThrottleConfig& c);
+QString validateName(const QString& name);
+QString validateOptions(const ThrottleOptions& o);
+
+} // namespace throttlelab

@@ -1,0 +1,181 @@
+#include "pacer.h"
+
+#include "process_identity.h"
+
+#include <algorithm>
+#include <sched.h>
+
+namespace throttlelab {
+namespace {
+
+constexpr std::int64_t toQ(Nanos ns) { return ns << shm::kTatShift; }
+// Rounds up, so a retry at the returned time is never early.
+constexpr Nanos fromQCeil(std::int64_t q) {
+    return (q + ((std::int64_t(1) << shm::kTatShift) - 1)) >> shm::kTatShift;
+}
+
+GrantResult tryExact(shm::Pacing& p, const PacingParams& params, Nanos now) {
+    const std::int64_t now_q = toQ(now);
+    std::int64_t tat = p.tat.load(std::memory_order_acquire);
+    for (;;) {
+        std::int64_t next;
+        if (params.hardcap == Hardcap::None) {
+            // Unbounded bank: every interval since start is owed, however long the idle.
+            if (tat > now_q) return {false, 0, fromQCeil(tat)};
+            next = tat + params.interval_q;
+        } else {
+            if (tat - params.tau_q > now_q) return {false, 0, fromQCeil(tat - params.tau_q)};
+            next = std::max(tat, now_q) + params.interval_q;
+        }
+        if (p.tat.compare_exchange_weak(tat, next, std::memory_order_acq_rel,
+                                        std::memory_order_acquire))
+            return {true, now, -1};
+    }
+}
+
+GrantResult tryClassic(shm::Pacing& p) {
+    std::int64_t tank = p.tank.load(std::memory_order_acquire);
+    while (tank > 0)
+        if (p.tank.compare_exchange_weak(tank, tank - 1, std::memory_order_acq_rel))
+            return {true, 0, -1};
+    return {false, 0, -1};
+}
+
+GrantResult tryPaced(shm::Pacing& p, const PacingParams& params, Nanos now) {
+    GrantResult r = params.mode == PacingMode::Exact ? tryExact(p, params, now) : tryClassic(p);
+    r.grant_ns = now;
+    return r;
+}
+
+// A lock word holding the holder's pid: a holder that dies inside the few instructions it
+// is held is detected and its lock taken over, so a SIGKILL never wedges the others.
+class WindowLock {
+public:
+    WindowLock(shm::AI64& word, pid_t self) : word_(word), self_(self) {
+        std::int64_t expected = 0;
+        for (unsigned spins = 0;; ++spins) {
+            expected = 0;
+            if (word_.compare_exchange_weak(expected, self_, std::memory_order_acquire)) return;
+            if ((spins & 0x3ff) == 0x3ff) {
+                if (expected != 0 && !ProcessIdentity{pid_t(expected), 0}.isAlive() &&
+                    word_.compare_exchange_strong(expected, self_, std::memory_order_acquire))
+                    return;
+                sched_yield();
+            }
+        }
+    }
+    ~WindowLock() { word_.store(0, std::memory_order_release); }
+    WindowLock(const WindowLock&) = delete;
+    WindowLock& operator=(const WindowLock&) = delete;
+
+private:
+    shm::AI64& word_;
+    pid_t self_;
+};
+
+} // namespace
+
+PacingParams PacingParams::from(const ThrottleConfig& c, bool as_throttle) {
+    PacingParams p;
+    p.mode = c.mode;
+    p.hardcap = c.hardcap;
+    p.unlimited = !as_throttle;
+    p.max_n = std::max<long long>(1, c.max_n);
+    p.per_ns = std::max<Nanos>(1, fromSeconds(c.per));
+    p.interval_q = std::max<std::int64_t>(1, toQ(p.per_ns) / p.max_n);
+    const long long b = p.burst();
+    p.tau_q = b < 0 ? 0 : (b - 1) * p.interval_q;
+    return p;
+}
+
+long long PacingParams::burst() const {
+    switch (hardcap) {
+    case Hardcap::One: return 1;
+    case Hardcap::None: return -1;
+    case Hardcap::Limit:
+    case Hardcap::Window: return max_n;
+    }
+    return max_n;
+}
+
+void resetPacing(shm::Pacing& p, const PacingParams& params, Nanos now) {
+    const std::int64_t now_q = toQ(now);
+    p.tat.store(params.hardcap == Hardcap::None ? now_q : now_q + params.tau_q,
+                std::memory_order_release);
+    p.tank.store(0, std::memory_order_release);
+}
+
+GrantResult tryGrant(shm::Pacing& p, const PacingParams& params, Nanos now, pid_t self) {
+    if (params.unlimited) return {true, now, -1};
+    if (params.hardcap != Hardcap::Window) return tryPaced(p, params, now);
+
+    WindowLock lock(p.window_lock_pid, self);
+    const std::uint64_t k = p.window_count.load(std::memory_order_relaxed);
+    const std::uint64_t n = std::uint64_t(params.max_n);
+    Nanos last = k > 0 ? p.window_ring[(k - 1) % shm::kWindowRingSize].load() : now;
+    // Times in the ring never go backwards, or the check below (against the n-th latest
+    // grant by index) would no longer be a check against the n-th latest by time.
+    const Nanos t = std::max(now, last);
+    if (k >= n) {
+        const Nanos oldest = p.window_ring[(k - n) % shm::kWindowRingSize].load();
+        if (oldest + params.per_ns > t) {
+            GrantResult pace = {false, 0, oldest + params.per_ns};
+            return pace;
+        }
+    }
+    GrantResult r = tryPaced(p, params, t);
+    if (r.granted) {
+        p.window_ring[k % shm::kWindowRingSize].store(t, std::memory_order_relaxed);
+        p.window_count.store(k + 1, std::memory_order_release);
+    }
+    return r;
+}
+
+long long availablePermits(const shm::Pacing& p, const PacingParams& params, Nanos now) {
+    if (params.unlimited) return -1;
+    long long n;
+    if (params.mode == PacingMode::Classic) {
+        n = p.tank.load(std::memory_order_relaxed);
+    } else {
+        const std::int64_t now_q = toQ(now);
+        const std::int64_t tat = p.tat.load(std::memory_order_relaxed);
+        const std::int64_t lead = now_q + params.tau_q - tat;
+        n = lead < 0 ? 0 : lead / params.interval_q + 1;
+        if (params.burst() >= 0) n = std::min(n, params.burst());
+    }
+    if (params.hardcap == Hardcap::Window) {
+        const std::uint64_t k = p.window_count.load(std::memory_order_relaxed);
+        long long in_window = 0;
+        for (std::uint64_t i = k; i > 0 && in_window < params.max_n; --i) {
+            if (p.window_ring[(i - 1) % shm::kWindowRingSize].load() + params.per_ns <= now)
+                break;
+            ++in_window;
+        }
+        n = std::min(n, params.max_n - in_window);
+    }
+    return n;
+}
+
+bool addClassicToken(shm::Pacing& p, const PacingParams& params) {
+    const long long cap = params.burst();
+    std::int64_t tank = p.tank.load(std::memory_order_acquire);
+    for (;;) {
+        if (cap >= 0 && tank >= cap) return false;
+        if (p.tank.compare_exchange_weak(tank, tank + 1, std::memory_order_acq_rel)) {
+            p.produced.fetch_add(1, std::memory_order_relaxed);
+            return true;
+        }
+    }
+}
+
+long long maxInAnyWindow(const Nanos* t, std::size_t count, Nanos per_ns) {
+    long long best = 0;
+    std::size_t lo = 0;
+    for (std::size_t hi = 0; hi < count; ++hi) {
+        while (t[lo] + per_ns <= t[hi]) ++lo;
+        best = std::max<long long>(best, (long long)(hi - lo + 1));
+    }
+    return best;
+}
+
+} // namespace throttlelab

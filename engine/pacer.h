@@ -1,0 +1,58 @@
+#pragma once
+// Grant decisions, as pure functions of the shared pacing state, the configuration and the
+// time `now` (nanoseconds since the segment's creation). Nothing here sleeps or reads a clock,
+// so every rule is unit-tested with made-up times.
+//
+// exact mode is GCRA (a "theoretical arrival time" moved by one CAS per grant): permits are
+// spaced per/max_n apart and at most `burst` may be taken at once after idle, where burst is
+// max_n for 'limit' and 'window', 1 for 'one', and unbounded for 'none'. classic mode takes
+// tokens from a tank the throttle process fills with a sleep loop, as the reference does.
+// The window hardcap adds, in either mode, that no window of length `per` holds more than
+// max_n grants.
+#include "clock.h"
+#include "options.h"
+#include "segment_layout.h"
+
+#include <sys/types.h>
+
+namespace throttlelab {
+
+struct PacingParams {
+    PacingMode mode = PacingMode::Exact;
+    Hardcap hardcap = Hardcap::Limit;
+    bool unlimited = false;     // no throttle: every request is granted (as_throttle = false)
+    long long max_n = 1;
+    Nanos per_ns = kNanosPerSecond;
+    std::int64_t interval_q = 0; // per/max_n in 1/256 ns
+    std::int64_t tau_q = 0;      // how far tat may run ahead of now: (burst - 1) intervals
+
+    static PacingParams from(const ThrottleConfig& c, bool as_throttle = true);
+    long long burst() const; // -1 when unbounded
+};
+
+struct GrantResult {
+    bool granted = false;
+    Nanos grant_ns = 0;  // when granted: the time recorded for the grant
+    Nanos retry_ns = -1; // when refused: the earliest time a retry can succeed, -1 if unknown
+};
+
+// Puts the state as a fresh start() leaves it: one permit available at once, no banked
+// tokens, no stale tokens from an earlier run. The window ring is kept on purpose: grants of
+// the previous run still count against the window.
+void resetPacing(shm::Pacing& p, const PacingParams& params, Nanos now);
+
+// Never blocks (the window hardcap's tiny critical section is bounded and steals the lock of
+// a dead holder).
+GrantResult tryGrant(shm::Pacing& p, const PacingParams& params, Nanos now, pid_t self);
+
+// Permits that could be taken right now (the tank level); -1 when unbounded.
+long long availablePermits(const shm::Pacing& p, const PacingParams& params, Nanos now);
+
+// classic mode: the throttle process adds one token unless the hardcap forbids it.
+bool addClassicToken(shm::Pacing& p, const PacingParams& params);
+
+// The largest number of grants in any half-open window (t - per, t] of a sorted list of grant
+// times: what the window hardcap promises never exceeds max_n.
+long long maxInAnyWindow(const Nanos* sorted_times, std::size_t count, Nanos per_ns);
+
+} // namespace throttlelab

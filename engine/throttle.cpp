@@ -1,0 +1,157 @@
+#include "throttle.h"
+
+#include "futex.h"
+#include "pacer.h"
+#include "stats_channel.h"
+
+#include <thread>
+
+namespace throttlelab {
+namespace {
+constexpr int kHelperStartTimeoutMs = 5000;
+} // namespace
+
+Throttle::Throttle(ThrottleOptions options) : options_(options.resolved()) {}
+
+Throttle::~Throttle() { stop(); }
+
+QString Throttle::startHelper(ChildProcess& child, const QString& role) {
+    const QString helper = findExecutable(QStringLiteral("throttlelab-helper"), options_.helper_path);
+    if (helper.isEmpty())
+        return QStringLiteral("cannot find the throttlelab-helper executable (set THROTTLELAB_BIN_DIR)");
+    QStringList args{QStringLiteral("--role"), role, QStringLiteral("--name"), options_.name};
+    if (role == QLatin1String("monitor") && !options_.log_path.isEmpty())
+        args << QStringLiteral("--log") << options_.log_path;
+    shm::Segment& s = segment_->data();
+    shm::AI64& pid_word = role == QLatin1String("monitor") ? s.helpers.monitor_pid : s.helpers.throttle_pid;
+    pid_word.store(0);
+    QString error;
+    if (!child.start(helper, args, &error)) return error;
+    // Ready once it has attached and written its pid: from then on it sees the kill flag.
+    for (int waited = 0; pid_word.load() != child.pid(); waited += 2) {
+        if (!child.running() || waited > kHelperStartTimeoutMs) {
+            child.finish(0);
+            return QStringLiteral("the %1 process did not start (exit code %2)").arg(role).arg(child.exitCode());
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return {};
+}
+
+QString Throttle::start() {
+    if (running_) return {};
+    if (QString e = validateOptions(options_); !e.isEmpty()) return e;
+    if (!segment_) {
+        QString error;
+        std::unique_ptr<SharedSegment> seg = SharedSegment::createOwned(options_.name, &error);
+        if (!seg) return error;
+        segment_ = std::move(seg);
+        client_ = std::make_unique<ThrottleClient>(segment_, false);
+        shm::Segment& s = segment_->data();
+        s.config.as_throttle.store(options_.as_throttle);
+        s.config.as_monitor.store(options_.as_monitor);
+        writeConfig(s, options_.config);
+    }
+    if (*options_.auto_calibrate && config().mode == PacingMode::Classic) {
+        CalibrationRequest req;
+        req.max_n = config().max_n;
+        req.per = config().per;
+        req.helper_path = options_.helper_path;
+        const CalibrationResult cal = throttlelab::calibrate(req);
+        if (!cal.error.isEmpty()) return QStringLiteral("calibration failed: ") + cal.error;
+        ThrottleConfig c = config();
+        c.correction = cal.correction;
+        setConfig(c);
+    }
+    shm::Segment& s = segment_->data();
+    const Nanos now = monotonicNow();
+    s.control.kill.store(0);
+    s.control.stop_requested.store(0);
+    s.emissions.tail.store(s.emissions.head.load()); // nothing from an earlier run is replayed
+    resetPacing(s.pacing, PacingParams::from(config(), options_.as_throttle), segment_->relative(now));
+    s.control.run_started_ns.store(now);
+    s.control.run_epoch.fetch_add(1);
+    s.control.run_state.store(std::uint32_t(shm::RunState::Running), std::memory_order_release);
+    running_ = true;
+    QString error;
+    if (options_.as_monitor) error = startHelper(monitor_process_, QStringLiteral("monitor"));
+    if (error.isEmpty() && options_.as_throttle)
+        error = startHelper(throttle_process_, QStringLiteral("throttle"));
+    if (!error.isEmpty()) {
+        stop();
+        return error;
+    }
+    signalEvent(s);
+    return {};
+}
+
+QStringList Throttle::superviseHelpers() {
+    QStringList restarted;
+    if (!running_) return restarted;
+    if (options_.as_monitor && !monitor_process_.running() &&
+        startHelper(monitor_process_, QStringLiteral("monitor")).isEmpty())
+        restarted << QStringLiteral("monitor");
+    if (options_.as_throttle && !throttle_process_.running() &&
+        startHelper(throttle_process_, QStringLiteral("throttle")).isEmpty())
+        restarted << QStringLiteral("throttle");
+    return restarted;
+}
+
+void Throttle::setKillFlag() {
+    if (!segment_) return;
+    segment_->data().control.kill.store(1, std::memory_order_release);
+    signalEvent(segment_->data());
+}
+
+RunSummary Throttle::stop() {
+    if (!running_) return last_summary_;
+    shm::Segment& s = segment_->data();
+    setKillFlag();
+    // The monitor's last round drains what is left; both end well within the grace time.
+    monitor_process_.finish(900);
+    throttle_process_.finish(100);
+    const Nanos now = monotonicNow();
+    s.control.accumulated_runtime_ns.fetch_add(now - s.control.run_started_ns.load());
+    s.control.run_state.store(std::uint32_t(shm::RunState::Stopped), std::memory_order_release);
+    s.pacing.tank.store(0); // no stale tokens for the next start
+    signalEvent(s);
+    running_ = false;
+    RunSummary r;
+    r.runtime_s = toSeconds(s.control.accumulated_runtime_ns.load());
+    r.total = options_.as_monitor ? readStats(s.stats).total : s.pacing.granted.load();
+    if (r.total > 0 && r.runtime_s > 0) {
+        r.mean_rate = double(r.total) / r.runtime_s;
+        r.mean_interval_s = r.runtime_s / double(r.total);
+    }
+    last_summary_ = r;
+    return r;
+}
+
+StatsSnapshot Throttle::stats() const {
+    return segment_ ? readStats(segment_->data().stats) : StatsSnapshot{};
+}
+
+CalibrationResult Throttle::calibrate(const CalibrationProgress& progress) {
+    CalibrationRequest req;
+    req.max_n = config().max_n;
+    req.per = config().per;
+    req.helper_path = options_.helper_path;
+    CalibrationResult r = throttlelab::calibrate(req, progress);
+    if (r.error.isEmpty()) {
+        ThrottleConfig c = config();
+        c.correction = r.correction;
+        setConfig(c);
+    }
+    return r;
+}
+
+QString Throttle::setConfig(const ThrottleConfig& c) {
+    if (QString e = validateConfig(c); !e.isEmpty()) return e;
+    options_.config = c;
+    if (client_) return client_->setConfig(c);
+    return {};
+}
+
+ThrottleConfig Throttle::config() const { return client_ ? client_->config() : options_.config; }
+
+} // namespace throttlelab

@@ -1,0 +1,71 @@
+#pragma once
+// The owner of a named throttle: mp_throttle's Throttle object. start() creates the shared
+// segment (or reclaims one whose owner died) and runs the throttle and monitor as real
+// processes; stop() ends them within a second and reports the run. Any process can join the
+// same throttle by name with ThrottleClient.
+#include "calibration.h"
+#include "child_process.h"
+#include "options.h"
+#include "throttle_client.h"
+
+#include <QString>
+#include <memory>
+
+namespace throttlelab {
+
+// stop()'s answer, the reference's 4-tuple: totals and runtime carry over across restarts.
+struct RunSummary {
+    double runtime_s = 0;
+    std::uint64_t total = 0;
+    double mean_interval_s = 0; // 0 when nothing was emitted
+    double mean_rate = 0;
+};
+
+class Throttle {
+public:
+    explicit Throttle(ThrottleOptions options);
+    ~Throttle(); // stops and detaches
+    Throttle(const Throttle&) = delete;
+    Throttle& operator=(const Throttle&) = delete;
+
+    // Returns an error line, or empty on success. Idempotent: a second start() is a no-op.
+    QString start();
+    // Idempotent; bounded by about 1 s even with many waiters or a flooded monitor.
+    RunSummary stop();
+    bool isRunning() const { return running_; }
+    // Restarts a throttle or monitor process that died. Call it now and then (the CLI and
+    // the GUI do, every few hundred ms); returns which helpers it restarted.
+    QStringList superviseHelpers();
+
+    // The reference's methods, on this process's own handle.
+    bool hasFuel() { return client().hasFuel(); }
+    WaitResult awaitFuel(double timeout_s = -1) { return client().awaitFuel(timeout_s); }
+    bool emit(Nanos monotonic_ns = -1) { return client().emit(monotonic_ns); }
+    RatePair latest() const { return stats().latest; }
+    RatePair mean() const { return stats().mean; }
+    RatePair hiLo() const { return stats().hi_lo; }
+    RatePair loHi() const { return stats().lo_hi; }
+    StatsSnapshot stats() const;
+    // Measures this throttle's classic loop and sets its correction (reference: _calibrate).
+    CalibrationResult calibrate(const CalibrationProgress& progress = {});
+    void setKillFlag();
+
+    QString setConfig(const ThrottleConfig& c);
+    ThrottleConfig config() const;
+    const ThrottleOptions& options() const { return options_; }
+    // Valid after the first successful start().
+    ThrottleClient& client() const { return *client_; }
+    bool attached() const { return client_ != nullptr; }
+
+private:
+    QString startHelper(ChildProcess& child, const QString& role);
+    ThrottleOptions options_;
+    std::shared_ptr<SharedSegment> segment_;
+    std::unique_ptr<ThrottleClient> client_;
+    ChildProcess throttle_process_;
+    ChildProcess monitor_process_;
+    bool running_ = false;
+    RunSummary last_summary_;
+};
+
+} // namespace throttlelab

@@ -1,0 +1,270 @@
+#include "throttle_client.h"
+
+#include "emission_ring.h"
+#include "futex.h"
+#include "pacer.h"
+#include "stats_channel.h"
+
+#include <bit>
+#include <cmath>
+#include <unistd.h>
+
+namespace throttlelab {
+namespace {
+
+// The owner is checked for life this often while waiting (a /proc read costs ~10 us).
+constexpr Nanos kOwnerCheckPeriod = 100 * kNanosPerMilli;
+// Below this, a futex round trip costs more than the wait: spin instead.
+constexpr Nanos kSpinBelow = 30 * kNanosPerMicro;
+
+inline void cpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+} // namespace
+
+QString toString(WaitResult r) {
+    switch (r) {
+    case WaitResult::Granted: return QStringLiteral("granted");
+    case WaitResult::TimedOut: return QStringLiteral("timed out");
+    case WaitResult::Killed: return QStringLiteral("killed");
+    case WaitResult::Gone: return QStringLiteral("throttle gone");
+    }
+    return {};
+}
+
+ThrottleConfig readConfig(const shm::Segment& s) {
+    ThrottleConfig c;
+    c.max_n = s.config.max_n.load(std::memory_order_acquire);
+    c.per = toSeconds(s.config.per_ns.load(std::memory_order_acquire));
+    c.hardcap = Hardcap(s.config.hardcap.load(std::memory_order_acquire));
+    c.mode = PacingMode(s.config.mode.load(std::memory_order_acquire));
+    c.correction = std::bit_cast<double>(s.config.correction_bits.load(std::memory_order_acquire));
+    c.rf_rate = toSeconds(s.config.rf_rate_ns.load(std::memory_order_acquire));
+    c.auto_emit = s.config.auto_emit.load(std::memory_order_acquire) != 0;
+    return c;
+}
+
+void writeConfig(shm::Segment& s, const ThrottleConfig& c) {
+    s.config.max_n.store(c.max_n, std::memory_order_release);
+    s.config.per_ns.store(fromSeconds(c.per), std::memory_order_release);
+    s.config.hardcap.store(std::uint32_t(c.hardcap), std::memory_order_release);
+    s.config.mode.store(std::uint32_t(c.mode), std::memory_order_release);
+    s.config.correction_bits.store(std::bit_cast<std::uint64_t>(c.correction),
+                                   std::memory_order_release);
+    s.config.rf_rate_ns.store(fromSeconds(c.rf_rate), std::memory_order_release);
+    s.config.auto_emit.store(c.auto_emit ? 1 : 0, std::memory_order_release);
+    s.config.generation.fetch_add(1, std::memory_order_acq_rel);
+}
+
+void signalEvent(shm::Segment& s) {
+    s.control.wake.fetch_add(1, std::memory_order_acq_rel);
+    futexWakeAll(s.control.wake);
+}
+
+std::unique_ptr<ThrottleClient> ThrottleClient::attach(const QString& name, bool as_worker,
+                                                       QString* error) {
+    if (QString e = validateName(name); !e.isEmpty()) {
+        *error = e;
+        return nullptr;
+    }
+    std::shared_ptr<SharedSegment> seg = SharedSegment::attach(name, error);
+    if (!seg) return nullptr;
+    return std::make_unique<ThrottleClient>(std::move(seg), as_worker);
+}
+
+ThrottleClient::ThrottleClient(std::shared_ptr<SharedSegment> segment, bool as_worker)
+    : segment_(std::move(segment)), pid_(getpid()), params_(std::make_unique<PacingParams>()) {
+    if (!as_worker) return;
+    const ProcessIdentity me = ProcessIdentity::self();
+    for (std::size_t i = 0; i < shm::kMaxWorkers; ++i) {
+        shm::WorkerSlot& w = data().workers[i];
+        std::int64_t expected = 0;
+        if (w.pid.compare_exchange_strong(expected, me.pid)) {
+            w.start_ticks.store(me.start_ticks);
+            w.grants.store(0);
+            w.emits.store(0);
+            w.last_grant_ns.store(0);
+            w.attached_ns.store(monotonicNow());
+            w.state.store(std::uint32_t(shm::WorkerState::Idle), std::memory_order_release);
+            slot_ = int(i);
+            break;
+        }
+    }
+}
+
+ThrottleClient::~ThrottleClient() {
+    if (slot_ < 0) return;
+    shm::WorkerSlot& w = data().workers[std::size_t(slot_)];
+    w.state.store(std::uint32_t(shm::WorkerState::Free));
+    w.pid.store(0, std::memory_order_release);
+}
+
+const PacingParams& ThrottleClient::params() {
+    const std::uint32_t gen = data().config.generation.load(std::memory_order_acquire);
+    if (gen != params_generation_) {
+        *params_ = PacingParams::from(readConfig(data()), data().config.as_throttle.load() != 0);
+        params_generation_ = gen;
+    }
+    return *params_;
+}
+
+void ThrottleClient::recordGrant(Nanos grant_ns) {
+    shm::Segment& s = data();
+    s.pacing.granted.fetch_add(1, std::memory_order_relaxed);
+    last_grant_ns_ = grant_ns;
+    const std::uint32_t worker = slot_ >= 0 ? std::uint32_t(slot_) : std::uint32_t(shm::kMaxWorkers);
+    if (slot_ >= 0) {
+        shm::WorkerSlot& w = s.workers[std::size_t(slot_)];
+        w.grants.fetch_add(1, std::memory_order_relaxed);
+        w.last_grant_ns.store(grant_ns, std::memory_order_relaxed);
+        w.state.store(std::uint32_t(shm::WorkerState::Working), std::memory_order_relaxed);
+    }
+    if (s.config.auto_emit.load(std::memory_order_relaxed)) {
+        if (slot_ >= 0) s.workers[std::size_t(slot_)].emits.fetch_add(1, std::memory_order_relaxed);
+        if (s.config.as_monitor.load(std::memory_order_relaxed))
+            pushEmission(s.emissions, {grant_ns, grant_ns, worker});
+    }
+}
+
+bool ThrottleClient::hasFuel() {
+    shm::Segment& s = data();
+    if (s.control.kill.load(std::memory_order_acquire) ||
+        s.control.run_state.load(std::memory_order_acquire) != std::uint32_t(shm::RunState::Running))
+        return false;
+    const Nanos now = monotonicNow();
+    const GrantResult r = tryGrant(s.pacing, params(), segment_->relative(now), pid_);
+    if (!r.granted) return false;
+    recordGrant(r.grant_ns + s.header.created_ns);
+    return true;
+}
+
+WaitResult ThrottleClient::awaitFuel(double timeout_s) {
+    shm::Segment& s = data();
+    const Nanos start = monotonicNow();
+    const Nanos deadline =
+        timeout_s < 0 || !std::isfinite(timeout_s) ? -1 : start + fromSeconds(timeout_s);
+    if (slot_ >= 0)
+        s.workers[std::size_t(slot_)].state.store(std::uint32_t(shm::WorkerState::Waiting));
+    s.control.waiters.fetch_add(1, std::memory_order_acq_rel);
+    WaitResult result = WaitResult::TimedOut;
+    for (;;) {
+        const std::uint32_t seen = s.control.wake.load(std::memory_order_acquire);
+        if (s.control.kill.load(std::memory_order_acquire)) {
+            result = WaitResult::Killed;
+            break;
+        }
+        Nanos now = monotonicNow();
+        if (owner_gone_ || now - last_owner_check_ns_ >= kOwnerCheckPeriod) {
+            last_owner_check_ns_ = now;
+            if (owner_gone_ || !segment_->ownerAlive()) {
+                owner_gone_ = true;
+                result = WaitResult::Gone;
+                break;
+            }
+        }
+        Nanos wake_at = now + kOwnerCheckPeriod;
+        if (s.control.run_state.load(std::memory_order_acquire) ==
+            std::uint32_t(shm::RunState::Running)) {
+            const GrantResult r = tryGrant(s.pacing, params(), segment_->relative(now), pid_);
+            if (r.granted) {
+                s.control.waiters.fetch_sub(1, std::memory_order_acq_rel);
+                recordGrant(r.grant_ns + s.header.created_ns);
+                return WaitResult::Granted;
+            }
+            if (r.retry_ns >= 0) wake_at = std::min(wake_at, r.retry_ns + s.header.created_ns);
+        }
+        if (deadline >= 0) {
+            if (now >= deadline) break;
+            wake_at = std::min(wake_at, deadline);
+        }
+        if (wake_at - now < kSpinBelow) {
+            while (monotonicNow() < wake_at &&
+                   s.control.wake.load(std::memory_order_acquire) == seen)
+                cpuRelax();
+        } else {
+            futexWaitUntil(s.control.wake, seen, wake_at);
+        }
+    }
+    s.control.waiters.fetch_sub(1, std::memory_order_acq_rel);
+    if (slot_ >= 0)
+        s.workers[std::size_t(slot_)].state.store(std::uint32_t(shm::WorkerState::Idle));
+    return result;
+}
+
+bool ThrottleClient::emit(Nanos monotonic_ns) {
+    shm::Segment& s = data();
+    if (s.config.auto_emit.load(std::memory_order_acquire)) return false;
+    const Nanos t = monotonic_ns < 0 ? monotonicNow() : monotonic_ns;
+    const std::uint32_t worker = slot_ >= 0 ? std::uint32_t(slot_) : std::uint32_t(shm::kMaxWorkers);
+    if (slot_ >= 0) {
+        shm::WorkerSlot& w = s.workers[std::size_t(slot_)];
+        w.emits.fetch_add(1, std::memory_order_relaxed);
+        w.state.store(std::uint32_t(shm::WorkerState::Idle), std::memory_order_relaxed);
+    }
+    if (s.config.as_monitor.load(std::memory_order_relaxed))
+        pushEmission(s.emissions, {last_grant_ns_ > 0 ? last_grant_ns_ : t, t, worker});
+    return true;
+}
+
+ThrottleConfig ThrottleClient::config() const { return readConfig(data()); }
+
+QString ThrottleClient::setConfig(const ThrottleConfig& c) {
+    if (QString e = validateConfig(c); !e.isEmpty()) return e;
+    writeConfig(data(), c);
+    signalEvent(data());
+    return {};
+}
+
+StatsSnapshot ThrottleClient::stats() const { return readStats(data().stats); }
+
+bool ThrottleClient::killed() const { return data().control.kill.load(std::memory_order_acquire); }
+
+void ThrottleClient::requestStop() {
+    data().control.stop_requested.store(1, std::memory_order_release);
+    data().control.kill.store(1, std::memory_order_release);
+    signalEvent(data());
+}
+
+RunInfo ThrottleClient::runInfo() const {
+    const shm::Segment& s = data();
+    RunInfo r;
+    r.running = s.control.run_state.load() == std::uint32_t(shm::RunState::Running);
+    r.killed = s.control.kill.load() != 0;
+    r.stop_requested = s.control.stop_requested.load() != 0;
+    r.run_epoch = s.control.run_epoch.load();
+    r.runtime_ns = s.control.accumulated_runtime_ns.load();
+    if (r.running) r.runtime_ns += monotonicNow() - s.control.run_started_ns.load();
+    r.owner_pid = s.header.owner_pid.load();
+    r.throttle_pid = s.helpers.throttle_pid.load();
+    r.monitor_pid = s.helpers.monitor_pid.load();
+    r.throttle_cpu_ns = s.helpers.throttle_cpu_ns.load();
+    r.monitor_cpu_ns = s.helpers.monitor_cpu_ns.load();
+    r.granted = s.pacing.granted.load();
+    r.produced = s.pacing.produced.load();
+    r.emitted = s.emissions.emitted.load();
+    r.overflow = s.emissions.overflow.load();
+    r.reclaimed_worker_slots = s.helpers.reclaimed_worker_slots.load();
+    r.waiters = s.control.waiters.load();
+    r.as_throttle = s.config.as_throttle.load() != 0;
+    r.as_monitor = s.config.as_monitor.load() != 0;
+    const PacingParams p = PacingParams::from(readConfig(s), r.as_throttle);
+    r.available = r.running ? availablePermits(s.pacing, p, segment_->relative(monotonicNow())) : 0;
+    return r;
+}
+
+std::vector<WorkerInfo> ThrottleClient::workers() const {
+    std::vector<WorkerInfo> out;
+    for (std::size_t i = 0; i < shm::kMaxWorkers; ++i) {
+        const shm::WorkerSlot& w = data().workers[i];
+        const qint64 pid = w.pid.load(std::memory_order_acquire);
+        if (pid == 0) continue;
+        out.push_back({int(i), pid, shm::WorkerState(w.state.load()), w.grants.load(), w.emits.load(),
+                       w.last_grant_ns.load(), w.attached_ns.load()});
+    }
+    return out;
+}
+
+} // namespace throttlelab

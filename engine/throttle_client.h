@@ -1,0 +1,101 @@
+#pragma once
+// A process's handle on a running throttle, found by name: what workers, observers, the
+// throttle and monitor processes, the GUI and the C interface all use. Taking fuel is a few
+// atomic operations on the shared segment; nothing here holds a lock another process needs.
+#include "options.h"
+#include "shared_segment.h"
+#include "statistics.h"
+
+#include <QString>
+#include <memory>
+#include <vector>
+
+namespace throttlelab {
+
+struct PacingParams;
+
+enum class WaitResult { Granted, TimedOut, Killed, Gone };
+QString toString(WaitResult r);
+
+struct WorkerInfo {
+    int slot = 0;
+    qint64 pid = 0;
+    shm::WorkerState state = shm::WorkerState::Free;
+    std::uint64_t grants = 0;
+    std::uint64_t emits = 0;
+    Nanos last_grant_ns = 0; // monotonic
+    Nanos attached_ns = 0;
+};
+
+struct RunInfo {
+    bool running = false;
+    bool killed = false;
+    bool stop_requested = false;
+    std::uint32_t run_epoch = 0;
+    Nanos runtime_ns = 0;
+    qint64 owner_pid = 0, throttle_pid = 0, monitor_pid = 0;
+    Nanos throttle_cpu_ns = 0, monitor_cpu_ns = 0;
+    std::uint64_t granted = 0, produced = 0, emitted = 0, overflow = 0;
+    std::uint64_t reclaimed_worker_slots = 0;
+    long long available = 0; // permits that could be taken now, -1 unbounded
+    std::uint32_t waiters = 0;
+    bool as_throttle = true, as_monitor = true;
+};
+
+class ThrottleClient {
+public:
+    // Joins the throttle `name`. A worker takes a slot in the segment (pid, state, grants)
+    // that the monitor frees if the process dies.
+    static std::unique_ptr<ThrottleClient> attach(const QString& name, bool as_worker,
+                                                  QString* error);
+    // For the owner, over the segment it created.
+    explicit ThrottleClient(std::shared_ptr<SharedSegment> segment, bool as_worker = false);
+    ~ThrottleClient();
+    ThrottleClient(const ThrottleClient&) = delete;
+    ThrottleClient& operator=(const ThrottleClient&) = delete;
+
+    // Non-blocking take: true when a permit was granted.
+    bool hasFuel();
+    // Blocking take without busy polling. timeout_s < 0 waits without a deadline. Returns at
+    // once when the kill flag is set, and Gone when the throttle's owner died.
+    WaitResult awaitFuel(double timeout_s = -1);
+    // A manual emission for the last permit, at `monotonic_ns` (now when < 0). Refused (false)
+    // when auto_emit is on, since every grant has emitted already.
+    bool emit(Nanos monotonic_ns = -1);
+
+    ThrottleConfig config() const;
+    // Applies a live change; returns the validation error, or empty when applied. Waiters
+    // wake and recompute at once.
+    QString setConfig(const ThrottleConfig& c);
+    StatsSnapshot stats() const;
+    RunInfo runInfo() const;
+    std::vector<WorkerInfo> workers() const;
+    bool killed() const;
+    bool ownerAlive() const { return segment_->ownerAlive(); }
+    // Asks the owner to stop (throttlectl stop): sets the kill flag and stop_requested.
+    void requestStop();
+    int workerSlot() const { return slot_; }
+    SharedSegment& segment() const { return *segment_; }
+    shm::Segment& data() const { return segment_->data(); }
+
+private:
+    const PacingParams& params();
+    void recordGrant(Nanos grant_monotonic);
+
+    std::shared_ptr<SharedSegment> segment_;
+    int slot_ = -1;
+    pid_t pid_ = 0;
+    std::uint32_t params_generation_ = ~0u;
+    std::unique_ptr<PacingParams> params_;
+    Nanos last_grant_ns_ = 0;
+    Nanos last_owner_check_ns_ = 0;
+    bool owner_gone_ = false;
+};
+
+// Reads and writes the configuration block.
+ThrottleConfig readConfig(const shm::Segment& s);
+void writeConfig(shm::Segment& s, const ThrottleConfig& c);
+// Wakes everything that waits on the segment: waiters, the throttle and the monitor.
+void signalEvent(shm::Segment& s);
+
+} // namespace throttlelab
