@@ -1,0 +1,27 @@
+// The ThrottleLab desktop application; everything but argument handling lives in the ui library.
+#include "command_line.h"
+#include "main_window.h"
+
+#include <QApplication>
+#include <cstdio>
+
+int main(int argc, char** argv) {
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("throttlelab"));
+    QApplication::setOrganizationName(QStringLiteral("ThrottleLab"));
+    QApplication::setApplicationVersion(QStringLiteral("0.1.0"));
+    throttlelab::ui::LaunchOptions options;
+    QString message;
+    switch (throttlelab::ui::parseCommandLine(app.arguments(), &options, &message)) {
+    case throttlelab::ui::ParseOutcome::ExitOk:
+        std::fputs(qPrintable(message), stdout);
+        return 0;
+    case throttlelab::ui::ParseOutcome::ExitError:
+        std::fprintf(stderr, "throttlelab: %s\n", qPrintable(message));
+        return 2;
+    case throttlelab::ui::ParseOutcome::Run: break;
+    }
+    throttlelab::ui::MainWindow window(options);
+    window.show();
+    return app.exec();
+}

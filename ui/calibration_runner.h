@@ -1,0 +1,45 @@
+#pragma once
+// Runs the calibration sweep on its own thread (calibrate() and probeRate() block for
+// seconds each) and reports to the GUI thread through queued signals.
+#include <QList>
+#include <QObject>
+#include <QString>
+#include <atomic>
+#include <thread>
+
+namespace throttlelab::ui {
+
+struct CalibrationPoint {
+    double target_rate = 0;
+    double classic_uncorrected = 0; // achieved/s, classic mode, correction 0
+    double classic_corrected = 0;   // achieved/s, classic mode, calibrated correction
+    double correction = 0;          // the calibrated correction at this rate
+    double exact = 0;               // achieved/s, exact mode
+    QString error;
+};
+
+class CalibrationRunner : public QObject {
+    Q_OBJECT
+public:
+    explicit CalibrationRunner(QObject* parent = nullptr);
+    ~CalibrationRunner() override; // cancels and joins
+
+    // Ignored while a sweep runs. `seconds` is the measuring time of each measurement.
+    void start(const QList<double>& rates, double seconds);
+    void cancel();
+    bool isRunning() const { return running_; }
+
+Q_SIGNALS:
+    void progress(double fraction);
+    void pointReady(const throttlelab::ui::CalibrationPoint& point);
+    void finished(bool cancelled);
+
+private:
+    std::thread thread_;
+    std::atomic<bool> cancel_{false};
+    bool running_ = false;
+};
+
+} // namespace throttlelab::ui
+
+Q_DECLARE_METATYPE(throttlelab::ui::CalibrationPoint)

@@ -1,0 +1,218 @@
+#include "chart_panel.h"
+
+#include "chart_adapter.h"
+
+#include <QComboBox>
+#include <QFile>
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPushButton>
+#include <QSaveFile>
+#include <QTextStream>
+#include <QVBoxLayout>
+#include <algorithm>
+#include <cmath>
+
+namespace throttlelab::ui {
+
+namespace {
+
+constexpr int kFrameMs = 33;
+// Ten minutes at rf_rate 0.01 s, with room for faster monitor refreshes.
+constexpr std::size_t kCapacity = 1 << 17;
+constexpr std::size_t kCsvRows = 1 << 17;
+
+const QColor kLatest(31, 119, 180);
+const QColor kMean(44, 160, 44);
+const QColor kTarget(214, 39, 40);
+const QColor kHiLo(148, 103, 189);
+const QColor kLoHi(255, 127, 14);
+const QColor kTank(23, 190, 207);
+
+} // namespace
+
+ChartPanel::ChartPanel(EngineSession* session, QWidget* parent)
+    : QWidget(parent)
+    , session_(session)
+    , t0_(monotonicNow()) {
+    for (SeriesBuffer& b : buffers_) b = SeriesBuffer(kCapacity);
+
+    rate_chart_ = new LineChart(tr("Rate against target"), tr("permits/s"));
+    line_ids_[Latest] = rate_chart_->addLine(tr("latest"), kLatest, 2.0);
+    line_ids_[Mean] = rate_chart_->addLine(tr("mean"), kMean, 2.0);
+    line_ids_[Target] = rate_chart_->addLine(tr("target"), kTarget, 1.5, Qt::DashLine);
+
+    extremes_chart_ = new LineChart(tr("Extremes in the last window (hi_lo, lo_hi)"),
+                                    tr("permits/s (log)"), LineChart::YScale::Log);
+    line_ids_[LoHi] = extremes_chart_->addLine(tr("lo_hi: highest instant rate"), kLoHi, 2.0);
+    line_ids_[HiLo] = extremes_chart_->addLine(tr("hi_lo: lowest instant rate"), kHiLo, 2.0);
+
+    tank_chart_ = new LineChart(tr("Tank: permits available now"), tr("permits"));
+    line_ids_[Available] = tank_chart_->addLine(tr("available"), kTank, 2.0);
+
+    worker_chart_ = new BarChart(tr("Permits per worker"), tr("permits"), kLatest);
+
+    grid_ = new QWidget;
+    auto* grid = new QGridLayout(grid_);
+    grid->setContentsMargins(0, 0, 0, 0);
+    grid->setSpacing(4);
+    grid->addWidget(rate_chart_, 0, 0);
+    grid->addWidget(extremes_chart_, 0, 1);
+    grid->addWidget(tank_chart_, 1, 0);
+    grid->addWidget(worker_chart_, 1, 1);
+
+    window_box_ = new QComboBox;
+    const std::pair<const char*, double> windows[] = {
+        {"10 s", 10}, {"30 s", 30}, {"1 min", 60}, {"2 min", 120}, {"5 min", 300}, {"10 min", 600}};
+    for (const auto& [label, seconds] : windows) window_box_->addItem(tr(label), seconds);
+    window_box_->setCurrentIndex(1);
+    connect(window_box_, &QComboBox::currentIndexChanged, this,
+            [this](int i) { setWindowSeconds(window_box_->itemData(i).toDouble()); });
+    pause_button_ = new QPushButton(tr("Pause"));
+    pause_button_->setCheckable(true);
+    pause_button_->setToolTip(tr("Freeze the charts; data keeps being collected"));
+    connect(pause_button_, &QPushButton::toggled, this, &ChartPanel::setPaused);
+
+    auto* bar = new QHBoxLayout;
+    bar->addWidget(new QLabel(tr("Time window:")));
+    bar->addWidget(window_box_);
+    bar->addWidget(pause_button_);
+    bar->addStretch(1);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addLayout(bar);
+    layout->addWidget(grid_, 1);
+
+    connect(session_, &EngineSession::workersUpdated, this, &ChartPanel::updateBars);
+    timer_.setInterval(kFrameMs);
+    timer_.setTimerType(Qt::PreciseTimer);
+    connect(&timer_, &QTimer::timeout, this, &ChartPanel::tick);
+    timer_.start();
+}
+
+ChartPanel::~ChartPanel() = default;
+
+void ChartPanel::setPaused(bool paused) {
+    paused_ = paused;
+    if (pause_button_->isChecked() != paused) pause_button_->setChecked(paused);
+    pause_button_->setText(paused ? tr("Resume") : tr("Pause"));
+}
+
+void ChartPanel::setWindowSeconds(double seconds) {
+    window_s_ = std::clamp(seconds, 10.0, 600.0);
+    const int i = window_box_->findData(window_s_);
+    if (i >= 0 && i != window_box_->currentIndex()) window_box_->setCurrentIndex(i);
+    render();
+}
+
+int ChartPanel::drawnPoints(Series s) const {
+    switch (s) {
+    case Latest:
+    case Mean:
+    case Target: return rate_chart_->pointCount(line_ids_[s]);
+    case HiLo:
+    case LoHi: return extremes_chart_->pointCount(line_ids_[s]);
+    case Available: return tank_chart_->pointCount(line_ids_[s]);
+    case SeriesCount: break;
+    }
+    return 0;
+}
+
+int ChartPanel::workerBars() const { return worker_chart_->barCount(); }
+
+void ChartPanel::tick() {
+    QElapsedTimer frame;
+    frame.start();
+    std::uint64_t next = next_index_;
+    const std::vector<HistorySample> samples = session_->readHistory(next_index_, &next);
+    next_index_ = next;
+    for (const HistorySample& s : samples) {
+        const double x = toSeconds(s.t_ns - t0_);
+        if (x <= last_x_) continue; // a restarted segment replays nothing twice
+        last_x_ = x;
+        buffers_[Latest].append(x, s.latest_rate);
+        buffers_[Mean].append(x, s.mean_rate);
+        buffers_[Target].append(x, s.target_rate);
+        // A log axis cannot show 0 (no gap measured yet): those points are left out.
+        if (s.hi_lo_rate > 0) buffers_[HiLo].append(x, s.hi_lo_rate);
+        if (s.lo_hi_rate > 0) buffers_[LoHi].append(x, s.lo_hi_rate);
+        buffers_[Available].append(x, double(std::max<long long>(s.available, 0)));
+        history_.push_back(s);
+        if (history_.size() > kCsvRows) history_.pop_front();
+    }
+    if (!paused_) render();
+    if (frame_stats_enabled_) frame_stats_.add(frame.nsecsElapsed());
+}
+
+void ChartPanel::render() {
+    // Fills left to right during the first window, then scrolls.
+    const double x0 = std::max(0.0, toSeconds(monotonicNow() - t0_) - window_s_);
+    const double x1 = x0 + window_s_;
+    auto draw = [&](LineChart* chart, Series s) {
+        double top = 0;
+        const QList<QPointF> pts = buffers_[s].decimated(x0, x1, chart->plotWidth(), &top);
+        chart->setPoints(line_ids_[s], pts);
+        return std::make_pair(top, pts);
+    };
+    const double top_rate = std::max({draw(rate_chart_, Latest).first, draw(rate_chart_, Mean).first,
+                                      draw(rate_chart_, Target).first});
+    rate_chart_->setXRange(x0, x1);
+    rate_chart_->setYRange(0, std::max(1.0, top_rate * 1.15));
+
+    double lo = 0, hi = 0;
+    for (Series s : {LoHi, HiLo}) {
+        const auto [top, pts] = draw(extremes_chart_, s);
+        hi = std::max(hi, top);
+        for (const QPointF& p : pts)
+            if (p.y() > 0) lo = lo > 0 ? std::min(lo, p.y()) : p.y();
+    }
+    extremes_chart_->setXRange(x0, x1);
+    extremes_chart_->setYRange(lo > 0 ? lo : 0.1, std::max(hi, 1.0));
+
+    const double top_tank = draw(tank_chart_, Available).first;
+    tank_chart_->setXRange(x0, x1);
+    tank_chart_->setYRange(0, std::max(1.0, top_tank * 1.15));
+}
+
+void ChartPanel::updateBars(const QVector<WorkerRow>& rows) {
+    QStringList categories;
+    QList<double> values;
+    for (const WorkerRow& r : rows) {
+        if (!r.alive) continue;
+        categories << QString::number(r.pid);
+        values << double(r.permits);
+    }
+    worker_chart_->setBars(categories, values);
+}
+
+bool ChartPanel::exportPng(const QString& path, QString* error) const {
+    if (!grid_->grab().save(path, "PNG")) {
+        if (error) *error = QStringLiteral("cannot write PNG '%1'").arg(path);
+        return false;
+    }
+    return true;
+}
+
+bool ChartPanel::exportHistoryCsv(const QString& path, QString* error) const {
+    QSaveFile f(path);
+    if (!f.open(QIODevice::WriteOnly | QIODevice::Text)) {
+        if (error) *error = QStringLiteral("cannot write '%1': %2").arg(path, f.errorString());
+        return false;
+    }
+    QTextStream out(&f);
+    out << "t_s,latest_rate,mean_rate,hi_lo_rate,lo_hi_rate,target_rate,available,total\n";
+    for (const HistorySample& s : history_)
+        out << QString::number(toSeconds(s.t_ns - t0_), 'f', 4) << ',' << s.latest_rate << ','
+            << s.mean_rate << ',' << s.hi_lo_rate << ',' << s.lo_hi_rate << ',' << s.target_rate
+            << ',' << s.available << ',' << s.total << '\n';
+    out.flush();
+    if (!f.commit()) {
+        if (error) *error = QStringLiteral("cannot write '%1': %2").arg(path, f.errorString());
+        return false;
+    }
+    return true;
+}
+
+} // namespace throttlelab::ui

@@ -1,0 +1,74 @@
+#pragma once
+// The live charts: rate against target, instantaneous extremes, the tank, permits per worker.
+// A 30 Hz timer copies new history points out of shared memory into ring buffers (never
+// waiting on the engine) and redraws each line once, decimated to the plot's pixel columns.
+#include "engine_session.h"
+#include "frame_stats.h"
+#include "series_buffer.h"
+
+#include <QElapsedTimer>
+#include <QTimer>
+#include <QWidget>
+#include <deque>
+
+class QComboBox;
+class QPushButton;
+class QLabel;
+
+namespace throttlelab::ui {
+
+class LineChart;
+class BarChart;
+
+class ChartPanel : public QWidget {
+    Q_OBJECT
+public:
+    enum Series { Latest, Mean, Target, HiLo, LoHi, Available, SeriesCount };
+
+    explicit ChartPanel(EngineSession* session, QWidget* parent = nullptr);
+    ~ChartPanel() override;
+
+    void setPaused(bool paused);
+    bool isPaused() const { return paused_; }
+    void setWindowSeconds(double seconds);
+    double windowSeconds() const { return window_s_; }
+    // Points currently drawn for a series; tests read it to see that data arrives.
+    int drawnPoints(Series s) const;
+    int workerBars() const;
+    std::size_t samplesKept() const { return history_.size(); }
+
+    bool exportPng(const QString& path, QString* error) const;
+    bool exportHistoryCsv(const QString& path, QString* error) const;
+
+    void setFrameStatsEnabled(bool on) { frame_stats_enabled_ = on; }
+    const FrameStats& frameStats() const { return frame_stats_; }
+    // Runs one refresh at once (the timer's job), for tests and screenshots.
+    void refresh() { tick(); }
+
+private:
+    void tick();
+    void render();
+    void updateBars(const QVector<WorkerRow>& rows);
+
+    EngineSession* session_;
+    QTimer timer_;
+    Nanos t0_;
+    std::uint64_t next_index_ = 0;
+    double last_x_ = -1;
+    SeriesBuffer buffers_[SeriesCount];
+    std::deque<HistorySample> history_; // raw, for the CSV export
+    bool paused_ = false;
+    double window_s_ = 30;
+    LineChart* rate_chart_;
+    LineChart* extremes_chart_;
+    LineChart* tank_chart_;
+    BarChart* worker_chart_;
+    QWidget* grid_;
+    QComboBox* window_box_;
+    QPushButton* pause_button_;
+    int line_ids_[SeriesCount] = {};
+    bool frame_stats_enabled_ = false;
+    FrameStats frame_stats_;
+};
+
+} // namespace throttlelab::ui

@@ -1,0 +1,106 @@
+#include "command_line.h"
+
+#include "options.h"
+#include "presets.h"
+
+#include <QCommandLineParser>
+#include <QDir>
+#include <QFileInfo>
+
+namespace throttlelab::ui {
+
+ParseOutcome parseCommandLine(const QStringList& arguments, LaunchOptions* o, QString* message) {
+    QCommandLineParser p;
+    p.setApplicationDescription(QStringLiteral(
+        "ThrottleLab: watch and tune a multi-process rate limiter live.\n"
+        "Starts the tutorial experiment (4 permits/s, 4 workers) unless told otherwise."));
+    p.addHelpOption();
+    QStringList ids;
+    for (const Preset& preset : loadPresets()) ids << preset.id;
+    p.addOption({QStringLiteral("preset"), QStringLiteral("Start a bundled preset: %1.").arg(ids.join(u", ")),
+                 QStringLiteral("NAME")});
+    p.addOption({QStringLiteral("open"), QStringLiteral("Start an experiment saved as JSON."), QStringLiteral("FILE")});
+    p.addOption({QStringLiteral("screenshot"),
+                 QStringLiteral("Run, save a PNG of the window after --quit-after seconds, and quit."),
+                 QStringLiteral("FILE")});
+    p.addOption({QStringLiteral("quit-after"), QStringLiteral("Quit after SECONDS (default 6 with --screenshot)."),
+                 QStringLiteral("SECONDS")});
+    p.addOption({QStringLiteral("name"), QStringLiteral("Throttle name (default throttlelab-<pid>)."),
+                 QStringLiteral("NAME")});
+    p.addOption({QStringLiteral("view"),
+                 QStringLiteral("Tab shown first: monitor or calibration (calibration with --screenshot runs "
+                                "a short sweep)."),
+                 QStringLiteral("VIEW")});
+    p.addOption({QStringLiteral("frame-stats"),
+                 QStringLiteral("Print chart refresh times to stderr at exit (or set THROTTLELAB_FRAME_STATS=1).")});
+
+    if (!p.parse(arguments)) {
+        *message = p.errorText();
+        return ParseOutcome::ExitError;
+    }
+    if (p.isSet(QStringLiteral("help"))) {
+        *message = p.helpText();
+        return ParseOutcome::ExitOk;
+    }
+    if (!p.positionalArguments().isEmpty()) {
+        *message = QStringLiteral("unexpected argument '%1'; see --help").arg(p.positionalArguments().first());
+        return ParseOutcome::ExitError;
+    }
+    if (p.isSet(QStringLiteral("preset")) && p.isSet(QStringLiteral("open"))) {
+        *message = QStringLiteral("--preset and --open cannot be used together");
+        return ParseOutcome::ExitError;
+    }
+    if (p.isSet(QStringLiteral("preset"))) {
+        o->preset = p.value(QStringLiteral("preset"));
+        if (!findPreset(o->preset)) {
+            *message = QStringLiteral("--preset: no preset named '%1' (known: %2)").arg(o->preset, ids.join(u", "));
+            return ParseOutcome::ExitError;
+        }
+    }
+    if (p.isSet(QStringLiteral("open"))) {
+        o->open = p.value(QStringLiteral("open"));
+        if (!QFileInfo(o->open).isFile()) {
+            *message = QStringLiteral("--open: no such file '%1'").arg(o->open);
+            return ParseOutcome::ExitError;
+        }
+    }
+    if (p.isSet(QStringLiteral("quit-after"))) {
+        bool ok = false;
+        o->quit_after_s = p.value(QStringLiteral("quit-after")).toDouble(&ok);
+        if (!ok || !(o->quit_after_s > 0) || o->quit_after_s > 86400) {
+            *message = QStringLiteral("--quit-after must be a number of seconds > 0 and <= 86400, got '%1'")
+                           .arg(p.value(QStringLiteral("quit-after")));
+            return ParseOutcome::ExitError;
+        }
+    }
+    if (p.isSet(QStringLiteral("screenshot"))) {
+        o->screenshot = p.value(QStringLiteral("screenshot"));
+        const QFileInfo fi(o->screenshot);
+        if (!fi.absoluteDir().exists()) {
+            *message = QStringLiteral("--screenshot: folder '%1' does not exist").arg(fi.absolutePath());
+            return ParseOutcome::ExitError;
+        }
+        if (o->quit_after_s < 0) o->quit_after_s = 6;
+        o->unattended = true;
+        o->restore_last = false;
+    }
+    if (p.isSet(QStringLiteral("name"))) {
+        o->name = p.value(QStringLiteral("name"));
+        if (const QString e = validateName(o->name); !e.isEmpty()) {
+            *message = QStringLiteral("--name: ") + e;
+            return ParseOutcome::ExitError;
+        }
+    }
+    if (p.isSet(QStringLiteral("view"))) {
+        o->view = p.value(QStringLiteral("view"));
+        if (o->view != QLatin1String("monitor") && o->view != QLatin1String("calibration")) {
+            *message = QStringLiteral("--view must be monitor or calibration, got '%1'").arg(o->view);
+            return ParseOutcome::ExitError;
+        }
+    }
+    o->frame_stats = p.isSet(QStringLiteral("frame-stats")) || qEnvironmentVariableIntValue("THROTTLELAB_FRAME_STATS") == 1;
+    if (!o->preset.isEmpty() || !o->open.isEmpty()) o->restore_last = false;
+    return ParseOutcome::Run;
+}
+
+} // namespace throttlelab::ui

@@ -1,0 +1,406 @@
+#include "engine_session.h"
+
+#include "child_process.h"
+#include "work_profile.h"
+
+#include <QDeadlineTimer>
+#include <QFileInfo>
+#include <algorithm>
+#include <csignal>
+#include <sys/types.h>
+
+namespace throttlelab::ui {
+
+namespace {
+
+constexpr int kPollMs = 200;
+constexpr int kSuperviseMs = 500;
+constexpr int kKeptExits = 16;
+
+QString describe(const ThrottleConfig& c) {
+    return QStringLiteral("max_n=%1 per=%2 hardcap=%3 mode=%4 correction=%5 rf_rate=%6 auto_emit=%7")
+        .arg(c.max_n)
+        .arg(c.per)
+        .arg(toString(c.hardcap), toString(c.mode))
+        .arg(c.correction)
+        .arg(c.rf_rate)
+        .arg(c.auto_emit ? QStringLiteral("on") : QStringLiteral("off"));
+}
+
+QString stateName(shm::WorkerState s) {
+    switch (s) {
+    case shm::WorkerState::Idle: return QStringLiteral("idle");
+    case shm::WorkerState::Waiting: return QStringLiteral("waiting");
+    case shm::WorkerState::Working: return QStringLiteral("working");
+    case shm::WorkerState::Free: break;
+    }
+    return QStringLiteral("free");
+}
+
+} // namespace
+
+EngineSession::EngineSession(const QString& name, QObject* parent)
+    : QObject(parent)
+    , name_(name) {
+    qRegisterMetaType<ThrottleConfig>();
+    qRegisterMetaType<WorkerRow>();
+    qRegisterMetaType<QVector<WorkerRow>>();
+    const Experiment t = Experiment::tutorial();
+    config_ = t.config;
+    wanted_workers_ = t.workers;
+    work_profile_ = t.work_profile;
+    poll_timer_.setInterval(kPollMs);
+    connect(&poll_timer_, &QTimer::timeout, this, &EngineSession::poll);
+    supervise_timer_.setInterval(kSuperviseMs);
+    connect(&supervise_timer_, &QTimer::timeout, this, &EngineSession::supervise);
+}
+
+EngineSession::~EngineSession() { shutdown(); }
+
+void EngineSession::log(const QString& line) { Q_EMIT logged(line); }
+
+QString EngineSession::start() {
+    if (shutting_down_) return QStringLiteral("the session is closing");
+    if (isRunning()) return {};
+    if (throttle_ && throttle_->options().log_path != emission_log_) throttle_.reset();
+    if (!throttle_) {
+        ThrottleOptions o;
+        o.name = name_;
+        o.config = config_;
+        o.auto_emit = config_.auto_emit;
+        // Calibration is the calibration view's job; start() must not block on it.
+        o.auto_calibrate = false;
+        o.correction_given = true;
+        o.log_path = emission_log_;
+        throttle_ = std::make_unique<Throttle>(o);
+    } else {
+        throttle_->setConfig(config_);
+    }
+    if (QString e = throttle_->start(); !e.isEmpty()) {
+        log(QStringLiteral("start failed: ") + e);
+        return e;
+    }
+    exited_.clear();
+    log(QStringLiteral("started throttle '%1': %2").arg(name_, describe(config())));
+    poll_timer_.start();
+    supervise_timer_.start();
+    reconcileWorkers();
+    Q_EMIT runningChanged(true);
+    return {};
+}
+
+void EngineSession::stop() {
+    if (!isRunning()) return;
+    for (OwnWorker& w : own_) w.ending = true;
+    const RunSummary r = throttle_->stop();
+    // Workers see the kill flag at once; wait for them here so a restart cannot hand the
+    // fresh run to a worker of the old one.
+    QDeadlineTimer deadline(1500);
+    for (const OwnWorker& w : QList<OwnWorker>(own_)) {
+        if (!w.process) continue;
+        if (!w.process->waitForFinished(int(std::max<qint64>(deadline.remainingTime(), 1)))) {
+            w.process->kill();
+            w.process->waitForFinished(500);
+        }
+    }
+    log(QStringLiteral("stopped: runtime %1 s, %2 permits, mean %3/s")
+            .arg(r.runtime_s, 0, 'f', 1)
+            .arg(r.total)
+            .arg(r.mean_rate, 0, 'f', 2));
+    poll();
+    Q_EMIT runningChanged(false);
+}
+
+QString EngineSession::restart() {
+    stop();
+    return start();
+}
+
+void EngineSession::shutdown() {
+    if (shutting_down_) return;
+    shutting_down_ = true;
+    poll_timer_.stop();
+    supervise_timer_.stop();
+    if (throttle_) throttle_->setKillFlag();
+    for (OwnWorker& w : own_) {
+        w.ending = true;
+        if (!w.process) continue;
+        w.process->disconnect(this);
+        if (!w.process->waitForFinished(1000)) {
+            w.process->kill();
+            w.process->waitForFinished(1000);
+        }
+        delete w.process.data();
+    }
+    own_.clear();
+    throttle_.reset(); // stops and reaps the throttle and monitor processes
+}
+
+QString EngineSession::applyConfig(const ThrottleConfig& c) {
+    if (QString e = validateConfig(c); !e.isEmpty()) return e;
+    if (throttle_) {
+        if (QString e = throttle_->setConfig(c); !e.isEmpty()) return e;
+    }
+    const bool changed = !(c == config_);
+    config_ = c;
+    if (changed) {
+        log(QStringLiteral("applied %1").arg(describe(c)));
+        Q_EMIT configChanged(c);
+    }
+    return {};
+}
+
+QString EngineSession::setWorkProfile(const QString& profile) {
+    QString error;
+    if (!WorkProfile::parse(profile, &error)) return error;
+    if (profile == work_profile_) return {};
+    work_profile_ = profile;
+    log(QStringLiteral("work profile %1").arg(profile));
+    // A worker reads its profile once, at launch: replace the running ones.
+    for (OwnWorker& w : own_)
+        if (!w.ending) endWorker(w);
+    reconcileWorkers();
+    return {};
+}
+
+void EngineSession::setWorkerCount(int count) {
+    count = std::clamp(count, 0, kMaxWorkers);
+    if (count == wanted_workers_) return;
+    log(QStringLiteral("workers %1 -> %2").arg(wanted_workers_).arg(count));
+    wanted_workers_ = count;
+    reconcileWorkers();
+}
+
+QString EngineSession::applyExperiment(const Experiment& x) {
+    if (QString e = applyConfig(x.config); !e.isEmpty()) return e;
+    if (QString e = setWorkProfile(x.work_profile); !e.isEmpty()) return e;
+    setWorkerCount(x.workers);
+    log(QStringLiteral("loaded experiment '%1'").arg(x.title));
+    return {};
+}
+
+ThrottleConfig EngineSession::config() const {
+    return throttle_ && throttle_->attached() ? throttle_->config() : config_;
+}
+
+Experiment EngineSession::currentExperiment() const {
+    Experiment x;
+    x.config = config();
+    x.workers = wanted_workers_;
+    x.work_profile = work_profile_;
+    return x;
+}
+
+QString EngineSession::workerProgram() const {
+    if (!worker_program_override_.isEmpty()) {
+        const QFileInfo fi(worker_program_override_);
+        return fi.isFile() && fi.isExecutable() ? fi.absoluteFilePath() : QString();
+    }
+    return findExecutable(QStringLiteral("throttle-worker"));
+}
+
+void EngineSession::spawnWorker() {
+    const QString program = workerProgram();
+    if (program.isEmpty()) {
+        log(QStringLiteral("cannot start workers: the throttle-worker executable was not found "
+                           "next to throttlelab or on PATH (set THROTTLELAB_BIN_DIR)"));
+        return;
+    }
+    auto* p = new QProcess(this);
+    p->setProgram(program);
+    p->setArguments({QStringLiteral("--name"), name_, QStringLiteral("--work"), work_profile_});
+    p->setProcessChannelMode(QProcess::SeparateChannels);
+    p->setStandardOutputFile(QProcess::nullDevice());
+    connect(p, &QProcess::readyReadStandardError, this, [this, p] {
+        const QString text = QString::fromLocal8Bit(p->readAllStandardError()).trimmed();
+        if (!text.isEmpty()) log(QStringLiteral("worker %1: %2").arg(p->processId()).arg(text));
+    });
+    connect(p, &QProcess::started, this, [this, p] {
+        for (OwnWorker& w : own_)
+            if (w.process == p) w.pid = p->processId();
+    });
+    connect(p, &QProcess::finished, this,
+            [this, p](int code, QProcess::ExitStatus status) { onWorkerFinished(p, code, status); });
+    connect(p, &QProcess::errorOccurred, this, [this, p](QProcess::ProcessError e) {
+        if (e != QProcess::FailedToStart) return;
+        log(QStringLiteral("cannot start worker %1: %2").arg(p->program(), p->errorString()));
+        own_.erase(std::remove_if(own_.begin(), own_.end(),
+                                  [p](const OwnWorker& w) { return w.process == p; }),
+                   own_.end());
+        p->deleteLater();
+    });
+    own_.append({p, 0, false});
+    p->start();
+    if (p->processId() > 0) own_.last().pid = p->processId();
+}
+
+void EngineSession::endWorker(OwnWorker& w) {
+    w.ending = true;
+    if (w.process) w.process->terminate();
+}
+
+void EngineSession::reconcileWorkers() {
+    if (shutting_down_) return;
+    int alive = int(std::count_if(own_.begin(), own_.end(), [](const OwnWorker& w) { return !w.ending; }));
+    if (isRunning()) {
+        for (; alive < wanted_workers_; ++alive) {
+            const int before = int(own_.size());
+            spawnWorker();
+            if (int(own_.size()) == before) break; // no executable: logged once
+        }
+    }
+    // The newest go first, so the long-running ones keep their history in the table.
+    for (auto it = own_.rbegin(); it != own_.rend() && alive > wanted_workers_; ++it)
+        if (!it->ending) {
+            endWorker(*it);
+            --alive;
+        }
+}
+
+void EngineSession::onWorkerFinished(QProcess* p, int code, QProcess::ExitStatus status) {
+    auto it = std::find_if(own_.begin(), own_.end(), [p](const OwnWorker& w) { return w.process == p; });
+    if (it == own_.end()) return;
+    const qint64 pid = it->pid;
+    const bool ending = it->ending;
+    const QString state = status == QProcess::CrashExit
+                              ? QStringLiteral("killed (signal %1)").arg(code)
+                              : QStringLiteral("exited %1").arg(code);
+    own_.erase(it);
+    p->deleteLater();
+    exited_.append({pid, state, last_permits_.value(pid)});
+    while (exited_.size() > kKeptExits) exited_.removeFirst();
+    if (!ending) {
+        if (status == QProcess::CrashExit)
+            log(QStringLiteral("worker %1 %2; the other workers keep getting permits").arg(pid).arg(state));
+        else
+            log(QStringLiteral("worker %1 %2").arg(pid).arg(state));
+    }
+    if (!shutting_down_) poll();
+}
+
+bool EngineSession::killWorker(qint64 pid) {
+    if (pid <= 0) return false;
+    if (::kill(pid_t(pid), SIGKILL) != 0) {
+        log(QStringLiteral("could not kill %1: %2").arg(pid).arg(qt_error_string(errno)));
+        return false;
+    }
+    log(QStringLiteral("sent SIGKILL to worker %1").arg(pid));
+    return true;
+}
+
+QList<qint64> EngineSession::ownWorkerPids() const {
+    QList<qint64> out;
+    for (const OwnWorker& w : own_)
+        if (w.pid > 0) out.append(w.pid);
+    return out;
+}
+
+QList<qint64> EngineSession::helperPids() const {
+    QList<qint64> out;
+    if (!throttle_ || !throttle_->attached()) return out;
+    const RunInfo r = throttle_->client().runInfo();
+    if (r.throttle_pid > 0) out.append(r.throttle_pid);
+    if (r.monitor_pid > 0) out.append(r.monitor_pid);
+    return out;
+}
+
+std::vector<HistorySample> EngineSession::readHistory(std::uint64_t after, std::uint64_t* next) const {
+    if (!throttle_ || !throttle_->attached()) {
+        if (next) *next = after;
+        return {};
+    }
+    return throttlelab::readHistory(throttle_->client().data().history, after, next);
+}
+
+StatsSnapshot EngineSession::stats() const {
+    return throttle_ && throttle_->attached() ? throttle_->stats() : StatsSnapshot{};
+}
+
+RunInfo EngineSession::runInfo() const {
+    return throttle_ && throttle_->attached() ? throttle_->client().runInfo() : RunInfo{};
+}
+
+SessionStatus EngineSession::status() const {
+    SessionStatus s;
+    s.running = isRunning();
+    const StatsSnapshot st = stats();
+    const RunInfo ri = runInfo();
+    s.runtime_s = toSeconds(ri.runtime_ns);
+    s.total = st.total;
+    s.mean_rate = st.mean.rate;
+    s.latest_rate = st.latest.rate;
+    s.target_rate = config().targetRate();
+    for (const WorkerRow& r : rows_) s.workers_alive += r.alive ? 1 : 0;
+    return s;
+}
+
+void EngineSession::poll() {
+    if (!throttle_ || !throttle_->attached()) return;
+    const Nanos now = monotonicNow();
+    const double dt = last_poll_ns_ > 0 ? toSeconds(now - last_poll_ns_) : 0;
+    last_poll_ns_ = now;
+    QVector<WorkerRow> rows;
+    QHash<qint64, bool> external_now;
+    QList<qint64> attached;
+    for (const WorkerInfo& w : throttle_->client().workers()) {
+        if (w.state == shm::WorkerState::Free || w.pid <= 0) continue;
+        // Dead already, its slot not yet freed by the monitor: the exit row tells it.
+        if (std::any_of(exited_.begin(), exited_.end(), [&](const Exited& e) { return e.pid == w.pid; }))
+            continue;
+        WorkerRow r;
+        r.pid = w.pid;
+        r.own = std::any_of(own_.begin(), own_.end(), [&](const OwnWorker& o) { return o.pid == w.pid; });
+        r.state = stateName(w.state);
+        r.permits = w.grants;
+        r.last_permit_age_s = w.last_grant_ns > 0 ? toSeconds(now - w.last_grant_ns) : -1;
+        if (dt > 0 && last_permits_.contains(w.pid)) {
+            const double instant = double(w.grants - std::min(w.grants, last_permits_.value(w.pid))) / dt;
+            // Smoothed, so a 5 Hz table does not flicker between neighbouring counts.
+            r.rate = 0.5 * rates_.value(w.pid, instant) + 0.5 * instant;
+        }
+        rates_[w.pid] = r.rate;
+        last_permits_[w.pid] = w.grants;
+        if (!r.own) external_now.insert(w.pid, true);
+        attached.append(w.pid);
+        rows.append(r);
+    }
+    for (const OwnWorker& o : own_) {
+        if (attached.contains(o.pid)) continue;
+        WorkerRow r;
+        r.pid = o.pid;
+        r.own = true;
+        r.state = o.ending ? QStringLiteral("ending") : QStringLiteral("starting");
+        r.permits = last_permits_.value(o.pid);
+        if (o.pid > 0) rows.append(r);
+    }
+    for (const Exited& e : exited_) {
+        WorkerRow r;
+        r.pid = e.pid;
+        r.own = true;
+        r.alive = false;
+        r.state = e.state;
+        r.permits = e.permits;
+        rows.append(r);
+    }
+    for (auto it = external_now.begin(); it != external_now.end(); ++it)
+        if (!seen_external_.contains(it.key()))
+            log(QStringLiteral("external worker %1 joined").arg(it.key()));
+    for (auto it = seen_external_.begin(); it != seen_external_.end(); ++it)
+        if (!external_now.contains(it.key()))
+            log(QStringLiteral("external worker %1 left (its slot was freed)").arg(it.key()));
+    seen_external_ = external_now;
+    rows_ = rows;
+    Q_EMIT workersUpdated(rows_);
+}
+
+void EngineSession::supervise() {
+    if (!isRunning()) return;
+    for (const QString& helper : throttle_->superviseHelpers())
+        log(QStringLiteral("the %1 process had died; restarted it").arg(helper));
+    if (throttle_->client().runInfo().stop_requested) {
+        log(QStringLiteral("stop requested from outside (throttlectl stop)"));
+        stop();
+    }
+}
+
+} // namespace throttlelab::ui

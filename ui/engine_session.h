@@ -1,0 +1,135 @@
+#pragma once
+// The GUI's facade over the engine: owns the named Throttle (whose helpers are real
+// processes) and the worker processes it starts, and reports what happens as signals carrying
+// value structs. Everything it reads on a timer is a lock-free read of shared memory, and
+// worker processes are driven through QProcess's signals, so the GUI thread never waits on a
+// child except when the session ends.
+#include "experiment.h"
+#include "stats_channel.h"
+#include "throttle.h"
+
+#include <QHash>
+#include <QList>
+#include <QObject>
+#include <QPointer>
+#include <QProcess>
+#include <QTimer>
+#include <QVector>
+#include <memory>
+
+namespace throttlelab::ui {
+
+struct WorkerRow {
+    qint64 pid = 0;
+    bool own = false;    // started by this app (else joined from outside)
+    bool alive = true;   // holds a slot, or a started process not yet attached
+    QString state;       // idle / waiting / working / starting / exited 0 / killed (signal 9)
+    std::uint64_t permits = 0;
+    double last_permit_age_s = -1; // -1: none yet
+    double rate = 0;               // permits/s, smoothed
+};
+
+struct SessionStatus {
+    bool running = false;
+    double runtime_s = 0;
+    std::uint64_t total = 0;
+    double mean_rate = 0;
+    double latest_rate = 0;
+    double target_rate = 0;
+    int workers_alive = 0;
+};
+
+class EngineSession : public QObject {
+    Q_OBJECT
+public:
+    explicit EngineSession(const QString& name, QObject* parent = nullptr);
+    ~EngineSession() override;
+
+    QString name() const { return name_; }
+    // Starts the throttle with the current settings and the wanted number of workers.
+    // Returns the error (also logged), or empty.
+    QString start();
+    void stop();
+    QString restart();
+    // Ends every process this session started and the throttle; the destructor calls it.
+    void shutdown();
+    bool isRunning() const { return throttle_ && throttle_->isRunning(); }
+
+    // Live changes. Each returns the validation error (nothing applied) or empty.
+    QString applyConfig(const ThrottleConfig& config);
+    QString setWorkProfile(const QString& profile);
+    void setWorkerCount(int count);
+    // Loads settings, profile and worker count at once, live.
+    QString applyExperiment(const Experiment& experiment);
+
+    ThrottleConfig config() const;
+    int workerCount() const { return wanted_workers_; }
+    QString workProfile() const { return work_profile_; }
+    Experiment currentExperiment() const;
+
+    // SIGKILL, as a crash would: shows that a dead worker wedges nothing.
+    bool killWorker(qint64 pid);
+    QList<qint64> ownWorkerPids() const;
+    QList<qint64> helperPids() const;
+
+    // Lock-free reads of the shared segment; empty results before the first start.
+    std::vector<HistorySample> readHistory(std::uint64_t after, std::uint64_t* next) const;
+    StatsSnapshot stats() const;
+    RunInfo runInfo() const;
+    SessionStatus status() const;
+    const QVector<WorkerRow>& workerRows() const { return rows_; }
+    // Where a program is looked up; tests point it at a missing one.
+    void setWorkerProgram(const QString& path) { worker_program_override_ = path; }
+    // The CSV the monitor writes one row per permit to (takes effect at the next start).
+    void setEmissionLog(const QString& path) { emission_log_ = path; }
+    QString emissionLog() const { return emission_log_; }
+
+Q_SIGNALS:
+    void logged(const QString& line);
+    void runningChanged(bool running);
+    void configChanged(const throttlelab::ThrottleConfig& config);
+    void workersUpdated(const QVector<throttlelab::ui::WorkerRow>& rows);
+
+private:
+    struct OwnWorker {
+        QPointer<QProcess> process;
+        qint64 pid = 0;
+        bool ending = false; // asked to end: its exit is not news
+    };
+    struct Exited {
+        qint64 pid;
+        QString state;
+        std::uint64_t permits;
+    };
+    void log(const QString& line);
+    void spawnWorker();
+    void endWorker(OwnWorker& w);
+    void reconcileWorkers();
+    void onWorkerFinished(QProcess* p, int code, QProcess::ExitStatus status);
+    void poll();
+    void supervise();
+    QString workerProgram() const;
+
+    QString name_;
+    ThrottleConfig config_;
+    int wanted_workers_ = 0;
+    QString work_profile_ = QStringLiteral("none");
+    std::unique_ptr<Throttle> throttle_;
+    QList<OwnWorker> own_;
+    QList<Exited> exited_;
+    QHash<qint64, std::uint64_t> last_permits_;
+    QHash<qint64, double> rates_;
+    QHash<qint64, bool> seen_external_;
+    qint64 last_poll_ns_ = 0;
+    QVector<WorkerRow> rows_;
+    QTimer poll_timer_;
+    QTimer supervise_timer_;
+    QString worker_program_override_;
+    QString emission_log_;
+    bool shutting_down_ = false;
+};
+
+} // namespace throttlelab::ui
+
+Q_DECLARE_METATYPE(throttlelab::ThrottleConfig)
+Q_DECLARE_METATYPE(throttlelab::ui::WorkerRow)

@@ -1,0 +1,405 @@
+#include "main_window.h"
+
+#include "calibration_view.h"
+#include "chart_panel.h"
+#include "control_panel.h"
+#include "engine_session.h"
+#include "event_log.h"
+#include "presets.h"
+#include "worker_table_model.h"
+#include "worker_table_view.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QDir>
+#include <QDockWidget>
+#include <QFile>
+#include <QFileDialog>
+#include <QGroupBox>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QScrollArea>
+#include <QSettings>
+#include <QSplitter>
+#include <QStandardPaths>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QToolBar>
+#include <QVBoxLayout>
+#include <cstdio>
+#include <unistd.h>
+
+namespace throttlelab::ui {
+
+namespace {
+
+QString defaultName() { return QStringLiteral("throttlelab-%1").arg(::getpid()); }
+
+QString formatRate(double r) {
+    if (r >= 10000) return QString::number(r / 1000.0, 'f', 1) + u'k';
+    return QString::number(r, 'f', r < 100 ? 2 : 0);
+}
+
+} // namespace
+
+MainWindow::MainWindow(const LaunchOptions& options, QWidget* parent)
+    : QMainWindow(parent)
+    , options_(options) {
+    setWindowTitle(tr("ThrottleLab"));
+    setWindowIcon(QIcon(QStringLiteral(":/icons/throttlelab.png")));
+    session_ = new EngineSession(options.name.isEmpty() ? defaultName() : options.name, this);
+
+    log_ = new EventLog;
+    connect(session_, &EngineSession::logged, log_, &EventLog::append);
+
+    // Left: what to watch, then the controls.
+    preset_box_ = new QComboBox;
+    preset_box_->addItem(tr("(custom)"), QString());
+    QStringList preset_errors;
+    for (const Preset& p : loadPresets(&preset_errors)) preset_box_->addItem(p.experiment.title, p.id);
+    for (const QString& e : preset_errors) log_->append(tr("preset not loaded: %1").arg(e));
+    explanation_ = new QLabel;
+    explanation_->setWordWrap(true);
+    explanation_->setTextFormat(Qt::PlainText);
+    explanation_->setStyleSheet(QStringLiteral(
+        "QLabel { background: #fff8e0; border: 1px solid #e0c060; border-radius: 4px; padding: 6px; }"));
+    controls_ = new ControlPanel;
+    auto* left = new QWidget;
+    auto* left_layout = new QVBoxLayout(left);
+    auto* preset_group = new QGroupBox(tr("Experiment"));
+    auto* preset_layout = new QVBoxLayout(preset_group);
+    preset_layout->addWidget(preset_box_);
+    preset_layout->addWidget(explanation_);
+    left_layout->addWidget(preset_group);
+    left_layout->addWidget(controls_, 1);
+    auto* scroll = new QScrollArea;
+    scroll->setWidget(left);
+    scroll->setWidgetResizable(true);
+    scroll->setMinimumWidth(300);
+    auto* left_dock = new QDockWidget(tr("Controls"), this);
+    left_dock->setObjectName(QStringLiteral("controls"));
+    left_dock->setWidget(scroll);
+    left_dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
+    addDockWidget(Qt::LeftDockWidgetArea, left_dock);
+
+    // Middle: the monitor tab and the calibration tab.
+    charts_ = new ChartPanel(session_);
+    charts_->setFrameStatsEnabled(options.frame_stats);
+    worker_model_ = new WorkerTableModel(this);
+    worker_view_ = new WorkerTableView;
+    worker_view_->setModel(worker_model_);
+    connect(session_, &EngineSession::workersUpdated, worker_model_, &WorkerTableModel::setRows);
+    connect(worker_view_, &WorkerTableView::killRequested, session_, &EngineSession::killWorker);
+    auto* monitor = new QSplitter(Qt::Vertical);
+    monitor->addWidget(charts_);
+    monitor->addWidget(worker_view_);
+    monitor->setStretchFactor(0, 3);
+    monitor->setStretchFactor(1, 1);
+    monitor->setSizes({560, 190});
+    calibration_ = new CalibrationView(session_);
+    connect(calibration_, &CalibrationView::logged, log_, &EventLog::append);
+    tabs_ = new QTabWidget;
+    tabs_->addTab(monitor, tr("Monitor"));
+    tabs_->addTab(calibration_, tr("Calibration"));
+    setCentralWidget(tabs_);
+
+    auto* log_dock = new QDockWidget(tr("Event log"), this);
+    log_dock->setObjectName(QStringLiteral("eventlog"));
+    log_dock->setWidget(log_);
+    log_dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
+    addDockWidget(Qt::BottomDockWidgetArea, log_dock);
+    log_->setMinimumHeight(90);
+
+    status_state_ = new QLabel;
+    status_totals_ = new QLabel;
+    statusBar()->addPermanentWidget(status_state_);
+    statusBar()->addPermanentWidget(status_totals_);
+
+    buildActions();
+
+    connect(controls_, &ControlPanel::configEdited, this, [this](const ThrottleConfig& c) {
+        if (const QString e = session_->applyConfig(c); !e.isEmpty()) report(e);
+    });
+    connect(controls_, &ControlPanel::workerCountEdited, session_, &EngineSession::setWorkerCount);
+    connect(controls_, &ControlPanel::workProfileEdited, this, [this](const QString& p) {
+        if (const QString e = session_->setWorkProfile(p); !e.isEmpty()) report(e);
+    });
+    connect(session_, &EngineSession::configChanged, controls_, &ControlPanel::setConfig);
+    connect(preset_box_, &QComboBox::activated, this, [this](int i) {
+        const QString id = preset_box_->itemData(i).toString();
+        if (!id.isEmpty()) applyPreset(id);
+    });
+    status_timer_.setInterval(250);
+    connect(&status_timer_, &QTimer::timeout, this, &MainWindow::updateStatus);
+    status_timer_.start();
+
+    resize(1400, 900);
+    resizeDocks({log_dock}, {130}, Qt::Vertical);
+    resizeDocks({left_dock}, {330}, Qt::Horizontal);
+    QSettings settings;
+    if (!options.unattended) {
+        restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+        restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+    }
+
+    // The first experiment: asked for, else the last one, else the tutorial.
+    Experiment first = Experiment::tutorial();
+    bool chosen = false;
+    if (!options.preset.isEmpty()) {
+        if (auto p = findPreset(options.preset)) {
+            first = p->experiment;
+            chosen = true;
+        } else {
+            report(tr("no preset named '%1'; starting the tutorial").arg(options.preset));
+        }
+    } else if (!options.open.isEmpty()) {
+        QString error;
+        if (auto x = Experiment::load(options.open, &error)) {
+            first = *x;
+            chosen = true;
+        } else {
+            report(tr("cannot load experiment: %1; starting the tutorial").arg(error));
+        }
+    }
+    if (!chosen && options.restore_last) {
+        const QByteArray last = settings.value(QStringLiteral("experiment/last")).toByteArray();
+        QString error;
+        if (!last.isEmpty()) {
+            if (auto x = Experiment::fromJson(last, &error))
+                first = *x;
+            else
+                log_->append(tr("last experiment not restored: %1").arg(error));
+        }
+    }
+    applyExperiment(first);
+    if (const QString e = session_->start(); !e.isEmpty()) report(tr("cannot start: %1").arg(e));
+
+    if (options.view == QLatin1String("calibration")) tabs_->setCurrentWidget(calibration_);
+    if (!options.screenshot.isEmpty() && options.view == QLatin1String("calibration")) {
+        calibration_->setSecondsPerPoint(0.5);
+        QTimer::singleShot(200, calibration_, &CalibrationView::run);
+    }
+    if (options.quit_after_s > 0)
+        QTimer::singleShot(int(options.quit_after_s * 1000), this, &MainWindow::finishScreenshotRun);
+    updateStatus();
+}
+
+MainWindow::~MainWindow() {
+    // The charts read the session on a timer: stop them before the session goes.
+    delete charts_;
+    charts_ = nullptr;
+    session_->shutdown();
+}
+
+void MainWindow::buildActions() {
+    auto* tb = addToolBar(tr("Run"));
+    tb->setObjectName(QStringLiteral("runbar"));
+    tb->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    QAction* start = tb->addAction(tr("Start"), this, [this] {
+        if (const QString e = session_->start(); !e.isEmpty()) report(e);
+    });
+    QAction* stop = tb->addAction(tr("Stop"), session_, &EngineSession::stop);
+    QAction* restart = tb->addAction(tr("Restart"), this, [this] {
+        if (const QString e = session_->restart(); !e.isEmpty()) report(e);
+    });
+    start->setToolTip(tr("Start the throttle, its monitor and the workers"));
+    stop->setToolTip(tr("Set the kill flag: the workers and helpers end; totals are kept"));
+    restart->setToolTip(tr("Stop, then start again with the current settings"));
+    auto syncButtons = [start, stop, restart](bool running) {
+        start->setEnabled(!running);
+        stop->setEnabled(running);
+        restart->setEnabled(running);
+    };
+    connect(session_, &EngineSession::runningChanged, this, syncButtons);
+    syncButtons(false);
+
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(tr("&Open experiment..."), QKeySequence::Open, this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open experiment"), {}, tr("Experiments (*.json)"));
+        if (!path.isEmpty()) loadExperimentFile(path);
+    });
+    file->addAction(tr("&Save experiment..."), QKeySequence::Save, this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Save experiment"), QStringLiteral("experiment.json"),
+                                                          tr("Experiments (*.json)"));
+        if (!path.isEmpty()) saveExperimentFile(path);
+    });
+    file->addSeparator();
+    file->addAction(tr("Export charts as &PNG..."), this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export charts"), QStringLiteral("charts.png"),
+                                                          tr("PNG images (*.png)"));
+        QString error;
+        if (!path.isEmpty() && !charts_->exportPng(path, &error)) report(error);
+    });
+    file->addAction(tr("Export statistics history as &CSV..."), this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export history"), QStringLiteral("history.csv"),
+                                                          tr("CSV files (*.csv)"));
+        QString error;
+        if (!path.isEmpty() && !charts_->exportHistoryCsv(path, &error)) report(error);
+    });
+    QAction* record = file->addAction(tr("&Record emissions (from the next start)"));
+    record->setCheckable(true);
+    connect(record, &QAction::toggled, this, [this](bool on) {
+        const QString path = on ? QDir(QStandardPaths::writableLocation(QStandardPaths::TempLocation))
+                                      .filePath(session_->name() + QStringLiteral("-emissions.csv"))
+                                : QString();
+        session_->setEmissionLog(path);
+        log_->append(on ? tr("emissions will be recorded to %1 from the next start or restart").arg(path)
+                        : tr("emissions will not be recorded from the next start"));
+    });
+    file->addAction(tr("Export &emissions as CSV..."), this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export emissions"), QStringLiteral("emissions.csv"),
+                                                          tr("CSV files (*.csv)"));
+        if (!path.isEmpty()) exportEmissionsCsv(path);
+    });
+    file->addSeparator();
+    file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+    QMenu* run = menuBar()->addMenu(tr("&Run"));
+    run->addAction(start);
+    run->addAction(stop);
+    run->addAction(restart);
+}
+
+void MainWindow::report(const QString& error) {
+    log_->append(error);
+    statusBar()->showMessage(error, 10000);
+    if (!options_.unattended && isVisible()) QMessageBox::warning(this, tr("ThrottleLab"), error);
+}
+
+bool MainWindow::applyExperiment(const Experiment& x) {
+    if (const QString e = session_->applyExperiment(x); !e.isEmpty()) {
+        report(tr("experiment not applied: %1").arg(e));
+        return false;
+    }
+    controls_->setConfig(session_->config());
+    controls_->setWorkerCount(x.workers);
+    controls_->setWorkProfile(x.work_profile);
+    showExplanation(x);
+    return true;
+}
+
+void MainWindow::showExplanation(const Experiment& x) {
+    title_ = x.title;
+    explanation_text_ = x.explanation;
+    explanation_->setText(x.explanation.isEmpty() ? tr("No explanation given for this experiment.") : x.explanation);
+    int i = preset_box_->findText(x.title);
+    preset_box_->setCurrentIndex(i < 0 ? 0 : i);
+    setWindowTitle(tr("ThrottleLab - %1 [%2]").arg(x.title.isEmpty() ? tr("custom") : x.title, session_->name()));
+}
+
+QString MainWindow::explanation() const { return explanation_text_; }
+
+bool MainWindow::applyPreset(const QString& name) {
+    const auto p = findPreset(name);
+    if (!p) {
+        report(tr("no preset named '%1'").arg(name));
+        return false;
+    }
+    return applyExperiment(p->experiment);
+}
+
+bool MainWindow::loadExperimentFile(const QString& path) {
+    QString error;
+    const auto x = Experiment::load(path, &error);
+    if (!x) {
+        report(tr("cannot load experiment: %1").arg(error));
+        return false;
+    }
+    return applyExperiment(*x);
+}
+
+bool MainWindow::saveExperimentFile(const QString& path) {
+    Experiment x = session_->currentExperiment();
+    x.title = title_;
+    x.explanation = explanation_text_;
+    QString error;
+    if (!x.save(path, &error)) {
+        report(error);
+        return false;
+    }
+    log_->append(tr("saved experiment to %1").arg(path));
+    return true;
+}
+
+bool MainWindow::exportEmissionsCsv(const QString& path) {
+    const QString source = session_->emissionLog();
+    if (source.isEmpty() || !QFile::exists(source)) {
+        report(tr("no emissions recorded: check File > Record emissions, then restart"));
+        return false;
+    }
+    QFile::remove(path);
+    if (!QFile::copy(source, path)) {
+        report(tr("cannot write '%1'").arg(path));
+        return false;
+    }
+    log_->append(tr("exported emissions to %1").arg(path));
+    return true;
+}
+
+bool MainWindow::takeScreenshot(const QString& path) {
+    if (charts_) charts_->refresh();
+    if (!grab().save(path, "PNG")) {
+        log_->append(tr("cannot write screenshot '%1'").arg(path));
+        return false;
+    }
+    return true;
+}
+
+QString MainWindow::statusText() const { return status_state_->text() + u' ' + status_totals_->text(); }
+
+void MainWindow::updateStatus() {
+    const SessionStatus s = session_->status();
+    status_state_->setText(tr("%1: %2").arg(session_->name(), s.running ? tr("running") : tr("stopped")));
+    status_totals_->setText(tr("runtime %1 s | total %2 | mean %3/s | latest %4/s | target %5/s | workers %6")
+                                .arg(s.runtime_s, 0, 'f', 1)
+                                .arg(s.total)
+                                .arg(formatRate(s.mean_rate), formatRate(s.latest_rate), formatRate(s.target_rate))
+                                .arg(s.workers_alive));
+}
+
+void MainWindow::finishScreenshotRun() {
+    // A calibration screenshot waits for its sweep, within reason.
+    static int waits = 0;
+    if (calibration_->isRunning() && waits++ < 120) {
+        QTimer::singleShot(500, this, &MainWindow::finishScreenshotRun);
+        return;
+    }
+    int code = 0;
+    if (!options_.screenshot.isEmpty()) {
+        updateStatus();
+        if (takeScreenshot(options_.screenshot))
+            std::fprintf(stderr, "throttlelab: saved %s\n", qPrintable(options_.screenshot));
+        else {
+            std::fprintf(stderr, "throttlelab: cannot write screenshot '%s'\n", qPrintable(options_.screenshot));
+            code = 1;
+        }
+    }
+    close();
+    QCoreApplication::exit(code);
+}
+
+void MainWindow::persist() {
+    if (options_.unattended) return;
+    QSettings settings;
+    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("window/state"), saveState());
+    Experiment x = session_->currentExperiment();
+    x.title = title_;
+    x.explanation = explanation_text_;
+    settings.setValue(QStringLiteral("experiment/last"), x.toJson());
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    if (!closed_) {
+        closed_ = true;
+        persist();
+        if (options_.frame_stats && charts_)
+            std::fprintf(stderr, "throttlelab: chart refresh: %s\n", qPrintable(charts_->frameStats().summary()));
+        session_->shutdown();
+    }
+    event->accept();
+}
+
+} // namespace throttlelab::ui

@@ -1,0 +1,80 @@
+#pragma once
+// The ThrottleLab window: controls and preset explanation on the left, live charts and the
+// worker table in the middle, the calibration tab, the event log below, totals in the status
+// bar. It owns one EngineSession, whose throttle name is unique to this app instance.
+#include "command_line.h"
+#include "experiment.h"
+
+#include <QMainWindow>
+#include <QTimer>
+
+class QComboBox;
+class QLabel;
+class QTabWidget;
+class QAction;
+
+namespace throttlelab::ui {
+
+class EngineSession;
+class ChartPanel;
+class ControlPanel;
+class CalibrationView;
+class EventLog;
+class WorkerTableModel;
+class WorkerTableView;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(const LaunchOptions& options, QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    EngineSession* session() const { return session_; }
+    ChartPanel* chartPanel() const { return charts_; }
+    ControlPanel* controlPanel() const { return controls_; }
+    CalibrationView* calibrationView() const { return calibration_; }
+    EventLog* eventLog() const { return log_; }
+    WorkerTableModel* workerModel() const { return worker_model_; }
+    QString explanation() const;
+    QString statusText() const;
+
+    // Each reports a failure in the event log and the status bar (and a dialog when someone
+    // is at the keyboard) and returns false; the running experiment is left as it was.
+    bool loadExperimentFile(const QString& path);
+    bool saveExperimentFile(const QString& path);
+    bool applyPreset(const QString& name);
+    bool applyExperiment(const Experiment& x);
+    bool takeScreenshot(const QString& path);
+    bool exportEmissionsCsv(const QString& path);
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+
+private:
+    void buildActions();
+    void report(const QString& error);
+    void updateStatus();
+    void persist();
+    void finishScreenshotRun();
+    void showExplanation(const Experiment& x);
+
+    LaunchOptions options_;
+    EngineSession* session_;
+    ChartPanel* charts_;
+    ControlPanel* controls_;
+    CalibrationView* calibration_;
+    EventLog* log_;
+    WorkerTableModel* worker_model_;
+    WorkerTableView* worker_view_;
+    QTabWidget* tabs_;
+    QComboBox* preset_box_;
+    QLabel* explanation_;
+    QLabel* status_state_;
+    QLabel* status_totals_;
+    QTimer status_timer_;
+    QString title_;
+    QString explanation_text_;
+    bool closed_ = false;
+};
+
+} // namespace throttlelab::ui
