@@ -22,11 +22,11 @@ struct CalibrationResult {
     QString error; // empty on success
     double target_rate = 0;
     double requested_interval_s = 0;
-    double uncorrected_rate = 0;       // achieved with correction 0
+    double uncorrected_rate = 0; // achieved with correction 0
     double uncorrected_interval_s = 0;
-    double reference_correction = 0;   // mp_throttle's formula: 1 - achieved/target
-    double correction = 0;             // what ThrottleLab sets
-    double corrected_rate = 0;         // achieved in the last round, with the correction
+    double reference_correction = 0; // mp_throttle's formula: 1 - achieved/target
+    double correction = 0;           // what ThrottleLab sets
+    double corrected_rate = 0;       // achieved in the last round, with the correction
     double corrected_interval_s = 0;
 };
 

@@ -7,7 +7,8 @@
 namespace throttlelab {
 
 QString findExecutable(const QString& program, const QString& override_path) {
-    if (!override_path.isEmpty()) return QFileInfo(override_path).isExecutable() ? override_path : QString();
+    if (!override_path.isEmpty())
+        return QFileInfo(override_path).isExecutable() ? override_path : QString();
     QStringList dirs;
     const QByteArray env = qgetenv("THROTTLELAB_BIN_DIR");
     if (!env.isEmpty()) dirs << QString::fromLocal8Bit(env);
@@ -19,7 +20,9 @@ QString findExecutable(const QString& program, const QString& override_path) {
     return QStandardPaths::findExecutable(program);
 }
 
-ChildProcess::~ChildProcess() { finish(0); }
+ChildProcess::~ChildProcess() {
+    finish(0);
+}
 
 bool ChildProcess::start(const QString& program, const QStringList& args, QString* error) {
     finish(0);
@@ -42,7 +45,9 @@ bool ChildProcess::running() {
     return !process_->waitForFinished(0);
 }
 
-qint64 ChildProcess::pid() const { return process_ ? process_->processId() : 0; }
+qint64 ChildProcess::pid() const {
+    return process_ ? process_->processId() : 0;
+}
 
 void ChildProcess::finish(int grace_ms) {
     if (!process_) return;
@@ -59,7 +64,9 @@ void ChildProcess::kill() {
     }
 }
 
-int ChildProcess::exitCode() const { return process_ ? process_->exitCode() : -1; }
+int ChildProcess::exitCode() const {
+    return process_ ? process_->exitCode() : -1;
+}
 
 bool ChildProcess::crashed() const {
     return process_ && process_->exitStatus() == QProcess::CrashExit;

@@ -18,7 +18,11 @@ inline Nanos monotonicNow() {
     return Nanos(ts.tv_sec) * kNanosPerSecond + ts.tv_nsec;
 }
 
-constexpr double toSeconds(Nanos ns) { return double(ns) / double(kNanosPerSecond); }
-constexpr Nanos fromSeconds(double s) { return Nanos(s * double(kNanosPerSecond) + (s >= 0 ? 0.5 : -0.5)); }
+constexpr double toSeconds(Nanos ns) {
+    return double(ns) / double(kNanosPerSecond);
+}
+constexpr Nanos fromSeconds(double s) {
+    return Nanos(s * double(kNanosPerSecond) + (s >= 0 ? 0.5 : -0.5));
+}
 
 } // namespace throttlelab

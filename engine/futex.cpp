@@ -22,10 +22,12 @@ void futexWaitUntil(std::atomic<std::uint32_t>& word, std::uint32_t expected, Na
 }
 
 void futexWake(std::atomic<std::uint32_t>& word, int count) {
-    syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAKE, count, nullptr,
-            nullptr, 0);
+    syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAKE, count, nullptr, nullptr,
+            0);
 }
 
-void futexWakeAll(std::atomic<std::uint32_t>& word) { futexWake(word, INT_MAX); }
+void futexWakeAll(std::atomic<std::uint32_t>& word) {
+    futexWake(word, INT_MAX);
+}
 
 } // namespace throttlelab

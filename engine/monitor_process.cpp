@@ -76,9 +76,12 @@ int runMonitorProcess(const QString& name, const QString& log_path) {
         Nanos now = monotonicNow();
         batch.clear();
         drainEmissions(s.emissions, batch, now, 200 * kNanosPerMilli, &stuck_since);
-        for (const Emission& e : batch) acc.receive(e);
+        for (const Emission& e : batch)
+            acc.receive(e);
         // Emissions from several processes arrive slightly out of time order: let them settle.
-        const Nanos lag = last_round ? -kNanosPerSecond : std::max<Nanos>(20 * kNanosPerMilli, 2 * fromSeconds(c.rf_rate));
+        const Nanos lag = last_round
+                              ? -kNanosPerSecond
+                              : std::max<Nanos>(20 * kNanosPerMilli, 2 * fromSeconds(c.rf_rate));
         acc.advance(now, lag, per_ns);
         if (log_out.device()) {
             for (const Emission& e : acc.takeFinalized()) {
@@ -95,10 +98,11 @@ int runMonitorProcess(const QString& name, const QString& log_path) {
         const StatsSnapshot snap = acc.snapshot(now, per_ns, runtime, c.targetRate());
         publishStats(s.stats, snap);
         const PacingParams params = PacingParams::from(c, s.config.as_throttle.load() != 0);
-        appendHistory(s.history, {now, snap.latest.rate, snap.mean.rate, snap.hi_lo_window.rate,
-                                  snap.lo_hi_window.rate, c.targetRate(),
-                                  availablePermits(s.pacing, params, client->segment().relative(now)),
-                                  snap.total});
+        appendHistory(s.history,
+                      {now, snap.latest.rate, snap.mean.rate, snap.hi_lo_window.rate,
+                       snap.lo_hi_window.rate, c.targetRate(),
+                       availablePermits(s.pacing, params, client->segment().relative(now)),
+                       snap.total});
         if (last_round) break;
         if (now >= next_housekeeping) {
             if (!client->ownerAlive()) break;

@@ -6,10 +6,14 @@ namespace throttlelab {
 
 QString toString(Hardcap h) {
     switch (h) {
-    case Hardcap::Limit: return QStringLiteral("limit");
-    case Hardcap::One: return QStringLiteral("one");
-    case Hardcap::None: return QStringLiteral("none");
-    case Hardcap::Window: return QStringLiteral("window");
+    case Hardcap::Limit:
+        return QStringLiteral("limit");
+    case Hardcap::One:
+        return QStringLiteral("one");
+    case Hardcap::None:
+        return QStringLiteral("none");
+    case Hardcap::Window:
+        return QStringLiteral("window");
     }
     return {};
 }

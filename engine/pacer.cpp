@@ -8,7 +8,9 @@
 namespace throttlelab {
 namespace {
 
-constexpr std::int64_t toQ(Nanos ns) { return ns << shm::kTatShift; }
+constexpr std::int64_t toQ(Nanos ns) {
+    return ns << shm::kTatShift;
+}
 // Rounds up, so a retry at the returned time is never early.
 constexpr Nanos fromQCeil(std::int64_t q) {
     return (q + ((std::int64_t(1) << shm::kTatShift) - 1)) >> shm::kTatShift;
@@ -51,7 +53,9 @@ GrantResult tryPaced(shm::Pacing& p, const PacingParams& params, Nanos now) {
 // is held is detected and its lock taken over, so a SIGKILL never wedges the others.
 class WindowLock {
 public:
-    WindowLock(shm::AI64& word, pid_t self) : word_(word), self_(self) {
+    WindowLock(shm::AI64& word, pid_t self)
+        : word_(word)
+        , self_(self) {
         std::int64_t expected = 0;
         for (unsigned spins = 0;; ++spins) {
             expected = 0;
@@ -90,10 +94,13 @@ PacingParams PacingParams::from(const ThrottleConfig& c, bool as_throttle) {
 
 long long PacingParams::burst() const {
     switch (hardcap) {
-    case Hardcap::One: return 1;
-    case Hardcap::None: return -1;
+    case Hardcap::One:
+        return 1;
+    case Hardcap::None:
+        return -1;
     case Hardcap::Limit:
-    case Hardcap::Window: return max_n;
+    case Hardcap::Window:
+        return max_n;
     }
     return max_n;
 }
@@ -103,6 +110,53 @@ void resetPacing(shm::Pacing& p, const PacingParams& params, Nanos now) {
     p.tat.store(params.hardcap == Hardcap::None ? now_q : now_q + params.tau_q,
                 std::memory_order_release);
     p.tank.store(0, std::memory_order_release);
+}
+
+namespace {
+
+// Permits banked (positive) or owed (negative, fractional) at `now` in exact mode: the
+// count available is floor of it when it is >= 1.
+double exactTokens(std::int64_t tat, const PacingParams& params, Nanos now) {
+    const std::int64_t lead = toQ(now) + (params.hardcap == Hardcap::None ? 0 : params.tau_q) - tat;
+    const double tokens = double(lead) / double(params.interval_q) + 1.0;
+    const long long b = params.burst();
+    return b >= 0 ? std::min(tokens, double(b)) : tokens;
+}
+
+std::int64_t exactTatFor(double tokens, const PacingParams& params, Nanos now) {
+    const long long b = params.burst();
+    if (b >= 0) tokens = std::min(tokens, double(b));
+    const double lead = (tokens - 1.0) * double(params.interval_q);
+    return toQ(now) + (params.hardcap == Hardcap::None ? 0 : params.tau_q) - std::int64_t(lead);
+}
+
+} // namespace
+
+void rescalePacing(shm::Pacing& p, const PacingParams& before, const PacingParams& after,
+                   Nanos now) {
+    if (after.mode == PacingMode::Exact) {
+        std::int64_t tat = p.tat.load(std::memory_order_acquire);
+        for (;;) {
+            const double tokens = before.mode == PacingMode::Exact
+                                      ? exactTokens(tat, before, now)
+                                      : double(p.tank.load(std::memory_order_acquire));
+            if (p.tat.compare_exchange_weak(tat, exactTatFor(tokens, after, now),
+                                            std::memory_order_acq_rel))
+                break;
+        }
+        return;
+    }
+    const long long cap = after.burst();
+    if (before.mode == PacingMode::Exact) {
+        const double tokens = exactTokens(p.tat.load(std::memory_order_acquire), before, now);
+        const long long whole = std::max<long long>(0, (long long)tokens);
+        p.tank.store(cap >= 0 ? std::min(whole, cap) : whole, std::memory_order_release);
+        return;
+    }
+    std::int64_t tank = p.tank.load(std::memory_order_acquire);
+    while (cap >= 0 && tank > cap &&
+           !p.tank.compare_exchange_weak(tank, cap, std::memory_order_acq_rel)) {
+    }
 }
 
 GrantResult tryGrant(shm::Pacing& p, const PacingParams& params, Nanos now, pid_t self) {
@@ -147,8 +201,7 @@ long long availablePermits(const shm::Pacing& p, const PacingParams& params, Nan
         const std::uint64_t k = p.window_count.load(std::memory_order_relaxed);
         long long in_window = 0;
         for (std::uint64_t i = k; i > 0 && in_window < params.max_n; --i) {
-            if (p.window_ring[(i - 1) % shm::kWindowRingSize].load() + params.per_ns <= now)
-                break;
+            if (p.window_ring[(i - 1) % shm::kWindowRingSize].load() + params.per_ns <= now) break;
             ++in_window;
         }
         n = std::min(n, params.max_n - in_window);
@@ -172,7 +225,8 @@ long long maxInAnyWindow(const Nanos* t, std::size_t count, Nanos per_ns) {
     long long best = 0;
     std::size_t lo = 0;
     for (std::size_t hi = 0; hi < count; ++hi) {
-        while (t[lo] + per_ns <= t[hi]) ++lo;
+        while (t[lo] + per_ns <= t[hi])
+            ++lo;
         best = std::max<long long>(best, (long long)(hi - lo + 1));
     }
     return best;

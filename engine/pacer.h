@@ -20,7 +20,7 @@ namespace throttlelab {
 struct PacingParams {
     PacingMode mode = PacingMode::Exact;
     Hardcap hardcap = Hardcap::Limit;
-    bool unlimited = false;     // no throttle: every request is granted (as_throttle = false)
+    bool unlimited = false; // no throttle: every request is granted (as_throttle = false)
     long long max_n = 1;
     Nanos per_ns = kNanosPerSecond;
     std::int64_t interval_q = 0; // per/max_n in 1/256 ns
@@ -40,6 +40,13 @@ struct GrantResult {
 // tokens, no stale tokens from an earlier run. The window ring is kept on purpose: grants of
 // the previous run still count against the window.
 void resetPacing(shm::Pacing& p, const PacingParams& params, Nanos now);
+
+// A live change keeps what was banked or owed, counted in permits: 0.5 permits owed at the
+// old rate are 0.5 permits owed at the new one. (Keeping the raw timestamp instead would
+// leave a change from 1 per 1000 s to 1000/s waiting out the old 1000 s.) A switch between
+// classic and exact carries the tank over the same way.
+void rescalePacing(shm::Pacing& p, const PacingParams& before, const PacingParams& after,
+                   Nanos now);
 
 // Never blocks (the window hardcap's tiny critical section is bounded and steals the lock of
 // a dead holder).

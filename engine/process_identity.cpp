@@ -39,7 +39,8 @@ bool readStat(pid_t pid, StatFields& out) {
         field[i] = std::strtoull(q, &end, 10);
         if (end == q) return false;
         q = end;
-        while (*q == ' ') ++q;
+        while (*q == ' ')
+            ++q;
     }
     out.state = state;
     out.utime = field[14];
@@ -50,7 +51,9 @@ bool readStat(pid_t pid, StatFields& out) {
 
 } // namespace
 
-ProcessIdentity ProcessIdentity::self() { return of(getpid()); }
+ProcessIdentity ProcessIdentity::self() {
+    return of(getpid());
+}
 
 ProcessIdentity ProcessIdentity::of(pid_t pid) {
     ProcessIdentity id{pid, 0};
@@ -80,6 +83,8 @@ Nanos processCpuTime(pid_t pid) {
     return Nanos((s.utime + s.stime) * (kNanosPerSecond / (hz > 0 ? hz : 100)));
 }
 
-void usePreciseTimers() { prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0); }
+void usePreciseTimers() {
+    prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+}
 
 } // namespace throttlelab

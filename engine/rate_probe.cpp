@@ -50,7 +50,8 @@ RateProbeResult probeRate(const ThrottleConfig& config, double seconds, int cons
     r.seconds = toSeconds(monotonicNow() - t0);
     done = true;
     throttle.setKillFlag();
-    for (auto& t : threads) t.join();
+    for (auto& t : threads)
+        t.join();
     throttle.stop();
     r.permits = g1 - g0;
     r.achieved_rate = r.seconds > 0 ? double(r.permits) / r.seconds : 0;

@@ -1,14 +1,19 @@
 #include "shared_segment.h"
 
+#include <QFile>
 #include <cstring>
 #include <new>
+#include <sys/ipc.h>
+#include <sys/shm.h>
 #include <thread>
 
 namespace throttlelab {
 namespace {
 
 struct LockGuard {
-    explicit LockGuard(QSharedMemory& m) : m_(m), held_(m.lock()) {}
+    explicit LockGuard(QSharedMemory& m)
+        : m_(m)
+        , held_(m.lock()) {}
     ~LockGuard() {
         if (held_) m_.unlock();
     }
@@ -42,7 +47,8 @@ QString validateSegmentBytes(const void* data, std::size_t size) {
         return QStringLiteral("it is %1 bytes, too small to be a ThrottleLab segment").arg(size);
     shm::Header h;
     std::memcpy(static_cast<void*>(&h), data, sizeof h);
-    if (h.magic != shm::kMagic) return QStringLiteral("it is not a ThrottleLab segment (bad magic)");
+    if (h.magic != shm::kMagic)
+        return QStringLiteral("it is not a ThrottleLab segment (bad magic)");
     if (h.layout_version != shm::kLayoutVersion)
         return QStringLiteral("it has layout version %1, this build reads version %2")
             .arg(h.layout_version)
@@ -56,9 +62,13 @@ QString validateSegmentBytes(const void* data, std::size_t size) {
     return {};
 }
 
-QString SharedSegment::keyFor(const QString& name) { return QStringLiteral("throttlelab.") + name; }
+QString SharedSegment::keyFor(const QString& name) {
+    return QStringLiteral("throttlelab.") + name;
+}
 
-SharedSegment::SharedSegment(const QString& name) : name_(name), memory_(keyFor(name)) {}
+SharedSegment::SharedSegment(const QString& name)
+    : name_(name)
+    , memory_(keyFor(name)) {}
 
 SharedSegment::~SharedSegment() {
     if (memory_.isAttached()) memory_.detach();
@@ -80,7 +90,8 @@ std::unique_ptr<SharedSegment> SharedSegment::createOwned(const QString& name, Q
         return seg;
     }
     if (m.error() != QSharedMemory::AlreadyExists || !m.attach()) {
-        *error = QStringLiteral("cannot create shared memory for '%1': %2").arg(name, m.errorString());
+        *error =
+            QStringLiteral("cannot create shared memory for '%1': %2").arg(name, m.errorString());
         return nullptr;
     }
     LockGuard lock(m);
@@ -133,10 +144,13 @@ std::unique_ptr<SharedSegment> SharedSegment::attach(const QString& name, QStrin
 }
 
 bool SharedSegment::exists(const QString& name) {
-    QSharedMemory m(keyFor(name));
-    if (!m.attach(QSharedMemory::ReadOnly)) return false;
-    m.detach();
-    return true;
+    // Attaching and detaching would remove a segment nobody else holds, so the System V id is
+    // looked up the way Qt 6.4 derives it: ftok() of the native key's file.
+    const QSharedMemory m(keyFor(name));
+    const QByteArray file = QFile::encodeName(m.nativeKey());
+    if (!QFile::exists(m.nativeKey())) return false;
+    const key_t key = ftok(file.constData(), 'Q');
+    return key != -1 && shmget(key, 0, 0) != -1;
 }
 
 bool SharedSegment::removeAbandoned(const QString& name, QString* error) {

@@ -81,9 +81,11 @@ void StatisticsAccumulator::place(const Emission& e, Nanos per_ns) {
             min_gap_ = min_gap_ < 0 ? gap : std::min(min_gap_, gap);
             max_gap_ = std::max(max_gap_, gap);
             ++histogram_[std::size_t(gapBucket(gap))];
-            while (!window_min_.empty() && window_min_.back().gap >= gap) window_min_.pop_back();
+            while (!window_min_.empty() && window_min_.back().gap >= gap)
+                window_min_.pop_back();
             window_min_.push_back({e.emit_ns, gap});
-            while (!window_max_.empty() && window_max_.back().gap <= gap) window_max_.pop_back();
+            while (!window_max_.empty() && window_max_.back().gap <= gap)
+                window_max_.pop_back();
             window_max_.push_back({e.emit_ns, gap});
         }
         last_emit_ = e.emit_ns;
@@ -103,9 +105,12 @@ void StatisticsAccumulator::place(const Emission& e, Nanos per_ns) {
 
 void StatisticsAccumulator::pruneWindow(Nanos now, Nanos per_ns) {
     const Nanos edge = now - per_ns;
-    while (!window_emits_.empty() && window_emits_.front() <= edge) window_emits_.pop_front();
-    while (!window_min_.empty() && window_min_.front().t <= edge) window_min_.pop_front();
-    while (!window_max_.empty() && window_max_.front().t <= edge) window_max_.pop_front();
+    while (!window_emits_.empty() && window_emits_.front() <= edge)
+        window_emits_.pop_front();
+    while (!window_min_.empty() && window_min_.front().t <= edge)
+        window_min_.pop_front();
+    while (!window_max_.empty() && window_max_.front().t <= edge)
+        window_max_.pop_front();
 }
 
 StatsSnapshot StatisticsAccumulator::snapshot(Nanos now, Nanos per_ns, Nanos runtime_ns,
@@ -127,8 +132,10 @@ StatsSnapshot StatisticsAccumulator::snapshot(Nanos now, Nanos per_ns, Nanos run
     s.mean = RatePair::fromCount(double(total_), toSeconds(runtime_ns));
     if (max_gap_ >= 0) s.hi_lo = RatePair::fromInterval(toSeconds(max_gap_));
     if (min_gap_ >= 0) s.lo_hi = RatePair::fromInterval(toSeconds(min_gap_));
-    if (!window_max_.empty()) s.hi_lo_window = RatePair::fromInterval(toSeconds(window_max_.front().gap));
-    if (!window_min_.empty()) s.lo_hi_window = RatePair::fromInterval(toSeconds(window_min_.front().gap));
+    if (!window_max_.empty())
+        s.hi_lo_window = RatePair::fromInterval(toSeconds(window_max_.front().gap));
+    if (!window_min_.empty())
+        s.lo_hi_window = RatePair::fromInterval(toSeconds(window_min_.front().gap));
     s.max_in_window = max_in_window_;
     s.gaps = gaps_;
     s.min_gap_ns = min_gap_;

@@ -31,10 +31,10 @@ struct StatsSnapshot {
     std::uint64_t overflow = 0; // emissions lost to a full ring (reported, never silent)
     std::uint64_t late = 0;     // counted, but arrived too late to place in the gap order
     std::uint64_t latest_count = 0;
-    RatePair latest;     // over the most recent window of length `per`
-    RatePair mean;       // total / runtime
-    RatePair hi_lo;      // all-time largest gap (lowest instantaneous rate)
-    RatePair lo_hi;      // all-time smallest gap (highest instantaneous rate)
+    RatePair latest; // over the most recent window of length `per`
+    RatePair mean;   // total / runtime
+    RatePair hi_lo;  // all-time largest gap (lowest instantaneous rate)
+    RatePair lo_hi;  // all-time smallest gap (highest instantaneous rate)
     RatePair hi_lo_window;
     RatePair lo_hi_window;
     long long max_in_window = 0; // most grants seen in any window of `per`, all time

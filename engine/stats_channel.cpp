@@ -8,25 +8,48 @@ namespace {
 
 // The scalar fields in their order in the shared words; the histogram follows them.
 template <typename Visit> void visitScalars(StatsSnapshot& s, Visit&& v) {
-    v(s.published_ns); v(s.runtime_ns); v(s.per_ns); v(s.target_rate);
-    v(s.total); v(s.overflow); v(s.late); v(s.latest_count);
-    v(s.latest.interval_s); v(s.latest.rate); v(s.mean.interval_s); v(s.mean.rate);
-    v(s.hi_lo.interval_s); v(s.hi_lo.rate); v(s.lo_hi.interval_s); v(s.lo_hi.rate);
-    v(s.hi_lo_window.interval_s); v(s.hi_lo_window.rate);
-    v(s.lo_hi_window.interval_s); v(s.lo_hi_window.rate);
-    v(s.max_in_window); v(s.gap_p50_s); v(s.gap_p90_s); v(s.gap_p99_s);
-    v(s.gaps); v(s.min_gap_ns); v(s.max_gap_ns);
+    v(s.published_ns);
+    v(s.runtime_ns);
+    v(s.per_ns);
+    v(s.target_rate);
+    v(s.total);
+    v(s.overflow);
+    v(s.late);
+    v(s.latest_count);
+    v(s.latest.interval_s);
+    v(s.latest.rate);
+    v(s.mean.interval_s);
+    v(s.mean.rate);
+    v(s.hi_lo.interval_s);
+    v(s.hi_lo.rate);
+    v(s.lo_hi.interval_s);
+    v(s.lo_hi.rate);
+    v(s.hi_lo_window.interval_s);
+    v(s.hi_lo_window.rate);
+    v(s.lo_hi_window.interval_s);
+    v(s.lo_hi_window.rate);
+    v(s.max_in_window);
+    v(s.gap_p50_s);
+    v(s.gap_p90_s);
+    v(s.gap_p99_s);
+    v(s.gaps);
+    v(s.min_gap_ns);
+    v(s.max_gap_ns);
 }
 constexpr std::size_t kScalarWords = 27;
 static_assert(kScalarWords + shm::kGapHistogramBuckets <= shm::StatsWords::kCount);
 
 template <typename T> std::uint64_t toWord(T v) {
-    if constexpr (std::is_same_v<T, double>) return std::bit_cast<std::uint64_t>(v);
-    else return std::uint64_t(v);
+    if constexpr (std::is_same_v<T, double>)
+        return std::bit_cast<std::uint64_t>(v);
+    else
+        return std::uint64_t(v);
 }
 template <typename T> T fromWord(std::uint64_t w) {
-    if constexpr (std::is_same_v<T, double>) return std::bit_cast<double>(w);
-    else return T(w);
+    if constexpr (std::is_same_v<T, double>)
+        return std::bit_cast<double>(w);
+    else
+        return T(w);
 }
 
 } // namespace
@@ -71,11 +94,13 @@ void appendHistory(shm::History& h, const HistorySample& s) {
     p.seq.store(0, std::memory_order_relaxed);
     std::atomic_thread_fence(std::memory_order_release);
     p.t_ns.store(s.t_ns, std::memory_order_relaxed);
-    p.latest_rate_bits.store(std::bit_cast<std::uint64_t>(s.latest_rate), std::memory_order_relaxed);
+    p.latest_rate_bits.store(std::bit_cast<std::uint64_t>(s.latest_rate),
+                             std::memory_order_relaxed);
     p.mean_rate_bits.store(std::bit_cast<std::uint64_t>(s.mean_rate), std::memory_order_relaxed);
     p.hi_lo_rate_bits.store(std::bit_cast<std::uint64_t>(s.hi_lo_rate), std::memory_order_relaxed);
     p.lo_hi_rate_bits.store(std::bit_cast<std::uint64_t>(s.lo_hi_rate), std::memory_order_relaxed);
-    p.target_rate_bits.store(std::bit_cast<std::uint64_t>(s.target_rate), std::memory_order_relaxed);
+    p.target_rate_bits.store(std::bit_cast<std::uint64_t>(s.target_rate),
+                             std::memory_order_relaxed);
     p.available.store(s.available, std::memory_order_relaxed);
     p.total.store(s.total, std::memory_order_relaxed);
     p.seq.store(index, std::memory_order_release);

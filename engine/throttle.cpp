@@ -11,19 +11,25 @@ namespace {
 constexpr int kHelperStartTimeoutMs = 5000;
 } // namespace
 
-Throttle::Throttle(ThrottleOptions options) : options_(options.resolved()) {}
+Throttle::Throttle(ThrottleOptions options)
+    : options_(options.resolved()) {}
 
-Throttle::~Throttle() { stop(); }
+Throttle::~Throttle() {
+    stop();
+}
 
 QString Throttle::startHelper(ChildProcess& child, const QString& role) {
-    const QString helper = findExecutable(QStringLiteral("throttlelab-helper"), options_.helper_path);
+    const QString helper =
+        findExecutable(QStringLiteral("throttlelab-helper"), options_.helper_path);
     if (helper.isEmpty())
-        return QStringLiteral("cannot find the throttlelab-helper executable (set THROTTLELAB_BIN_DIR)");
+        return QStringLiteral(
+            "cannot find the throttlelab-helper executable (set THROTTLELAB_BIN_DIR)");
     QStringList args{QStringLiteral("--role"), role, QStringLiteral("--name"), options_.name};
     if (role == QLatin1String("monitor") && !options_.log_path.isEmpty())
         args << QStringLiteral("--log") << options_.log_path;
     shm::Segment& s = segment_->data();
-    shm::AI64& pid_word = role == QLatin1String("monitor") ? s.helpers.monitor_pid : s.helpers.throttle_pid;
+    shm::AI64& pid_word =
+        role == QLatin1String("monitor") ? s.helpers.monitor_pid : s.helpers.throttle_pid;
     pid_word.store(0);
     QString error;
     if (!child.start(helper, args, &error)) return error;
@@ -31,7 +37,9 @@ QString Throttle::startHelper(ChildProcess& child, const QString& role) {
     for (int waited = 0; pid_word.load() != child.pid(); waited += 2) {
         if (!child.running() || waited > kHelperStartTimeoutMs) {
             child.finish(0);
-            return QStringLiteral("the %1 process did not start (exit code %2)").arg(role).arg(child.exitCode());
+            return QStringLiteral("the %1 process did not start (exit code %2)")
+                .arg(role)
+                .arg(child.exitCode());
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
@@ -68,7 +76,8 @@ QString Throttle::start() {
     s.control.kill.store(0);
     s.control.stop_requested.store(0);
     s.emissions.tail.store(s.emissions.head.load()); // nothing from an earlier run is replayed
-    resetPacing(s.pacing, PacingParams::from(config(), options_.as_throttle), segment_->relative(now));
+    resetPacing(s.pacing, PacingParams::from(config(), options_.as_throttle),
+                segment_->relative(now));
     s.control.run_started_ns.store(now);
     s.control.run_epoch.fetch_add(1);
     s.control.run_state.store(std::uint32_t(shm::RunState::Running), std::memory_order_release);
@@ -152,6 +161,8 @@ QString Throttle::setConfig(const ThrottleConfig& c) {
     return {};
 }
 
-ThrottleConfig Throttle::config() const { return client_ ? client_->config() : options_.config; }
+ThrottleConfig Throttle::config() const {
+    return client_ ? client_->config() : options_.config;
+}
 
 } // namespace throttlelab

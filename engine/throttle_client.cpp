@@ -27,10 +27,14 @@ inline void cpuRelax() {
 
 QString toString(WaitResult r) {
     switch (r) {
-    case WaitResult::Granted: return QStringLiteral("granted");
-    case WaitResult::TimedOut: return QStringLiteral("timed out");
-    case WaitResult::Killed: return QStringLiteral("killed");
-    case WaitResult::Gone: return QStringLiteral("throttle gone");
+    case WaitResult::Granted:
+        return QStringLiteral("granted");
+    case WaitResult::TimedOut:
+        return QStringLiteral("timed out");
+    case WaitResult::Killed:
+        return QStringLiteral("killed");
+    case WaitResult::Gone:
+        return QStringLiteral("throttle gone");
     }
     return {};
 }
@@ -76,7 +80,9 @@ std::unique_ptr<ThrottleClient> ThrottleClient::attach(const QString& name, bool
 }
 
 ThrottleClient::ThrottleClient(std::shared_ptr<SharedSegment> segment, bool as_worker)
-    : segment_(std::move(segment)), pid_(getpid()), params_(std::make_unique<PacingParams>()) {
+    : segment_(std::move(segment))
+    , pid_(getpid())
+    , params_(std::make_unique<PacingParams>()) {
     if (!as_worker) return;
     const ProcessIdentity me = ProcessIdentity::self();
     for (std::size_t i = 0; i < shm::kMaxWorkers; ++i) {
@@ -115,7 +121,8 @@ void ThrottleClient::recordGrant(Nanos grant_ns) {
     shm::Segment& s = data();
     s.pacing.granted.fetch_add(1, std::memory_order_relaxed);
     last_grant_ns_ = grant_ns;
-    const std::uint32_t worker = slot_ >= 0 ? std::uint32_t(slot_) : std::uint32_t(shm::kMaxWorkers);
+    const std::uint32_t worker =
+        slot_ >= 0 ? std::uint32_t(slot_) : std::uint32_t(shm::kMaxWorkers);
     if (slot_ >= 0) {
         shm::WorkerSlot& w = s.workers[std::size_t(slot_)];
         w.grants.fetch_add(1, std::memory_order_relaxed);
@@ -132,7 +139,8 @@ void ThrottleClient::recordGrant(Nanos grant_ns) {
 bool ThrottleClient::hasFuel() {
     shm::Segment& s = data();
     if (s.control.kill.load(std::memory_order_acquire) ||
-        s.control.run_state.load(std::memory_order_acquire) != std::uint32_t(shm::RunState::Running))
+        s.control.run_state.load(std::memory_order_acquire) !=
+            std::uint32_t(shm::RunState::Running))
         return false;
     const Nanos now = monotonicNow();
     const GrantResult r = tryGrant(s.pacing, params(), segment_->relative(now), pid_);
@@ -198,7 +206,8 @@ bool ThrottleClient::emit(Nanos monotonic_ns) {
     shm::Segment& s = data();
     if (s.config.auto_emit.load(std::memory_order_acquire)) return false;
     const Nanos t = monotonic_ns < 0 ? monotonicNow() : monotonic_ns;
-    const std::uint32_t worker = slot_ >= 0 ? std::uint32_t(slot_) : std::uint32_t(shm::kMaxWorkers);
+    const std::uint32_t worker =
+        slot_ >= 0 ? std::uint32_t(slot_) : std::uint32_t(shm::kMaxWorkers);
     if (slot_ >= 0) {
         shm::WorkerSlot& w = s.workers[std::size_t(slot_)];
         w.emits.fetch_add(1, std::memory_order_relaxed);
@@ -209,18 +218,28 @@ bool ThrottleClient::emit(Nanos monotonic_ns) {
     return true;
 }
 
-ThrottleConfig ThrottleClient::config() const { return readConfig(data()); }
+ThrottleConfig ThrottleClient::config() const {
+    return readConfig(data());
+}
 
 QString ThrottleClient::setConfig(const ThrottleConfig& c) {
     if (QString e = validateConfig(c); !e.isEmpty()) return e;
+    const bool as_throttle = data().config.as_throttle.load() != 0;
+    const PacingParams before = PacingParams::from(readConfig(data()), as_throttle);
     writeConfig(data(), c);
+    rescalePacing(data().pacing, before, PacingParams::from(c, as_throttle),
+                  segment_->relative(monotonicNow()));
     signalEvent(data());
     return {};
 }
 
-StatsSnapshot ThrottleClient::stats() const { return readStats(data().stats); }
+StatsSnapshot ThrottleClient::stats() const {
+    return readStats(data().stats);
+}
 
-bool ThrottleClient::killed() const { return data().control.kill.load(std::memory_order_acquire); }
+bool ThrottleClient::killed() const {
+    return data().control.kill.load(std::memory_order_acquire);
+}
 
 void ThrottleClient::requestStop() {
     data().control.stop_requested.store(1, std::memory_order_release);
@@ -261,8 +280,8 @@ std::vector<WorkerInfo> ThrottleClient::workers() const {
         const shm::WorkerSlot& w = data().workers[i];
         const qint64 pid = w.pid.load(std::memory_order_acquire);
         if (pid == 0) continue;
-        out.push_back({int(i), pid, shm::WorkerState(w.state.load()), w.grants.load(), w.emits.load(),
-                       w.last_grant_ns.load(), w.attached_ns.load()});
+        out.push_back({int(i), pid, shm::WorkerState(w.state.load()), w.grants.load(),
+                       w.emits.load(), w.last_grant_ns.load(), w.attached_ns.load()});
     }
     return out;
 }

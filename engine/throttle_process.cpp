@@ -43,7 +43,8 @@ int runThrottleProcess(const QString& name) {
             if (s.control.waiters.load(std::memory_order_acquire) > 0) futexWake(s.control.wake, 1);
         }
         const std::uint32_t generation = s.config.generation.load(std::memory_order_acquire);
-        const Nanos sleep_ns = Nanos(double(fromSeconds(c.per)) / double(c.max_n) * (1.0 - c.correction));
+        const Nanos sleep_ns =
+            Nanos(double(fromSeconds(c.per)) / double(c.max_n) * (1.0 - c.correction));
         // Relative on purpose (see above). Woken early only by the kill flag or a live change.
         const Nanos until = monotonicNow() + sleep_ns;
         for (;;) {
@@ -52,7 +53,8 @@ int runThrottleProcess(const QString& name) {
                 s.config.generation.load(std::memory_order_acquire) != generation ||
                 monotonicNow() >= until)
                 break;
-            futexWaitUntil(s.control.wake, w, std::min(until, monotonicNow() + 100 * kNanosPerMilli));
+            futexWaitUntil(s.control.wake, w,
+                           std::min(until, monotonicNow() + 100 * kNanosPerMilli));
             if (monotonicNow() >= next_housekeeping) break; // a long sleep still checks its owner
         }
     }

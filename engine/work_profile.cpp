@@ -26,8 +26,8 @@ QString formatDuration(Nanos ns) {
 }
 
 std::optional<WorkProfile> WorkProfile::parse(const QString& input, QString* error) {
-    const QString accepted = QStringLiteral(
-        "accepted: none, fixed:5ms, uniform:1ms-10ms, exp:5ms, each optionally followed by :cpu or :sleep");
+    const QString accepted = QStringLiteral("accepted: none, fixed:5ms, uniform:1ms-10ms, exp:5ms, "
+                                            "each optionally followed by :cpu or :sleep");
     QStringList parts = input.trimmed().split(u':');
     WorkProfile p;
     if (parts.size() >= 2 && (parts.last() == u"cpu" || parts.last() == u"sleep")) {
@@ -64,9 +64,14 @@ std::optional<WorkProfile> WorkProfile::parse(const QString& input, QString* err
 QString WorkProfile::toString() const {
     QString s;
     switch (distribution) {
-    case Distribution::None: return QStringLiteral("none");
-    case Distribution::Fixed: s = QStringLiteral("fixed:") + formatDuration(a_ns); break;
-    case Distribution::Exponential: s = QStringLiteral("exp:") + formatDuration(a_ns); break;
+    case Distribution::None:
+        return QStringLiteral("none");
+    case Distribution::Fixed:
+        s = QStringLiteral("fixed:") + formatDuration(a_ns);
+        break;
+    case Distribution::Exponential:
+        s = QStringLiteral("exp:") + formatDuration(a_ns);
+        break;
     case Distribution::Uniform:
         s = QStringLiteral("uniform:%1-%2").arg(formatDuration(a_ns), formatDuration(b_ns));
         break;
@@ -76,21 +81,28 @@ QString WorkProfile::toString() const {
 
 Nanos WorkProfile::sample(std::mt19937_64& rng) const {
     switch (distribution) {
-    case Distribution::None: return 0;
-    case Distribution::Fixed: return a_ns;
-    case Distribution::Uniform: return std::uniform_int_distribution<Nanos>(a_ns, b_ns)(rng);
+    case Distribution::None:
+        return 0;
+    case Distribution::Fixed:
+        return a_ns;
+    case Distribution::Uniform:
+        return std::uniform_int_distribution<Nanos>(a_ns, b_ns)(rng);
     case Distribution::Exponential:
-        return a_ns <= 0 ? 0 : Nanos(std::exponential_distribution<double>(1.0 / double(a_ns))(rng));
+        return a_ns <= 0 ? 0
+                         : Nanos(std::exponential_distribution<double>(1.0 / double(a_ns))(rng));
     }
     return 0;
 }
 
 double WorkProfile::meanSeconds() const {
     switch (distribution) {
-    case Distribution::None: return 0;
+    case Distribution::None:
+        return 0;
     case Distribution::Fixed:
-    case Distribution::Exponential: return toSeconds(a_ns);
-    case Distribution::Uniform: return toSeconds((a_ns + b_ns) / 2);
+    case Distribution::Exponential:
+        return toSeconds(a_ns);
+    case Distribution::Uniform:
+        return toSeconds((a_ns + b_ns) / 2);
     }
     return 0;
 }
@@ -104,7 +116,8 @@ void performWork(Nanos ns, bool cpu) {
     const Nanos until = monotonicNow() + ns;
     volatile std::uint64_t sink = 0;
     while (monotonicNow() < until)
-        for (int i = 0; i < 64; ++i) sink = sink + std::uint64_t(i);
+        for (int i = 0; i < 64; ++i)
+            sink = sink + std::uint64_t(i);
 }
 
 } // namespace throttlelab

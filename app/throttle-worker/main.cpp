@@ -31,7 +31,8 @@ int main(int argc, char** argv) {
     throttlelab::WorkerOptions o;
     o.name = parser.value("name");
     if (o.name.isEmpty()) {
-        std::fprintf(stderr, "throttle-worker: --name is required (the running throttle to join)\n");
+        std::fprintf(stderr,
+                     "throttle-worker: --name is required (the running throttle to join)\n");
         return 2;
     }
     QString error;

@@ -8,8 +8,8 @@
 int main(int argc, char** argv) {
     QCoreApplication app(argc, argv);
     QCommandLineParser parser;
-    parser.setApplicationDescription(
-        "ThrottleLab's helper process (started by a throttle's owner; not meant to be run by hand).");
+    parser.setApplicationDescription("ThrottleLab's helper process (started by a throttle's owner; "
+                                     "not meant to be run by hand).");
     parser.addHelpOption();
     parser.addOption({"role", "throttle or monitor.", "ROLE"});
     parser.addOption({"name", "The throttle's name.", "NAME"});
@@ -20,7 +20,8 @@ int main(int argc, char** argv) {
     }
     if (parser.isSet("help")) parser.showHelp(0);
     const QString role = parser.value("role");
-    if (role == QLatin1String("throttle")) return throttlelab::runThrottleProcess(parser.value("name"));
+    if (role == QLatin1String("throttle"))
+        return throttlelab::runThrottleProcess(parser.value("name"));
     if (role == QLatin1String("monitor"))
         return throttlelab::runMonitorProcess(parser.value("name"), parser.value("log"));
     std::fprintf(stderr, "throttlelab-helper: --role must be throttle or monitor, got '%s'\n",

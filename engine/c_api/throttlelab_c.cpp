@@ -14,7 +14,8 @@ extern "C" {
 
 tl_handle* tl_attach(const char* name, char* error, unsigned long error_size) {
     QString message;
-    auto client = throttlelab::ThrottleClient::attach(QString::fromUtf8(name ? name : ""), true, &message);
+    auto client =
+        throttlelab::ThrottleClient::attach(QString::fromUtf8(name ? name : ""), true, &message);
     if (!client) {
         if (error && error_size > 0) {
             const QByteArray utf8 = message.toUtf8();
@@ -28,25 +29,39 @@ tl_handle* tl_attach(const char* name, char* error, unsigned long error_size) {
     return new tl_handle{std::move(client)};
 }
 
-int tl_has_fuel(tl_handle* h) { return h && h->client->hasFuel() ? 1 : 0; }
+int tl_has_fuel(tl_handle* h) {
+    return h && h->client->hasFuel() ? 1 : 0;
+}
 
 int tl_await_fuel(tl_handle* h, double timeout_s) {
     if (!h) return TL_GONE;
     switch (h->client->awaitFuel(timeout_s)) {
-    case throttlelab::WaitResult::Granted: return TL_GRANTED;
-    case throttlelab::WaitResult::TimedOut: return TL_TIMED_OUT;
-    case throttlelab::WaitResult::Killed: return TL_KILLED;
-    case throttlelab::WaitResult::Gone: return TL_GONE;
+    case throttlelab::WaitResult::Granted:
+        return TL_GRANTED;
+    case throttlelab::WaitResult::TimedOut:
+        return TL_TIMED_OUT;
+    case throttlelab::WaitResult::Killed:
+        return TL_KILLED;
+    case throttlelab::WaitResult::Gone:
+        return TL_GONE;
     }
     return TL_GONE;
 }
 
-int tl_emit(tl_handle* h) { return h && h->client->emit() ? 1 : 0; }
+int tl_emit(tl_handle* h) {
+    return h && h->client->emit() ? 1 : 0;
+}
 
-double tl_latest_rate(tl_handle* h) { return h ? h->client->stats().latest.rate : 0.0; }
+double tl_latest_rate(tl_handle* h) {
+    return h ? h->client->stats().latest.rate : 0.0;
+}
 
-unsigned long long tl_total(tl_handle* h) { return h ? h->client->stats().total : 0; }
+unsigned long long tl_total(tl_handle* h) {
+    return h ? h->client->stats().total : 0;
+}
 
-void tl_detach(tl_handle* h) { delete h; }
+void tl_detach(tl_handle* h) {
+    delete h;
+}
 
 } // extern "C"

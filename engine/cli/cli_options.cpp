@@ -34,13 +34,16 @@ QString applyConfigOptions(const QCommandLineParser& p, ThrottleConfig& c) {
     if (p.isSet("max-n")) {
         auto v = parsePositiveInt(p.value("max-n"));
         if (!v || *v <= 0)
-            return QStringLiteral("--max-n must be an integer >= 1, got '%1'").arg(p.value("max-n"));
+            return QStringLiteral("--max-n must be an integer >= 1, got '%1'")
+                .arg(p.value("max-n"));
         c.max_n = *v;
     }
     auto number = [&](const char* name, double& out) -> QString {
         if (!p.isSet(name)) return {};
         auto v = parseNumber(p.value(name));
-        if (!v) return QStringLiteral("--%1 must be a finite number, got '%2'").arg(name, p.value(name));
+        if (!v)
+            return QStringLiteral("--%1 must be a finite number, got '%2'")
+                .arg(name, p.value(name));
         out = *v;
         return {};
     };
@@ -56,7 +59,8 @@ QString applyConfigOptions(const QCommandLineParser& p, ThrottleConfig& c) {
     }
     if (p.isSet("mode")) {
         auto m = parsePacingMode(p.value("mode"));
-        if (!m) return QStringLiteral("--mode must be exact or classic, got '%1'").arg(p.value("mode"));
+        if (!m)
+            return QStringLiteral("--mode must be exact or classic, got '%1'").arg(p.value("mode"));
         c.mode = *m;
     }
     if (p.isSet("auto-emit")) {
@@ -84,7 +88,8 @@ QString parseCommand(QCommandLineParser& p, const QStringList& args, int max_pos
         std::exit(0);
     }
     if (p.positionalArguments().size() > max_positional)
-        return QStringLiteral("unexpected argument '%1'").arg(p.positionalArguments().at(max_positional));
+        return QStringLiteral("unexpected argument '%1'")
+            .arg(p.positionalArguments().at(max_positional));
     return {};
 }
 

@@ -24,7 +24,8 @@ std::unique_ptr<ThrottleClient> attachNamed(QCommandLineParser& p, const QString
         return nullptr;
     }
     if (p.positionalArguments().isEmpty()) {
-        printError(cmd, QStringLiteral("NAME is required (the name given to throttlectl run --name)"));
+        printError(cmd,
+                   QStringLiteral("NAME is required (the name given to throttlectl run --name)"));
         *code = kExitBadInput;
         return nullptr;
     }
@@ -41,7 +42,8 @@ std::unique_ptr<ThrottleClient> attachNamed(QCommandLineParser& p, const QString
 
 int commandInspect(const QStringList& args) {
     QCommandLineParser p;
-    p.setApplicationDescription("Shows a running throttle's live configuration, statistics and workers.");
+    p.setApplicationDescription(
+        "Shows a running throttle's live configuration, statistics and workers.");
     p.addOption({"json", "Print one JSON object on stdout."});
     int code = kExitOk;
     auto client = attachNamed(p, args, QStringLiteral("inspect"), &code);
@@ -59,9 +61,9 @@ int commandInspect(const QStringList& args) {
         return kExitOk;
     }
     std::printf("%s: %s, %lld per %g s, hardcap %s, mode %s, correction %g, rf_rate %g s\n",
-                qPrintable(client->segment().name()), info.running ? "running" : "stopped",
-                c.max_n, c.per, qPrintable(toString(c.hardcap)), qPrintable(toString(c.mode)),
-                c.correction, c.rf_rate);
+                qPrintable(client->segment().name()), info.running ? "running" : "stopped", c.max_n,
+                c.per, qPrintable(toString(c.hardcap)), qPrintable(toString(c.mode)), c.correction,
+                c.rf_rate);
     std::printf("owner pid %lld, throttle pid %lld, monitor pid %lld\n", info.owner_pid,
                 info.throttle_pid, info.monitor_pid);
     std::printf("%s\n", qPrintable(oneLineStatus(s, info)));
@@ -77,7 +79,8 @@ int commandInspect(const QStringList& args) {
 int commandSet(const QStringList& args) {
     const QString cmd = QStringLiteral("set");
     QCommandLineParser p;
-    p.setApplicationDescription("Changes a running throttle's settings live; waiters recompute at once.");
+    p.setApplicationDescription(
+        "Changes a running throttle's settings live; waiters recompute at once.");
     addConfigOptions(p);
     p.addOption({"json", "Print the new configuration as JSON."});
     int code = kExitOk;
@@ -92,10 +95,12 @@ int commandSet(const QStringList& args) {
         printError(cmd, e);
         return kExitBadInput;
     }
-    if (p.isSet("json")) printJson(toJson(client->config()));
-    else std::printf("%s: %lld per %g s, hardcap %s, mode %s, correction %g\n",
-                     qPrintable(client->segment().name()), c.max_n, c.per,
-                     qPrintable(toString(c.hardcap)), qPrintable(toString(c.mode)), c.correction);
+    if (p.isSet("json"))
+        printJson(toJson(client->config()));
+    else
+        std::printf("%s: %lld per %g s, hardcap %s, mode %s, correction %g\n",
+                    qPrintable(client->segment().name()), c.max_n, c.per,
+                    qPrintable(toString(c.hardcap)), qPrintable(toString(c.mode)), c.correction);
     return kExitOk;
 }
 
@@ -114,7 +119,8 @@ int commandStop(const QStringList& args) {
 int commandRemove(const QStringList& args) {
     const QString cmd = QStringLiteral("remove");
     QCommandLineParser p;
-    p.setApplicationDescription("Removes the segment of NAME left behind by a crashed run (refused while its owner runs).");
+    p.setApplicationDescription(
+        "Removes the segment of NAME left behind by a crashed run (refused while its owner runs).");
     p.addPositionalArgument("NAME", "The segment's name.");
     if (QString e = parseCommand(p, args, 1); !e.isEmpty() || p.positionalArguments().isEmpty()) {
         printError(cmd, e.isEmpty() ? QStringLiteral("NAME is required") : e);

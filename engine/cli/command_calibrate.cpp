@@ -35,7 +35,8 @@ int commandCalibrate(const QStringList& args) {
     }
     auto duration = parseNumber(p.value("duration"));
     if (!duration || *duration <= 0 || *duration > 600) {
-        printError(cmd, QStringLiteral("--duration must be seconds in (0, 600], got '%1'").arg(p.value("duration")));
+        printError(cmd, QStringLiteral("--duration must be seconds in (0, 600], got '%1'")
+                            .arg(p.value("duration")));
         return kExitBadInput;
     }
     CalibrationRequest req;
@@ -57,9 +58,10 @@ int commandCalibrate(const QStringList& args) {
         std::printf("target %.6g/s (every %.6g s)\n", r.target_rate, r.requested_interval_s);
         std::printf("without correction: %.6g/s (%.4f of target)\n", r.uncorrected_rate,
                     r.uncorrected_rate / r.target_rate);
-        std::printf("correction %.4f (the reference's formula gives %.4f): %.6g/s (%.4f of target)\n",
-                    r.correction, r.reference_correction, r.corrected_rate,
-                    r.corrected_rate / r.target_rate);
+        std::printf(
+            "correction %.4f (the reference's formula gives %.4f): %.6g/s (%.4f of target)\n",
+            r.correction, r.reference_correction, r.corrected_rate,
+            r.corrected_rate / r.target_rate);
     }
     return kExitOk;
 }

@@ -19,7 +19,9 @@ namespace throttlelab::cli {
 namespace {
 
 volatile std::sig_atomic_t g_interrupted = 0;
-void onSignal(int) { g_interrupted = 1; }
+void onSignal(int) {
+    g_interrupted = 1;
+}
 
 } // namespace
 
@@ -27,12 +29,16 @@ int commandRun(const QStringList& args) {
     const QString cmd = QStringLiteral("run");
     QCommandLineParser p;
     p.setApplicationDescription(
-        "Starts a throttle (max_n permits per `per` seconds), its monitor and W worker processes for "
+        "Starts a throttle (max_n permits per `per` seconds), its monitor and W worker processes "
+        "for "
         "D seconds, shows live statistics on a terminal and ends with a summary.");
     addConfigOptions(p);
-    p.addOption({"auto-calibrate", "classic mode: measure and set the correction before starting."});
-    p.addOption({"workers", "Worker processes to start (0: throttle and monitor only; default 4).", "W", "4"});
-    p.addOption({"work", "Work per permit: none, fixed:5ms, uniform:1ms-10ms, exp:5ms [:cpu|:sleep].",
+    p.addOption(
+        {"auto-calibrate", "classic mode: measure and set the correction before starting."});
+    p.addOption({"workers", "Worker processes to start (0: throttle and monitor only; default 4).",
+                 "W", "4"});
+    p.addOption({"work",
+                 "Work per permit: none, fixed:5ms, uniform:1ms-10ms, exp:5ms [:cpu|:sleep].",
                  "PROFILE", "none"});
     p.addOption({"duration", "Seconds to run (default: until Ctrl-C or throttlectl stop).", "D"});
     p.addOption({"name", "The throttle's name, for workers and other commands to find it.", "NAME",
@@ -58,7 +64,8 @@ int commandRun(const QStringList& args) {
         return kExitBadInput;
     }
     if (p.isSet("correction") && p.isSet("auto-calibrate")) {
-        printError(cmd, QStringLiteral("--correction and --auto-calibrate exclude each other; give one"));
+        printError(
+            cmd, QStringLiteral("--correction and --auto-calibrate exclude each other; give one"));
         return kExitBadInput;
     }
     o.correction_given = p.isSet("correction");
@@ -66,7 +73,8 @@ int commandRun(const QStringList& args) {
     o.auto_calibrate = p.isSet("auto-calibrate");
     auto workers = parsePositiveInt(p.value("workers"));
     if (!workers || *workers < 0 || *workers > 64) {
-        printError(cmd, QStringLiteral("--workers must be an integer from 0 to 64, got '%1'").arg(p.value("workers")));
+        printError(cmd, QStringLiteral("--workers must be an integer from 0 to 64, got '%1'")
+                            .arg(p.value("workers")));
         return kExitBadInput;
     }
     QString error;
@@ -79,7 +87,8 @@ int commandRun(const QStringList& args) {
     if (p.isSet("duration")) {
         auto d = parseNumber(p.value("duration"));
         if (!d || *d <= 0 || *d > 31 * 24 * 3600.0) {
-            printError(cmd, QStringLiteral("--duration must be a number of seconds > 0, got '%1'").arg(p.value("duration")));
+            printError(cmd, QStringLiteral("--duration must be a number of seconds > 0, got '%1'")
+                                .arg(p.value("duration")));
             return kExitBadInput;
         }
         duration = *d;
@@ -88,13 +97,16 @@ int commandRun(const QStringList& args) {
         o.log_path = p.value("log");
         QFile probe(o.log_path);
         if (!probe.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
-            printError(cmd, QStringLiteral("--log: cannot write '%1': %2").arg(o.log_path, probe.errorString()));
+            printError(cmd, QStringLiteral("--log: cannot write '%1': %2")
+                                .arg(o.log_path, probe.errorString()));
             return kExitBadInput;
         }
     }
     const QString worker_exe = findExecutable(QStringLiteral("throttle-worker"));
     if (*workers > 0 && worker_exe.isEmpty()) {
-        printError(cmd, QStringLiteral("cannot find the throttle-worker executable (set THROTTLELAB_BIN_DIR)"));
+        printError(
+            cmd,
+            QStringLiteral("cannot find the throttle-worker executable (set THROTTLELAB_BIN_DIR)"));
         return kExitFailure;
     }
 
@@ -125,20 +137,24 @@ int commandRun(const QStringList& args) {
         const Nanos now = monotonicNow();
         if (end >= 0 && now >= end) break;
         for (const QString& helper : throttle.superviseHelpers())
-            std::fprintf(stderr, "throttlectl run: the %s process died and was restarted\n", qPrintable(helper));
+            std::fprintf(stderr, "throttlectl run: the %s process died and was restarted\n",
+                         qPrintable(helper));
         if (live && now >= next_line) {
-            std::fprintf(stderr, "\r%s   ", qPrintable(oneLineStatus(client.stats(), client.runInfo())));
+            std::fprintf(stderr, "\r%s   ",
+                         qPrintable(oneLineStatus(client.stats(), client.runInfo())));
             std::fflush(stderr);
             next_line = now + 250 * kNanosPerMilli;
         }
         const Nanos left = end >= 0 ? end - now : 50 * kNanosPerMilli;
-        std::this_thread::sleep_for(std::chrono::nanoseconds(std::min<Nanos>(left, 50 * kNanosPerMilli)));
+        std::this_thread::sleep_for(
+            std::chrono::nanoseconds(std::min<Nanos>(left, 50 * kNanosPerMilli)));
     }
     if (live) std::fputc('\n', stderr);
 
     const std::vector<WorkerInfo> worker_info = client.workers();
     throttle.setKillFlag();
-    for (auto& child : children) child->finish(1000);
+    for (auto& child : children)
+        child->finish(1000);
     const RunSummary summary = throttle.stop();
     const StatsSnapshot stats = throttle.stats();
     const RunInfo info = client.runInfo();
@@ -163,10 +179,10 @@ int commandRun(const QStringList& args) {
         std::printf("ran %.3f s: %llu permits, mean %s, target %g/s\n", summary.runtime_s,
                     (unsigned long long)summary.total, qPrintable(describeRate(stats.mean)),
                     config.targetRate());
-        std::printf("latest %s | hi_lo %s | lo_hi %s | most in any %g s window: %lld (max_n %lld)\n",
-                    qPrintable(describeRate(stats.latest)), qPrintable(describeRate(stats.hi_lo)),
-                    qPrintable(describeRate(stats.lo_hi)), config.per, stats.max_in_window,
-                    config.max_n);
+        std::printf(
+            "latest %s | hi_lo %s | lo_hi %s | most in any %g s window: %lld (max_n %lld)\n",
+            qPrintable(describeRate(stats.latest)), qPrintable(describeRate(stats.hi_lo)),
+            qPrintable(describeRate(stats.lo_hi)), config.per, stats.max_in_window, config.max_n);
         std::printf("throttle + monitor CPU: %.3f s\n",
                     toSeconds(info.throttle_cpu_ns + info.monitor_cpu_ns));
     }

@@ -6,13 +6,15 @@
 
 namespace throttlelab::cli {
 
-QJsonObject toJson(const RatePair& r) { return {{"interval_s", r.interval_s}, {"rate", r.rate}}; }
+QJsonObject toJson(const RatePair& r) {
+    return {{"interval_s", r.interval_s}, {"rate", r.rate}};
+}
 
 QJsonObject toJson(const ThrottleConfig& c) {
-    return {{"max_n", double(c.max_n)},     {"per", c.per},
+    return {{"max_n", double(c.max_n)},       {"per", c.per},
             {"hardcap", toString(c.hardcap)}, {"mode", toString(c.mode)},
-            {"correction", c.correction},   {"rf_rate", c.rf_rate},
-            {"auto_emit", c.auto_emit},     {"target_rate", c.targetRate()}};
+            {"correction", c.correction},     {"rf_rate", c.rf_rate},
+            {"auto_emit", c.auto_emit},       {"target_rate", c.targetRate()}};
 }
 
 QJsonObject toJson(const StatsSnapshot& s) {

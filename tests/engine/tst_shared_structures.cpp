@@ -1,0 +1,120 @@
+// The structures inside the segment, in ordinary memory: the header check, the emission
+// ring, the statistics sequence lock and the history ring.
+#include "emission_ring.h"
+#include "shared_segment.h"
+#include "stats_channel.h"
+
+#include <QtTest>
+#include <cstring>
+#include <memory>
+#include <random>
+
+using namespace throttlelab;
+
+class TestSharedStructures : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void headerCheckRefusesAnythingElse() {
+        auto seg = std::make_unique<shm::Segment>();
+        seg->header.magic = shm::kMagic;
+        seg->header.layout_version = shm::kLayoutVersion;
+        seg->header.header_size = sizeof(shm::Header);
+        seg->header.total_size = shm::kSegmentSize;
+        QVERIFY(validateSegmentBytes(seg.get(), shm::kSegmentSize).isEmpty());
+        QVERIFY(validateSegmentBytes(seg.get(), 10).contains("too small"));
+        QVERIFY(validateSegmentBytes(nullptr, 0).contains("too small"));
+        QVERIFY(validateSegmentBytes(seg.get(), shm::kSegmentSize - 1).contains("corrupt"));
+        seg->header.layout_version = shm::kLayoutVersion + 1;
+        QVERIFY(validateSegmentBytes(seg.get(), shm::kSegmentSize).contains("layout version"));
+        seg->header.layout_version = shm::kLayoutVersion;
+        seg->header.total_size = 12;
+        QVERIFY(validateSegmentBytes(seg.get(), shm::kSegmentSize).contains("corrupt"));
+        seg->header.magic = 0x1234;
+        QVERIFY(validateSegmentBytes(seg.get(), shm::kSegmentSize).contains("not a ThrottleLab"));
+    }
+    void headerCheckNeverMisreadsGarbage() {
+        std::mt19937_64 rng(1);
+        std::vector<unsigned char> bytes(4096);
+        for (int round = 0; round < 2000; ++round) {
+            for (auto& b : bytes)
+                b = static_cast<unsigned char>(rng());
+            QVERIFY(!validateSegmentBytes(bytes.data(), rng() % bytes.size()).isEmpty());
+        }
+    }
+    void ringCountsEveryEmissionAndOverflowsLoudly() {
+        auto ring = std::make_unique<shm::EmissionRing>();
+        for (std::size_t i = 0; i < shm::kEmissionRingSize; ++i)
+            QVERIFY(pushEmission(*ring, {Nanos(i), Nanos(i), 1}));
+        QVERIFY(!pushEmission(*ring, {0, 0, 1}));
+        QCOMPARE(ring->overflow.load(), 1ull);
+        std::vector<Emission> out;
+        Nanos stuck = 0;
+        QCOMPARE(drainEmissions(*ring, out, 0, kNanosPerSecond, &stuck), shm::kEmissionRingSize);
+        QCOMPARE(out.back().emit_ns, Nanos(shm::kEmissionRingSize - 1));
+        QVERIFY(pushEmission(*ring, {7, 8, 2})); // room again
+        out.clear();
+        QCOMPARE(drainEmissions(*ring, out, 0, kNanosPerSecond, &stuck), 1u);
+        QCOMPARE(out[0].grant_ns, Nanos(7));
+        QCOMPARE(out[0].worker, 2u);
+    }
+    void anEntryAbandonedMidWriteIsSkippedAfterATimeout() {
+        auto ring = std::make_unique<shm::EmissionRing>();
+        ring->head.store(1); // a writer claimed index 0 and died before publishing it
+        QVERIFY(pushEmission(*ring, {5, 5, 0}));
+        std::vector<Emission> out;
+        Nanos stuck = 0;
+        QCOMPARE(drainEmissions(*ring, out, 1000, 500, &stuck), 0u);
+        QCOMPARE(drainEmissions(*ring, out, 1400, 500, &stuck), 0u);
+        QCOMPARE(drainEmissions(*ring, out, 1600, 500, &stuck), 1u);
+        QCOMPARE(ring->overflow.load(), 1ull);
+        QCOMPARE(out[0].emit_ns, Nanos(5));
+    }
+    void statsRoundTripExactly() {
+        auto stats = std::make_unique<shm::Stats>();
+        StatsSnapshot s;
+        s.total = 123456789;
+        s.latest = {0.25, 4.0};
+        s.latest_count = 4;
+        s.hi_lo_window = {1.5, 1 / 1.5};
+        s.max_in_window = 77;
+        s.min_gap_ns = 12;
+        s.gap_p99_s = 0.125;
+        s.gap_histogram[5] = 9;
+        s.gap_histogram[shm::kGapHistogramBuckets - 1] = 3;
+        publishStats(*stats, s);
+        const StatsSnapshot r = readStats(*stats);
+        QCOMPARE(r.total, s.total);
+        QCOMPARE(r.latest.rate, 4.0);
+        QCOMPARE(r.latest_count, 4ull);
+        QCOMPARE(r.hi_lo_window.interval_s, 1.5);
+        QCOMPARE(r.max_in_window, 77LL);
+        QCOMPARE(r.min_gap_ns, Nanos(12));
+        QCOMPARE(r.gap_p99_s, 0.125);
+        QVERIFY(r.gap_histogram == s.gap_histogram);
+        QCOMPARE(stats->seq.load() % 2, 0ull);
+    }
+    void historyKeepsTheNewestPoints() {
+        auto h = std::make_unique<shm::History>();
+        std::uint64_t next = 0;
+        QVERIFY(readHistory(*h, 0, &next).empty());
+        for (int i = 1; i <= 10; ++i)
+            appendHistory(*h, {Nanos(i), double(i), 0, 0, 0, 4, i, 0});
+        auto points = readHistory(*h, 0, &next);
+        QCOMPARE(points.size(), 10u);
+        QCOMPARE(points.front().latest_rate, 1.0);
+        QCOMPARE(next, 10ull);
+        appendHistory(*h, {11, 11, 0, 0, 0, 4, 0, 0});
+        points = readHistory(*h, next, &next);
+        QCOMPARE(points.size(), 1u);
+        QCOMPARE(points[0].t_ns, Nanos(11));
+        for (int i = 12; i < 10000; ++i)
+            appendHistory(*h, {Nanos(i), double(i), 0, 0, 0, 4, 0, 0});
+        points = readHistory(*h, 0, &next);
+        QVERIFY(points.size() < shm::kHistorySize);
+        QVERIFY(points.size() > shm::kHistorySize - 4);
+        QCOMPARE(points.back().t_ns, Nanos(9999));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSharedStructures)
+#include "tst_shared_structures.moc"

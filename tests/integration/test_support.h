@@ -1,0 +1,89 @@
+#pragma once
+// Shared by the integration tests: unique names, running the built executables, reading
+// permit logs.
+#include "child_process.h"
+#include "clock.h"
+#include "process_identity.h"
+
+#include <QFile>
+#include <QProcess>
+#include <QString>
+#include <QTextStream>
+#include <algorithm>
+#include <atomic>
+#include <csignal>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+namespace testsupport {
+
+// A throttle name no other test (or other run of the suite) uses.
+inline QString uniqueName(const char* what) {
+    static std::atomic<int> n{0};
+    return QStringLiteral("t%1-%2-%3").arg(getpid()).arg(what).arg(n.fetch_add(1));
+}
+
+inline QString exe(const char* program) {
+    return throttlelab::findExecutable(QString::fromLatin1(program));
+}
+
+struct Result {
+    int code = -1;
+    QByteArray out, err;
+};
+
+// Runs a built executable to its end.
+inline Result runTool(const char* program, const QStringList& args, int timeout_ms = 60000) {
+    QProcess p;
+    p.start(exe(program), args);
+    p.waitForStarted();
+    p.closeWriteChannel();
+    if (!p.waitForFinished(timeout_ms)) p.kill();
+    p.waitForFinished();
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
+            p.readAllStandardError()};
+}
+
+inline void sleepMs(int ms) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+}
+
+inline bool pidAlive(qint64 pid) {
+    return throttlelab::ProcessIdentity::of(pid_t(pid)).isAlive();
+}
+
+// Waits up to `ms` for `pred`; true when it held.
+template <typename Pred> bool waitFor(Pred pred, int ms) {
+    for (int waited = 0; waited < ms; waited += 10) {
+        if (pred()) return true;
+        sleepMs(10);
+    }
+    return pred();
+}
+
+// "12345.000000250" as nanoseconds, without a trip through a double (which could move a
+// grant across a window edge by a nanosecond).
+inline throttlelab::Nanos exactNanos(const QString& seconds) {
+    const QStringList parts = seconds.split(u'.');
+    const QString frac = (parts.value(1) + QStringLiteral("000000000")).left(9);
+    return parts[0].toLongLong() * throttlelab::kNanosPerSecond + frac.toLongLong();
+}
+
+// Grant times (ns) from a permit log written with --log / ThrottleOptions::log_path, sorted.
+inline std::vector<throttlelab::Nanos> grantTimes(const QString& path, qsizetype* rows = nullptr) {
+    std::vector<throttlelab::Nanos> out;
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) return out;
+    QTextStream in(&f);
+    in.readLine(); // header
+    while (!in.atEnd()) {
+        const QStringList cols = in.readLine().split(u',');
+        if (cols.size() == 3) out.push_back(exactNanos(cols[1]));
+    }
+    if (rows) *rows = qsizetype(out.size());
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+} // namespace testsupport

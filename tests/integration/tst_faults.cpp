@@ -1,0 +1,207 @@
+// Faults with real processes: SIGKILLed workers, helpers and owners; stale, foreign and
+// other-version segments; a second owner.
+#include "shared_segment.h"
+#include "test_support.h"
+#include "throttle.h"
+
+#include <QSharedMemory>
+#include <QtTest>
+#include <csignal>
+#include <sys/wait.h>
+
+using namespace throttlelab;
+using namespace testsupport;
+
+namespace {
+
+ThrottleOptions options(const char* what, long long max_n, Hardcap h = Hardcap::Limit) {
+    ThrottleOptions o;
+    o.name = uniqueName(what);
+    o.config.max_n = max_n;
+    o.config.hardcap = h;
+    o.auto_calibrate = false;
+    return o;
+}
+
+std::vector<std::unique_ptr<ChildProcess>> startWorkers(const QString& name, int n) {
+    std::vector<std::unique_ptr<ChildProcess>> workers;
+    for (int i = 0; i < n; ++i) {
+        auto c = std::make_unique<ChildProcess>();
+        QString error;
+        c->start(exe("throttle-worker"), {"--name", name}, &error);
+        workers.push_back(std::move(c));
+    }
+    return workers;
+}
+
+// Fills the segment key of `name` with something that is not a live ThrottleLab segment.
+std::unique_ptr<QSharedMemory> plantSegment(const QString& name,
+                                            const std::function<void(char*, qsizetype)>& fill,
+                                            qsizetype size) {
+    auto m = std::make_unique<QSharedMemory>(SharedSegment::keyFor(name));
+    if (!m->create(size)) return nullptr;
+    fill(static_cast<char*>(m->data()), size);
+    return m;
+}
+
+} // namespace
+
+class TestFaults : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void killedWorkerWedgesNobody_data() {
+        QTest::addColumn<int>("hardcap");
+        QTest::newRow("limit") << int(Hardcap::Limit);
+        QTest::newRow("window") << int(Hardcap::Window);
+    }
+    void killedWorkerWedgesNobody() {
+        QFETCH(int, hardcap);
+        Throttle t(options("sigkill", 100, Hardcap(hardcap)));
+        QCOMPARE(t.start(), QString());
+        auto workers = startWorkers(t.options().name, 3);
+        QVERIFY(waitFor([&] { return t.client().workers().size() == 3; }, 5000));
+        QVERIFY(waitFor([&] { return t.client().runInfo().waiters >= 1; }, 5000));
+        // Most of its time a worker waits in await_fuel: that is where it dies.
+        ::kill(pid_t(workers[0]->pid()), SIGKILL);
+        QVERIFY(waitFor([&] { return !workers[0]->running(); }, 3000));
+        QVERIFY(waitFor([&] { return t.client().runInfo().reclaimed_worker_slots >= 1; }, 3000));
+        QCOMPARE(t.client().workers().size(), 2u);
+        const std::uint64_t g0 = t.client().runInfo().granted;
+        sleepMs(500);
+        const std::uint64_t g1 = t.client().runInfo().granted;
+        QVERIFY2(g1 - g0 >= 25, qPrintable(QString::number(g1 - g0))); // the others go on
+        for (std::size_t i = 1; i < workers.size(); ++i)
+            QVERIFY(workers[i]->running());
+    }
+    void deadHelpersAreNoticedAndRestarted() {
+        Throttle t(options("helpers", 200));
+        QCOMPARE(t.start(), QString());
+        auto workers = startWorkers(t.options().name, 2);
+        QVERIFY(waitFor([&] { return t.stats().total > 20; }, 5000));
+        const qint64 monitor = t.client().runInfo().monitor_pid;
+        const qint64 throttle = t.client().runInfo().throttle_pid;
+        ::kill(pid_t(monitor), SIGKILL);
+        ::kill(pid_t(throttle), SIGKILL);
+        QVERIFY(waitFor([&] { return !pidAlive(monitor) && !pidAlive(throttle); }, 3000));
+        QStringList restarted;
+        QVERIFY(waitFor(
+            [&] {
+                restarted += t.superviseHelpers();
+                return restarted.size() == 2;
+            },
+            3000));
+        QVERIFY(t.client().runInfo().monitor_pid != monitor);
+        const std::uint64_t before = t.stats().total;
+        QVERIFY(waitFor([&] { return t.stats().total > before + 20; }, 5000)); // statistics go on
+    }
+    void ownerDeathEndsEverything() {
+        const QString name = uniqueName("owner");
+        QProcess owner;
+        owner.start(exe("throttlectl"), {"run", "--name", name, "--max-n", "50", "--workers", "2",
+                                         "--duration", "120", "--json"});
+        QVERIFY(owner.waitForStarted());
+        std::unique_ptr<ThrottleClient> observer;
+        QVERIFY(waitFor(
+            [&] {
+                QString error;
+                observer = ThrottleClient::attach(name, false, &error);
+                return observer && observer->workers().size() == 2 &&
+                       observer->runInfo().monitor_pid && observer->runInfo().throttle_pid;
+            },
+            10000));
+        std::vector<qint64> pids{observer->runInfo().monitor_pid, observer->runInfo().throttle_pid};
+        for (const WorkerInfo& w : observer->workers())
+            pids.push_back(w.pid);
+        observer.reset();
+        ::kill(pid_t(owner.processId()), SIGKILL);
+        owner.waitForFinished();
+        // Helpers and workers poll their owner every 100 ms: they end well within 2 s.
+        for (qint64 pid : pids)
+            QVERIFY2(waitFor([&] { return !pidAlive(pid); }, 4000),
+                     qPrintable(QString::number(pid)));
+        ThrottleOptions o = options("x", 10);
+        o.name = name;
+        Throttle next(o); // the next start under the same name succeeds
+        QCOMPARE(next.start(), QString());
+    }
+    void staleSegmentIsReclaimed() {
+        const QString name = uniqueName("stale");
+        const pid_t child = fork();
+        if (child == 0) {
+            QString error;
+            auto seg = SharedSegment::createOwned(name, &error);
+            _exit(seg ? 0 : 1); // dies attached: the segment outlives it
+        }
+        int status = 0;
+        waitpid(child, &status, 0);
+        QCOMPARE(WEXITSTATUS(status), 0);
+        QVERIFY(SharedSegment::exists(name));
+        QString error;
+        QVERIFY(!ThrottleClient::attach(name, false, &error));
+        QVERIFY2(error.contains("is gone"), qPrintable(error)); // its owner died
+        ThrottleOptions o = options("x", 10);
+        o.name = name;
+        Throttle t(o);
+        QCOMPARE(t.start(), QString());
+        QVERIFY(t.hasFuel());
+    }
+    void foreignSegmentIsRefusedThenRemovable() {
+        const QString name = uniqueName("foreign");
+        auto planted = plantSegment(
+            name, [](char* d, qsizetype n) { std::memset(d, 0x5a, size_t(n)); }, 4096);
+        QVERIFY(planted);
+        ThrottleOptions o = options("x", 10);
+        o.name = name;
+        {
+            Throttle t(o);
+            const QString e = t.start();
+            QVERIFY2(e.contains("not a ThrottleLab segment") && e.contains("throttlectl remove"),
+                     qPrintable(e));
+        }
+        const Result inspect = runTool("throttlectl", {"inspect", name});
+        QCOMPARE(inspect.code, 2);
+        QVERIFY(inspect.err.contains("not a ThrottleLab segment"));
+        QVERIFY(planted->detach()); // the last attacher removes it
+        QVERIFY(!SharedSegment::exists(name));
+        Throttle t(o);
+        QCOMPARE(t.start(), QString());
+    }
+    void otherLayoutVersionIsRefused() {
+        const QString name = uniqueName("version");
+        auto planted = plantSegment(
+            name,
+            [](char* d, qsizetype) {
+                shm::Header h{};
+                h.magic = shm::kMagic;
+                h.layout_version = shm::kLayoutVersion + 1;
+                std::memcpy(d, static_cast<const void*>(&h), sizeof h);
+            },
+            qsizetype(shm::kSegmentSize));
+        QVERIFY(planted);
+        ThrottleOptions o = options("x", 10);
+        o.name = name;
+        Throttle t(o);
+        QVERIFY(t.start().contains("layout version"));
+        QString error;
+        QVERIFY(!ThrottleClient::attach(name, false, &error));
+        QVERIFY(error.contains("layout version"));
+    }
+    void secondOwnerIsRefused() {
+        Throttle first(options("owner2", 10));
+        QCOMPARE(first.start(), QString());
+        Throttle second(first.options());
+        const QString e = second.start();
+        QVERIFY2(e.contains("already running"), qPrintable(e));
+        QVERIFY(first.hasFuel()); // the first is untouched
+    }
+    void abandonedSegmentCanBeRemovedButALiveOneCannot() {
+        Throttle t(options("remove", 10));
+        QCOMPARE(t.start(), QString());
+        const Result r = runTool("throttlectl", {"remove", t.options().name});
+        QCOMPARE(r.code, 1);
+        QVERIFY(r.err.contains("in use"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestFaults)
+#include "tst_faults.moc"

@@ -1,0 +1,237 @@
+// A throttle with its real throttle and monitor processes and real worker processes:
+// rates, the window guarantee after idle and restart, live changes, the kill flag, the
+// reference's start/stop defects.
+#include "pacer.h"
+#include "test_support.h"
+#include "throttle.h"
+
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace throttlelab;
+using namespace testsupport;
+
+namespace {
+
+ThrottleOptions options(const char* what, long long max_n, double per, Hardcap h = Hardcap::Limit,
+                        PacingMode m = PacingMode::Exact) {
+    ThrottleOptions o;
+    o.name = uniqueName(what);
+    o.config.max_n = max_n;
+    o.config.per = per;
+    o.config.hardcap = h;
+    o.config.mode = m;
+    o.auto_calibrate = false;
+    return o;
+}
+
+std::vector<std::unique_ptr<ChildProcess>> startWorkers(const QString& name, int n,
+                                                        const QString& work = "none") {
+    std::vector<std::unique_ptr<ChildProcess>> workers;
+    for (int i = 0; i < n; ++i) {
+        auto c = std::make_unique<ChildProcess>();
+        QString error;
+        if (!c->start(exe("throttle-worker"), {"--name", name, "--work", work}, &error))
+            qWarning() << error;
+        workers.push_back(std::move(c));
+    }
+    return workers;
+}
+
+// Takes permits as fast as they come from in-process threads for `ms`.
+void consume(const QString& name, int threads, int ms) {
+    std::atomic<bool> done{false};
+    std::vector<std::thread> pool;
+    for (int i = 0; i < threads; ++i)
+        pool.emplace_back([&] {
+            QString error;
+            auto c = ThrottleClient::attach(name, false, &error);
+            while (c && !done)
+                c->awaitFuel(0.02);
+        });
+    sleepMs(ms);
+    done = true;
+    for (auto& t : pool)
+        t.join();
+}
+
+} // namespace
+
+class TestThrottleRuns : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void achievedRateIsCloseToTarget_data() {
+        QTest::addColumn<int>("mode");
+        QTest::addColumn<int>("max_n");
+        QTest::newRow("exact 200/s") << int(PacingMode::Exact) << 200;
+        QTest::newRow("exact 5000/s") << int(PacingMode::Exact) << 5000;
+        QTest::newRow("classic 50/s") << int(PacingMode::Classic) << 50;
+    }
+    void achievedRateIsCloseToTarget() {
+        QFETCH(int, mode);
+        QFETCH(int, max_n);
+        Throttle t(options("rate", max_n, 1.0, Hardcap::One, PacingMode(mode)));
+        QCOMPARE(t.start(), QString());
+        auto workers = startWorkers(t.options().name, 3);
+        QVERIFY(waitFor([&] { return t.client().workers().size() == 3; }, 5000));
+        const std::uint64_t g0 = t.client().runInfo().granted;
+        const Nanos t0 = monotonicNow();
+        sleepMs(2000);
+        const double rate =
+            double(t.client().runInfo().granted - g0) / toSeconds(monotonicNow() - t0);
+        t.stop();
+        // Behaviour, not performance: a throttle that ignored its rate would be far off.
+        QVERIFY2(rate > 0.85 * max_n && rate < 1.1 * max_n, qPrintable(QString::number(rate)));
+    }
+    void tutorialGivesAboutFourPerSecond() {
+        Throttle t(options("tutorial", 4, 1.0));
+        QCOMPARE(t.start(), QString());
+        auto workers = startWorkers(t.options().name, 4);
+        sleepMs(3000);
+        t.setKillFlag();
+        for (auto& w : workers)
+            w->finish(2000);
+        const RunSummary s = t.stop();
+        QVERIFY2(s.total >= 10 && s.total <= 14, qPrintable(QString::number(s.total)));
+        QVERIFY(s.mean_rate > 3.0 && s.mean_rate < 5.0);
+        QVERIFY(std::abs(s.mean_interval_s * s.mean_rate - 1.0) < 1e-9);
+        const StatsSnapshot st = t.stats();
+        QCOMPARE(st.total, s.total);
+        QVERIFY(st.lo_hi.interval_s >= 0);
+        QVERIFY(st.hi_lo.interval_s >= st.lo_hi.interval_s);
+    }
+    void windowHoldsAfterIdleAndAfterRestart() {
+        QTemporaryDir dir;
+        ThrottleOptions o = options("window", 25, 0.5, Hardcap::Window);
+        o.log_path = dir.filePath("permits.csv");
+        Throttle t(o);
+        QCOMPARE(t.start(), QString());
+        consume(o.name, 2, 1200);
+        sleepMs(700); // idle: the bank fills
+        consume(o.name, 2, 800);
+        t.stop();
+        QCOMPARE(t.start(), QString()); // and right after a restart
+        consume(o.name, 2, 800);
+        t.stop();
+        qsizetype rows = 0;
+        const auto grants = grantTimes(o.log_path, &rows);
+        QVERIFY(rows > 100);
+        QCOMPARE(maxInAnyWindow(grants.data(), grants.size(), fromSeconds(0.5)), 25LL);
+    }
+    void limitDoesBurstAfterIdle() {
+        // The same run with 'limit' exceeds max_n in a window: the window test can fail.
+        QTemporaryDir dir;
+        ThrottleOptions o = options("limit", 25, 0.5, Hardcap::Limit);
+        o.log_path = dir.filePath("permits.csv");
+        Throttle t(o);
+        QCOMPARE(t.start(), QString());
+        consume(o.name, 2, 600);
+        sleepMs(700);
+        consume(o.name, 2, 600);
+        t.stop();
+        const auto grants = grantTimes(o.log_path);
+        QVERIFY(maxInAnyWindow(grants.data(), grants.size(), fromSeconds(0.5)) > 25);
+    }
+    void liveChangeWakesWaiters() {
+        Throttle t(options("live", 1, 1000.0, Hardcap::One)); // one permit per 1000 s
+        QCOMPARE(t.start(), QString());
+        QVERIFY(t.hasFuel());
+        std::atomic<int> result{-1};
+        std::thread waiter([&] {
+            QString error;
+            auto c = ThrottleClient::attach(t.options().name, false, &error);
+            result = int(c->awaitFuel(60));
+        });
+        QVERIFY(waitFor([&] { return t.client().runInfo().waiters == 1; }, 5000));
+        sleepMs(100);
+        QCOMPARE(result.load(), -1); // still blocked
+        QString error;
+        auto other =
+            ThrottleClient::attach(t.options().name, false, &error); // any process may change it
+        ThrottleConfig c = other->config();
+        c.max_n = 1000;
+        c.per = 1.0;
+        QCOMPARE(other->setConfig(c), QString());
+        QVERIFY(waitFor([&] { return result.load() != -1; }, 5000));
+        waiter.join();
+        QCOMPARE(result.load(), int(WaitResult::Granted));
+        QCOMPARE(t.config().max_n, 1000LL);
+    }
+    void awaitFuelTimesOutAtItsDeadline() {
+        Throttle t(options("timeout", 1, 1000.0, Hardcap::One));
+        QCOMPARE(t.start(), QString());
+        QVERIFY(t.hasFuel());
+        QVERIFY(!t.hasFuel()); // never blocks
+        QVERIFY(t.awaitFuel(0.05) == WaitResult::TimedOut);
+    }
+    void killFlagEndsBlockedWorkers() {
+        Throttle t(options("kill", 1, 1000.0, Hardcap::One));
+        QCOMPARE(t.start(), QString());
+        auto workers = startWorkers(t.options().name, 3);
+        QVERIFY(waitFor([&] { return t.client().runInfo().waiters >= 2; }, 5000));
+        t.setKillFlag();
+        for (auto& w : workers)
+            QVERIFY(waitFor([&] { return !w->running(); }, 3000));
+        for (auto& w : workers)
+            QCOMPARE(w->exitCode(), 0);
+        t.stop();
+    }
+    void startAndStopAreIdempotent() {
+        Throttle t(options("idem", 50, 1.0));
+        const RunSummary before = t.stop(); // stop() before start() adds nothing
+        QCOMPARE(before.runtime_s, 0.0);
+        QCOMPARE(t.start(), QString());
+        QCOMPARE(t.start(), QString()); // a second start does not double the rate
+        auto workers = startWorkers(t.options().name, 2);
+        sleepMs(1000);
+        const RunSummary first = t.stop();
+        const RunSummary again = t.stop();
+        QCOMPARE(again.runtime_s, first.runtime_s);
+        QCOMPARE(again.total, first.total);
+        QVERIFY(first.mean_rate < 60);
+        // Totals and runtime carry over into the next start().
+        QCOMPARE(t.start(), QString());
+        workers = startWorkers(t.options().name, 2);
+        sleepMs(500);
+        const RunSummary second = t.stop();
+        QVERIFY(second.runtime_s > first.runtime_s);
+        QVERIFY(second.total > first.total);
+    }
+    void manualEmitsAreCountedPerWorker() {
+        ThrottleOptions o = options("manual", 100, 1.0);
+        o.auto_emit = false;
+        Throttle t(o);
+        QCOMPARE(t.start(), QString());
+        auto workers = startWorkers(o.name, 2, "fixed:2ms");
+        QVERIFY(waitFor([&] { return t.client().runInfo().granted > 50; }, 5000));
+        const auto infos = t.client().workers();
+        QCOMPARE(infos.size(), 2u);
+        for (const WorkerInfo& w : infos)
+            QVERIFY(w.grants >= w.emits && w.grants <= w.emits + 1);
+        t.setKillFlag();
+        for (auto& w : workers)
+            w->finish(2000);
+        t.stop();
+        // Conservation: every permit granted was emitted or was still in flight at the end.
+        const StatsSnapshot s = t.stats();
+        QVERIFY(s.total <= t.client().runInfo().granted);
+        QVERIFY(s.total + 2 >= t.client().runInfo().granted);
+    }
+    void statisticsAreVisibleToEveryProcess() {
+        Throttle t(options("stats", 100, 1.0));
+        QCOMPARE(t.start(), QString());
+        auto workers = startWorkers(t.options().name, 2);
+        QVERIFY(waitFor([&] { return t.stats().total > 50; }, 5000));
+        const Result r = runTool("throttlectl", {"inspect", t.options().name, "--json"});
+        QCOMPARE(r.code, 0);
+        QVERIFY(r.out.contains("\"latest\""));
+        QVERIFY(r.out.contains("\"workers\""));
+        const StatsSnapshot s = t.stats();
+        QVERIFY(s.latest.rate > 0);
+        QVERIFY(s.mean.rate > 0);
+        QVERIFY(s.lo_hi.rate >= s.hi_lo.rate);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestThrottleRuns)
+#include "tst_throttle_runs.moc"
