@@ -74,13 +74,16 @@ int runMonitorProcess(const QString& name, const QString& log_path) {
         const ThrottleConfig c = client->config();
         const Nanos per_ns = fromSeconds(c.per);
         Nanos now = monotonicNow();
+        // The last round describes the run as it was when the kill flag stopped the work.
+        if (last_round && s.control.kill_ns.load() > 0)
+            now = std::min(now, s.control.kill_ns.load());
         batch.clear();
-        drainEmissions(s.emissions, batch, now, 200 * kNanosPerMilli, &stuck_since);
+        drainEmissions(s.emissions, batch, monotonicNow(), 200 * kNanosPerMilli, &stuck_since);
         for (const Emission& e : batch)
             acc.receive(e);
         // Emissions from several processes arrive slightly out of time order: let them settle.
         const Nanos lag = last_round
-                              ? -kNanosPerSecond
+                              ? -10 * kNanosPerSecond
                               : std::max<Nanos>(20 * kNanosPerMilli, 2 * fromSeconds(c.rf_rate));
         acc.advance(now, lag, per_ns);
         if (log_out.device()) {

@@ -65,6 +65,7 @@ struct alignas(kCacheLine) Control {
     A32 run_epoch; // counts start()s, so a restart is visible to every process
     AI64 run_started_ns;
     AI64 accumulated_runtime_ns;
+    AI64 kill_ns; // when the kill flag was set in this run (0: not yet): work ended then
 };
 
 // Grant state. exact mode: `tat` (theoretical arrival time of the next permit, in 1/256 ns

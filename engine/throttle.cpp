@@ -74,6 +74,7 @@ QString Throttle::start() {
     shm::Segment& s = segment_->data();
     const Nanos now = monotonicNow();
     s.control.kill.store(0);
+    s.control.kill_ns.store(0);
     s.control.stop_requested.store(0);
     s.emissions.tail.store(s.emissions.head.load()); // nothing from an earlier run is replayed
     resetPacing(s.pacing, PacingParams::from(config(), options_.as_throttle),
@@ -108,7 +109,10 @@ QStringList Throttle::superviseHelpers() {
 
 void Throttle::setKillFlag() {
     if (!segment_) return;
-    segment_->data().control.kill.store(1, std::memory_order_release);
+    shm::Control& control = segment_->data().control;
+    std::int64_t unset = 0;
+    control.kill_ns.compare_exchange_strong(unset, monotonicNow());
+    control.kill.store(1, std::memory_order_release);
     signalEvent(segment_->data());
 }
 
@@ -119,8 +123,9 @@ RunSummary Throttle::stop() {
     // The monitor's last round drains what is left; both end well within the grace time.
     monitor_process_.finish(900);
     throttle_process_.finish(100);
-    const Nanos now = monotonicNow();
-    s.control.accumulated_runtime_ns.fetch_add(now - s.control.run_started_ns.load());
+    // The run ended when work was told to stop, not when the helpers were done.
+    const Nanos ended = s.control.kill_ns.load();
+    s.control.accumulated_runtime_ns.fetch_add(ended - s.control.run_started_ns.load());
     s.control.run_state.store(std::uint32_t(shm::RunState::Stopped), std::memory_order_release);
     s.pacing.tank.store(0); // no stale tokens for the next start
     signalEvent(s);

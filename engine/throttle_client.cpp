@@ -255,7 +255,11 @@ RunInfo ThrottleClient::runInfo() const {
     r.stop_requested = s.control.stop_requested.load() != 0;
     r.run_epoch = s.control.run_epoch.load();
     r.runtime_ns = s.control.accumulated_runtime_ns.load();
-    if (r.running) r.runtime_ns += monotonicNow() - s.control.run_started_ns.load();
+    if (r.running) {
+        const Nanos killed_at = s.control.kill_ns.load();
+        r.runtime_ns +=
+            (killed_at > 0 ? killed_at : monotonicNow()) - s.control.run_started_ns.load();
+    }
     r.owner_pid = s.header.owner_pid.load();
     r.throttle_pid = s.helpers.throttle_pid.load();
     r.monitor_pid = s.helpers.monitor_pid.load();
