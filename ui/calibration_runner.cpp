@@ -9,7 +9,8 @@
 
 namespace throttlelab::ui {
 
-CalibrationRunner::CalibrationRunner(QObject* parent) : QObject(parent) {
+CalibrationRunner::CalibrationRunner(QObject* parent)
+    : QObject(parent) {
     qRegisterMetaType<CalibrationPoint>();
 }
 
@@ -18,7 +19,9 @@ CalibrationRunner::~CalibrationRunner() {
     if (thread_.joinable()) thread_.join();
 }
 
-void CalibrationRunner::cancel() { cancel_ = true; }
+void CalibrationRunner::cancel() {
+    cancel_ = true;
+}
 
 void CalibrationRunner::start(const QList<double>& rates, double seconds) {
     if (running_) return;
@@ -43,7 +46,8 @@ void CalibrationRunner::start(const QList<double>& rates, double seconds) {
             req.duration_s = seconds * 2;
             const double base = double(done) / steps;
             const CalibrationResult c = calibrate(
-                req, [this, post, base, steps](double f) {
+                req,
+                [this, post, base, steps](double f) {
                     post([this, v = base + f / steps] { Q_EMIT progress(v); });
                 },
                 &cancel_);

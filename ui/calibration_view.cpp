@@ -44,8 +44,10 @@ CalibrationView::CalibrationView(EngineSession* session, QWidget* parent)
     chart_->setXTitle(tr("target permits/s (log)"));
     chart_->setXLog(true);
     ideal_ = chart_->addLine(tr("ideal"), QColor(120, 120, 120), 1.0, Qt::DashLine);
-    classic0_ = chart_->addLine(tr("classic, correction 0"), QColor(214, 39, 40), 2.0, Qt::SolidLine, true);
-    classic_cal_ = chart_->addLine(tr("classic, calibrated"), QColor(255, 127, 14), 2.0, Qt::SolidLine, true);
+    classic0_ =
+        chart_->addLine(tr("classic, correction 0"), QColor(214, 39, 40), 2.0, Qt::SolidLine, true);
+    classic_cal_ =
+        chart_->addLine(tr("classic, calibrated"), QColor(255, 127, 14), 2.0, Qt::SolidLine, true);
     exact_ = chart_->addLine(tr("exact"), QColor(44, 160, 44), 2.0, Qt::SolidLine, true);
     chart_->setXRange(1, 10000);
     chart_->setYRange(0, 1.2);
@@ -89,7 +91,8 @@ CalibrationView::CalibrationView(EngineSession* session, QWidget* parent)
     connect(&runner_, &CalibrationRunner::finished, this, [this](bool cancelled) {
         run_->setEnabled(true);
         cancel_->setEnabled(false);
-        Q_EMIT logged(cancelled ? tr("calibration sweep cancelled") : tr("calibration sweep finished"));
+        Q_EMIT logged(cancelled ? tr("calibration sweep cancelled")
+                                : tr("calibration sweep finished"));
         Q_EMIT sweepFinished();
     });
     connect(session_, &EngineSession::configChanged, this, &CalibrationView::updateApply);
@@ -97,11 +100,14 @@ CalibrationView::CalibrationView(EngineSession* session, QWidget* parent)
 
 void CalibrationView::setRates(const QList<double>& rates) {
     QStringList parts;
-    for (double r : rates) parts << QString::number(r, 'g', 10);
+    for (double r : rates)
+        parts << QString::number(r, 'g', 10);
     rates_->setText(parts.join(QStringLiteral(", ")));
 }
 
-void CalibrationView::setSecondsPerPoint(double seconds) { seconds_->setValue(seconds); }
+void CalibrationView::setSecondsPerPoint(double seconds) {
+    seconds_->setValue(seconds);
+}
 
 QList<double> CalibrationView::parseRates(QString* error) const {
     QList<double> out;
@@ -131,10 +137,12 @@ void CalibrationView::run() {
     rates_->setStyleSheet({});
     points_.clear();
     table_->setRowCount(0);
-    for (int id : {classic0_, classic_cal_, exact_, ideal_}) chart_->setPoints(id, {});
+    for (int id : {classic0_, classic_cal_, exact_, ideal_})
+        chart_->setPoints(id, {});
     const double lo = *std::min_element(rates.begin(), rates.end());
     const double hi = *std::max_element(rates.begin(), rates.end());
-    chart_->setXRange(std::pow(10.0, std::floor(std::log10(lo))), std::pow(10.0, std::ceil(std::log10(hi * 1.01))));
+    chart_->setXRange(std::pow(10.0, std::floor(std::log10(lo))),
+                      std::pow(10.0, std::ceil(std::log10(hi * 1.01))));
     chart_->setPoints(ideal_, {QPointF(std::pow(10.0, std::floor(std::log10(lo))), 1.0),
                                QPointF(std::pow(10.0, std::ceil(std::log10(hi * 1.01))), 1.0)});
     progress_->setValue(0);
@@ -166,11 +174,16 @@ void CalibrationView::addPoint(const CalibrationPoint& p) {
     auto ratio = [&](double v) {
         return QStringLiteral("%1 (%2)").arg(v, 0, 'f', 1).arg(v / p.target_rate, 0, 'f', 3);
     };
-    const QStringList cells{QString::number(p.target_rate, 'g', 8), ratio(p.classic_uncorrected),
-                            QString::number(p.correction, 'f', 4), ratio(p.classic_corrected),
-                            ratio(p.exact), p.error};
-    for (int c = 0; c < cells.size(); ++c) table_->setItem(row, c, new QTableWidgetItem(cells[c]));
-    if (!p.error.isEmpty()) Q_EMIT logged(tr("calibration at %1/s: %2").arg(p.target_rate).arg(p.error));
+    const QStringList cells{QString::number(p.target_rate, 'g', 8),
+                            ratio(p.classic_uncorrected),
+                            QString::number(p.correction, 'f', 4),
+                            ratio(p.classic_corrected),
+                            ratio(p.exact),
+                            p.error};
+    for (int c = 0; c < cells.size(); ++c)
+        table_->setItem(row, c, new QTableWidgetItem(cells[c]));
+    if (!p.error.isEmpty())
+        Q_EMIT logged(tr("calibration at %1/s: %2").arg(p.target_rate).arg(p.error));
     updateApply();
 }
 
@@ -180,7 +193,8 @@ double CalibrationView::suggestedCorrection(double* at_rate) const {
     for (const CalibrationPoint& p : points_) {
         if (!p.error.isEmpty()) continue;
         // Nearest on a log scale: the drift grows with the rate's order of magnitude.
-        if (!best || std::abs(std::log(p.target_rate / target)) < std::abs(std::log(best->target_rate / target)))
+        if (!best || std::abs(std::log(p.target_rate / target)) <
+                         std::abs(std::log(best->target_rate / target)))
             best = &p;
     }
     if (at_rate) *at_rate = best ? best->target_rate : 0;
@@ -192,10 +206,11 @@ void CalibrationView::updateApply() {
     const double c = suggestedCorrection(&at);
     apply_->setEnabled(c >= 0);
     if (c >= 0)
-        apply_label_->setText(tr("Apply sets correction %1 (measured at %2/s) on the running throttle; "
-                                 "it matters in classic mode.")
-                                  .arg(c, 0, 'f', 4)
-                                  .arg(at));
+        apply_label_->setText(
+            tr("Apply sets correction %1 (measured at %2/s) on the running throttle; "
+               "it matters in classic mode.")
+                .arg(c, 0, 'f', 4)
+                .arg(at));
 }
 
 QString CalibrationView::applyCorrection() {

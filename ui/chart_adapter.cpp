@@ -8,8 +8,8 @@
 #include <QLegend>
 #include <QLineSeries>
 #include <QLogValueAxis>
-#include <QValueAxis>
 #include <QVBoxLayout>
+#include <QValueAxis>
 #include <cmath>
 
 namespace throttlelab::ui {
@@ -92,12 +92,14 @@ void LineChart::setXLog(bool log) {
     x->setLabelFormat(QStringLiteral("%g"));
     x->setTitleText(x_axis_->titleText());
     styleAxis(x);
-    for (QLineSeries* s : lines_) s->detachAxis(x_axis_);
+    for (QLineSeries* s : lines_)
+        s->detachAxis(x_axis_);
     chart_->removeAxis(x_axis_);
     delete x_axis_;
     x_axis_ = x;
     chart_->addAxis(x_axis_, Qt::AlignBottom);
-    for (QLineSeries* s : lines_) s->attachAxis(x_axis_);
+    for (QLineSeries* s : lines_)
+        s->attachAxis(x_axis_);
 }
 
 int LineChart::addLine(const QString& name, const QColor& color, qreal width, Qt::PenStyle style,
@@ -116,9 +118,13 @@ int LineChart::addLine(const QString& name, const QColor& color, qreal width, Qt
     return int(lines_.size()) - 1;
 }
 
-void LineChart::setPoints(int line, const QList<QPointF>& points) { lines_[line]->replace(points); }
+void LineChart::setPoints(int line, const QList<QPointF>& points) {
+    lines_[line]->replace(points);
+}
 
-int LineChart::pointCount(int line) const { return int(lines_[line]->count()); }
+int LineChart::pointCount(int line) const {
+    return int(lines_[line]->count());
+}
 
 void LineChart::setXRange(double x0, double x1) {
     if (x0 == x0_ && x1 == x1_) return;
@@ -140,11 +146,16 @@ void LineChart::setYRange(double y0, double y1) {
     y_axis_->setRange(y0, y1);
 }
 
-void LineChart::setXTitle(const QString& title) { x_axis_->setTitleText(title); }
+void LineChart::setXTitle(const QString& title) {
+    x_axis_->setTitleText(title);
+}
 
-int LineChart::plotWidth() const { return std::max(1, int(chart_->plotArea().width())); }
+int LineChart::plotWidth() const {
+    return std::max(1, int(chart_->plotArea().width()));
+}
 
-BarChart::BarChart(const QString& title, const QString& y_title, const QColor& color, QWidget* parent)
+BarChart::BarChart(const QString& title, const QString& y_title, const QColor& color,
+                   QWidget* parent)
     : QWidget(parent)
     , chart_(new QChart)
     , set_(new QBarSet(y_title))
@@ -184,7 +195,8 @@ void BarChart::setBars(const QStringList& categories, const QList<double>& value
             if (set_->at(i) != values[i]) set_->replace(i, values[i]);
     }
     double top = 0;
-    for (double v : values) top = std::max(top, v);
+    for (double v : values)
+        top = std::max(top, v);
     const double y1 = niceCeil(top * 1.1);
     if (y1 != y1_) {
         y1_ = y1;
@@ -192,6 +204,8 @@ void BarChart::setBars(const QStringList& categories, const QList<double>& value
     }
 }
 
-int BarChart::barCount() const { return int(set_->count()); }
+int BarChart::barCount() const {
+    return int(set_->count());
+}
 
 } // namespace throttlelab::ui

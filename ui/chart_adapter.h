@@ -27,8 +27,8 @@ class LineChart : public QWidget {
     Q_OBJECT
 public:
     enum class YScale { Linear, Log };
-    explicit LineChart(const QString& title, const QString& y_title, YScale y_scale = YScale::Linear,
-                       QWidget* parent = nullptr);
+    explicit LineChart(const QString& title, const QString& y_title,
+                       YScale y_scale = YScale::Linear, QWidget* parent = nullptr);
     int addLine(const QString& name, const QColor& color, qreal width = 2.0,
                 Qt::PenStyle style = Qt::SolidLine, bool markers = false);
     // One call per series per frame: the whole visible line at once.
@@ -56,7 +56,8 @@ private:
 class BarChart : public QWidget {
     Q_OBJECT
 public:
-    BarChart(const QString& title, const QString& y_title, const QColor& color, QWidget* parent = nullptr);
+    BarChart(const QString& title, const QString& y_title, const QColor& color,
+             QWidget* parent = nullptr);
     void setBars(const QStringList& categories, const QList<double>& values);
     int barCount() const;
 

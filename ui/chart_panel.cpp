@@ -36,7 +36,8 @@ ChartPanel::ChartPanel(EngineSession* session, QWidget* parent)
     : QWidget(parent)
     , session_(session)
     , t0_(monotonicNow()) {
-    for (SeriesBuffer& b : buffers_) b = SeriesBuffer(kCapacity);
+    for (SeriesBuffer& b : buffers_)
+        b = SeriesBuffer(kCapacity);
 
     rate_chart_ = new LineChart(tr("Rate against target"), tr("permits/s"));
     line_ids_[Latest] = rate_chart_->addLine(tr("latest"), kLatest, 2.0);
@@ -65,7 +66,8 @@ ChartPanel::ChartPanel(EngineSession* session, QWidget* parent)
     window_box_ = new QComboBox;
     const std::pair<const char*, double> windows[] = {
         {"10 s", 10}, {"30 s", 30}, {"1 min", 60}, {"2 min", 120}, {"5 min", 300}, {"10 min", 600}};
-    for (const auto& [label, seconds] : windows) window_box_->addItem(tr(label), seconds);
+    for (const auto& [label, seconds] : windows)
+        window_box_->addItem(tr(label), seconds);
     window_box_->setCurrentIndex(1);
     connect(window_box_, &QComboBox::currentIndexChanged, this,
             [this](int i) { setWindowSeconds(window_box_->itemData(i).toDouble()); });
@@ -111,16 +113,22 @@ int ChartPanel::drawnPoints(Series s) const {
     switch (s) {
     case Latest:
     case Mean:
-    case Target: return rate_chart_->pointCount(line_ids_[s]);
+    case Target:
+        return rate_chart_->pointCount(line_ids_[s]);
     case HiLo:
-    case LoHi: return extremes_chart_->pointCount(line_ids_[s]);
-    case Available: return tank_chart_->pointCount(line_ids_[s]);
-    case SeriesCount: break;
+    case LoHi:
+        return extremes_chart_->pointCount(line_ids_[s]);
+    case Available:
+        return tank_chart_->pointCount(line_ids_[s]);
+    case SeriesCount:
+        break;
     }
     return 0;
 }
 
-int ChartPanel::workerBars() const { return worker_chart_->barCount(); }
+int ChartPanel::workerBars() const {
+    return worker_chart_->barCount();
+}
 
 void ChartPanel::tick() {
     QElapsedTimer frame;
@@ -156,8 +164,9 @@ void ChartPanel::render() {
         chart->setPoints(line_ids_[s], pts);
         return std::make_pair(top, pts);
     };
-    const double top_rate = std::max({draw(rate_chart_, Latest).first, draw(rate_chart_, Mean).first,
-                                      draw(rate_chart_, Target).first});
+    const double top_rate =
+        std::max({draw(rate_chart_, Latest).first, draw(rate_chart_, Mean).first,
+                  draw(rate_chart_, Target).first});
     rate_chart_->setXRange(x0, x1);
     rate_chart_->setYRange(0, std::max(1.0, top_rate * 1.15));
 

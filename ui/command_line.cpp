@@ -16,23 +16,32 @@ ParseOutcome parseCommandLine(const QStringList& arguments, LaunchOptions* o, QS
         "Starts the tutorial experiment (4 permits/s, 4 workers) unless told otherwise."));
     p.addHelpOption();
     QStringList ids;
-    for (const Preset& preset : loadPresets()) ids << preset.id;
-    p.addOption({QStringLiteral("preset"), QStringLiteral("Start a bundled preset: %1.").arg(ids.join(u", ")),
+    for (const Preset& preset : loadPresets())
+        ids << preset.id;
+    p.addOption({QStringLiteral("preset"),
+                 QStringLiteral("Start a bundled preset: %1.").arg(ids.join(u", ")),
                  QStringLiteral("NAME")});
-    p.addOption({QStringLiteral("open"), QStringLiteral("Start an experiment saved as JSON."), QStringLiteral("FILE")});
-    p.addOption({QStringLiteral("screenshot"),
-                 QStringLiteral("Run, save a PNG of the window after --quit-after seconds, and quit."),
+    p.addOption({QStringLiteral("open"), QStringLiteral("Start an experiment saved as JSON."),
                  QStringLiteral("FILE")});
-    p.addOption({QStringLiteral("quit-after"), QStringLiteral("Quit after SECONDS (default 6 with --screenshot)."),
+    p.addOption(
+        {QStringLiteral("screenshot"),
+         QStringLiteral("Run, save a PNG of the window after --quit-after seconds, and quit."),
+         QStringLiteral("FILE")});
+    p.addOption({QStringLiteral("quit-after"),
+                 QStringLiteral("Quit after SECONDS (default 6 with --screenshot)."),
                  QStringLiteral("SECONDS")});
-    p.addOption({QStringLiteral("name"), QStringLiteral("Throttle name (default throttlelab-<pid>)."),
+    p.addOption({QStringLiteral("name"),
+                 QStringLiteral("Throttle name (default throttlelab-<pid>)."),
                  QStringLiteral("NAME")});
     p.addOption({QStringLiteral("view"),
-                 QStringLiteral("Tab shown first: monitor or calibration (calibration with --screenshot runs "
-                                "a short sweep)."),
+                 QStringLiteral(
+                     "Tab shown first: monitor or calibration (calibration with --screenshot runs "
+                     "a short sweep)."),
                  QStringLiteral("VIEW")});
-    p.addOption({QStringLiteral("frame-stats"),
-                 QStringLiteral("Print chart refresh times to stderr at exit (or set THROTTLELAB_FRAME_STATS=1).")});
+    p.addOption(
+        {QStringLiteral("frame-stats"),
+         QStringLiteral(
+             "Print chart refresh times to stderr at exit (or set THROTTLELAB_FRAME_STATS=1).")});
 
     if (!p.parse(arguments)) {
         *message = p.errorText();
@@ -43,7 +52,8 @@ ParseOutcome parseCommandLine(const QStringList& arguments, LaunchOptions* o, QS
         return ParseOutcome::ExitOk;
     }
     if (!p.positionalArguments().isEmpty()) {
-        *message = QStringLiteral("unexpected argument '%1'; see --help").arg(p.positionalArguments().first());
+        *message = QStringLiteral("unexpected argument '%1'; see --help")
+                       .arg(p.positionalArguments().first());
         return ParseOutcome::ExitError;
     }
     if (p.isSet(QStringLiteral("preset")) && p.isSet(QStringLiteral("open"))) {
@@ -53,7 +63,8 @@ ParseOutcome parseCommandLine(const QStringList& arguments, LaunchOptions* o, QS
     if (p.isSet(QStringLiteral("preset"))) {
         o->preset = p.value(QStringLiteral("preset"));
         if (!findPreset(o->preset)) {
-            *message = QStringLiteral("--preset: no preset named '%1' (known: %2)").arg(o->preset, ids.join(u", "));
+            *message = QStringLiteral("--preset: no preset named '%1' (known: %2)")
+                           .arg(o->preset, ids.join(u", "));
             return ParseOutcome::ExitError;
         }
     }
@@ -68,7 +79,8 @@ ParseOutcome parseCommandLine(const QStringList& arguments, LaunchOptions* o, QS
         bool ok = false;
         o->quit_after_s = p.value(QStringLiteral("quit-after")).toDouble(&ok);
         if (!ok || !(o->quit_after_s > 0) || o->quit_after_s > 86400) {
-            *message = QStringLiteral("--quit-after must be a number of seconds > 0 and <= 86400, got '%1'")
+            *message = QStringLiteral(
+                           "--quit-after must be a number of seconds > 0 and <= 86400, got '%1'")
                            .arg(p.value(QStringLiteral("quit-after")));
             return ParseOutcome::ExitError;
         }
@@ -77,12 +89,14 @@ ParseOutcome parseCommandLine(const QStringList& arguments, LaunchOptions* o, QS
         o->screenshot = p.value(QStringLiteral("screenshot"));
         const QFileInfo fi(o->screenshot);
         if (!fi.absoluteDir().exists()) {
-            *message = QStringLiteral("--screenshot: folder '%1' does not exist").arg(fi.absolutePath());
+            *message =
+                QStringLiteral("--screenshot: folder '%1' does not exist").arg(fi.absolutePath());
             return ParseOutcome::ExitError;
         }
         if (o->quit_after_s < 0) o->quit_after_s = 6;
         o->unattended = true;
         o->restore_last = false;
+        o->persist = false;
     }
     if (p.isSet(QStringLiteral("name"))) {
         o->name = p.value(QStringLiteral("name"));
@@ -94,11 +108,13 @@ ParseOutcome parseCommandLine(const QStringList& arguments, LaunchOptions* o, QS
     if (p.isSet(QStringLiteral("view"))) {
         o->view = p.value(QStringLiteral("view"));
         if (o->view != QLatin1String("monitor") && o->view != QLatin1String("calibration")) {
-            *message = QStringLiteral("--view must be monitor or calibration, got '%1'").arg(o->view);
+            *message =
+                QStringLiteral("--view must be monitor or calibration, got '%1'").arg(o->view);
             return ParseOutcome::ExitError;
         }
     }
-    o->frame_stats = p.isSet(QStringLiteral("frame-stats")) || qEnvironmentVariableIntValue("THROTTLELAB_FRAME_STATS") == 1;
+    o->frame_stats = p.isSet(QStringLiteral("frame-stats")) ||
+                     qEnvironmentVariableIntValue("THROTTLELAB_FRAME_STATS") == 1;
     if (!o->preset.isEmpty() || !o->open.isEmpty()) o->restore_last = false;
     return ParseOutcome::Run;
 }

@@ -17,11 +17,14 @@ struct LaunchOptions {
     bool unattended = false;
     // Start from the last experiment saved in QSettings when nothing else is asked for.
     bool restore_last = true;
+    // Save window layout and the last experiment at close (not for screenshot runs).
+    bool persist = true;
 };
 
 enum class ParseOutcome { Run, ExitOk, ExitError };
 
 // On ExitOk `message` holds the help text for stdout; on ExitError one line for stderr.
-ParseOutcome parseCommandLine(const QStringList& arguments, LaunchOptions* options, QString* message);
+ParseOutcome parseCommandLine(const QStringList& arguments, LaunchOptions* options,
+                              QString* message);
 
 } // namespace throttlelab::ui

@@ -19,29 +19,35 @@ namespace {
 
 const char* const kInvalid = "invalid";
 
-QString number(double v) { return QString::number(v, 'g', 12); }
+QString number(double v) {
+    return QString::number(v, 'g', 12);
+}
 
 } // namespace
 
-ControlPanel::ControlPanel(QWidget* parent) : QWidget(parent) {
+ControlPanel::ControlPanel(QWidget* parent)
+    : QWidget(parent) {
     max_n_ = new QLineEdit;
     max_n_->setToolTip(tr("Permits per 'per' seconds: an integer from 1 to %1 (at most %2 with "
                           "hardcap 'window')")
                            .arg(kMaxPermitsPerWindow)
                            .arg(kMaxWindowPermits));
     per_ = new QLineEdit;
-    per_->setToolTip(tr("The window max_n refers to, in seconds: > 0 and <= %1").arg(kMaxPerSeconds));
+    per_->setToolTip(
+        tr("The window max_n refers to, in seconds: > 0 and <= %1").arg(kMaxPerSeconds));
     hardcap_ = new QComboBox;
     for (Hardcap h : {Hardcap::Limit, Hardcap::One, Hardcap::None, Hardcap::Window})
         hardcap_->addItem(toString(h), int(h));
     hardcap_->setToolTip(tr("limit: the tank banks at most max_n permits; one: at most 1; none: "
                             "unbounded; window: never more than max_n in any window of 'per'"));
     mode_ = new QComboBox;
-    for (PacingMode m : {PacingMode::Exact, PacingMode::Classic}) mode_->addItem(toString(m), int(m));
+    for (PacingMode m : {PacingMode::Exact, PacingMode::Classic})
+        mode_->addItem(toString(m), int(m));
     mode_->setToolTip(tr("exact: deadline pacing, needs no calibration; classic: the reference's "
                          "sleep loop, which drifts unless corrected"));
     correction_ = new QLineEdit;
-    correction_->setToolTip(tr("classic mode sleeps per/max_n x (1 - correction): a number in [0, 1)"));
+    correction_->setToolTip(
+        tr("classic mode sleeps per/max_n x (1 - correction): a number in [0, 1)"));
     rf_rate_ = new QLineEdit;
     rf_rate_->setToolTip(tr("The monitor's refresh period in seconds: > 0 and <= 60"));
     auto_emit_ = new QCheckBox(tr("auto_emit"));
@@ -68,8 +74,8 @@ ControlPanel::ControlPanel(QWidget* parent) : QWidget(parent) {
     workers_->setRange(0, kMaxWorkers);
     workers_->setToolTip(tr("Worker processes this app runs (0 to %1)").arg(kMaxWorkers));
     distribution_ = new QComboBox;
-    distribution_->addItems({QStringLiteral("none"), QStringLiteral("fixed"), QStringLiteral("uniform"),
-                             QStringLiteral("exp")});
+    distribution_->addItems({QStringLiteral("none"), QStringLiteral("fixed"),
+                             QStringLiteral("uniform"), QStringLiteral("exp")});
     distribution_->setToolTip(tr("Time each worker spends per permit: none, fixed, uniform "
                                  "(mean/2 to 3*mean/2) or exponential"));
     work_mean_ = new QLineEdit(QStringLiteral("5ms"));
@@ -113,12 +119,15 @@ ControlPanel::ControlPanel(QWidget* parent) : QWidget(parent) {
     setWorkProfile(QStringLiteral("none"));
 }
 
-bool ControlPanel::isMarkedInvalid(const QWidget* field) { return field->property(kInvalid).toBool(); }
+bool ControlPanel::isMarkedInvalid(const QWidget* field) {
+    return field->property(kInvalid).toBool();
+}
 
 void ControlPanel::mark(QWidget* field, const QString& error) {
     const bool bad = !error.isEmpty();
     field->setProperty(kInvalid, bad);
-    field->setStyleSheet(bad ? QStringLiteral("background: #ffd0d0; border: 1px solid #d02020;") : QString());
+    field->setStyleSheet(bad ? QStringLiteral("background: #ffd0d0; border: 1px solid #d02020;")
+                             : QString());
     const QString base = field->property("baseToolTip").toString().isEmpty()
                              ? field->toolTip()
                              : field->property("baseToolTip").toString();
@@ -154,7 +163,8 @@ void ControlPanel::setWorkProfile(const QString& text) {
     distribution_->setCurrentIndex(int(p->distribution));
     Nanos mean = p->a_ns;
     if (p->distribution == WorkProfile::Distribution::Uniform) mean = (p->a_ns + p->b_ns) / 2;
-    if (p->distribution != WorkProfile::Distribution::None) work_mean_->setText(formatDuration(mean));
+    if (p->distribution != WorkProfile::Distribution::None)
+        work_mean_->setText(formatDuration(mean));
     work_kind_->setCurrentIndex(p->cpu ? 1 : 0);
     validate();
 }
@@ -166,7 +176,8 @@ ThrottleConfig ControlPanel::editedConfig(QString* error) const {
     c.max_n = max_n_->text().trimmed().toLongLong(&ok);
     if (!ok) e = tr("max_n must be an integer from 1 to %1").arg(kMaxPermitsPerWindow);
     c.per = per_->text().trimmed().toDouble(&ok);
-    if (!ok && e.isEmpty()) e = tr("per must be a number of seconds > 0 and <= %1").arg(kMaxPerSeconds);
+    if (!ok && e.isEmpty())
+        e = tr("per must be a number of seconds > 0 and <= %1").arg(kMaxPerSeconds);
     c.correction = correction_->text().trimmed().toDouble(&ok);
     if (!ok && e.isEmpty()) e = tr("correction must be a number in [0, 1)");
     c.rf_rate = rf_rate_->text().trimmed().toDouble(&ok);
@@ -204,7 +215,9 @@ QString ControlPanel::editedWorkProfile(QString* error) const {
     return text;
 }
 
-QString ControlPanel::errorText() const { return error_->text(); }
+QString ControlPanel::errorText() const {
+    return error_->text();
+}
 
 bool ControlPanel::validate() {
     QString error;

@@ -46,7 +46,7 @@ Q_SIGNALS:
     void workProfileEdited(const QString& profile);
 
 private:
-    bool validate();         // marks fields; true when everything is valid
+    bool validate(); // marks fields; true when everything is valid
     void applyIfValid();
     void applyProfileIfValid();
     void mark(QWidget* field, const QString& error);

@@ -18,7 +18,8 @@ constexpr int kSuperviseMs = 500;
 constexpr int kKeptExits = 16;
 
 QString describe(const ThrottleConfig& c) {
-    return QStringLiteral("max_n=%1 per=%2 hardcap=%3 mode=%4 correction=%5 rf_rate=%6 auto_emit=%7")
+    return QStringLiteral(
+               "max_n=%1 per=%2 hardcap=%3 mode=%4 correction=%5 rf_rate=%6 auto_emit=%7")
         .arg(c.max_n)
         .arg(c.per)
         .arg(toString(c.hardcap), toString(c.mode))
@@ -29,10 +30,14 @@ QString describe(const ThrottleConfig& c) {
 
 QString stateName(shm::WorkerState s) {
     switch (s) {
-    case shm::WorkerState::Idle: return QStringLiteral("idle");
-    case shm::WorkerState::Waiting: return QStringLiteral("waiting");
-    case shm::WorkerState::Working: return QStringLiteral("working");
-    case shm::WorkerState::Free: break;
+    case shm::WorkerState::Idle:
+        return QStringLiteral("idle");
+    case shm::WorkerState::Waiting:
+        return QStringLiteral("waiting");
+    case shm::WorkerState::Working:
+        return QStringLiteral("working");
+    case shm::WorkerState::Free:
+        break;
     }
     return QStringLiteral("free");
 }
@@ -55,9 +60,13 @@ EngineSession::EngineSession(const QString& name, QObject* parent)
     connect(&supervise_timer_, &QTimer::timeout, this, &EngineSession::supervise);
 }
 
-EngineSession::~EngineSession() { shutdown(); }
+EngineSession::~EngineSession() {
+    shutdown();
+}
 
-void EngineSession::log(const QString& line) { Q_EMIT logged(line); }
+void EngineSession::log(const QString& line) {
+    Q_EMIT logged(line);
+}
 
 QString EngineSession::start() {
     if (shutting_down_) return QStringLiteral("the session is closing");
@@ -91,7 +100,8 @@ QString EngineSession::start() {
 
 void EngineSession::stop() {
     if (!isRunning()) return;
-    for (OwnWorker& w : own_) w.ending = true;
+    for (OwnWorker& w : own_)
+        w.ending = true;
     const RunSummary r = throttle_->stop();
     // Workers see the kill flag at once; wait for them here so a restart cannot hand the
     // fresh run to a worker of the old one.
@@ -219,8 +229,9 @@ void EngineSession::spawnWorker() {
         for (OwnWorker& w : own_)
             if (w.process == p) w.pid = p->processId();
     });
-    connect(p, &QProcess::finished, this,
-            [this, p](int code, QProcess::ExitStatus status) { onWorkerFinished(p, code, status); });
+    connect(p, &QProcess::finished, this, [this, p](int code, QProcess::ExitStatus status) {
+        onWorkerFinished(p, code, status);
+    });
     connect(p, &QProcess::errorOccurred, this, [this, p](QProcess::ProcessError e) {
         if (e != QProcess::FailedToStart) return;
         log(QStringLiteral("cannot start worker %1: %2").arg(p->program(), p->errorString()));
@@ -241,7 +252,8 @@ void EngineSession::endWorker(OwnWorker& w) {
 
 void EngineSession::reconcileWorkers() {
     if (shutting_down_) return;
-    int alive = int(std::count_if(own_.begin(), own_.end(), [](const OwnWorker& w) { return !w.ending; }));
+    int alive =
+        int(std::count_if(own_.begin(), own_.end(), [](const OwnWorker& w) { return !w.ending; }));
     if (isRunning()) {
         for (; alive < wanted_workers_; ++alive) {
             const int before = int(own_.size());
@@ -258,7 +270,8 @@ void EngineSession::reconcileWorkers() {
 }
 
 void EngineSession::onWorkerFinished(QProcess* p, int code, QProcess::ExitStatus status) {
-    auto it = std::find_if(own_.begin(), own_.end(), [p](const OwnWorker& w) { return w.process == p; });
+    auto it =
+        std::find_if(own_.begin(), own_.end(), [p](const OwnWorker& w) { return w.process == p; });
     if (it == own_.end()) return;
     const qint64 pid = it->pid;
     const bool ending = it->ending;
@@ -268,10 +281,13 @@ void EngineSession::onWorkerFinished(QProcess* p, int code, QProcess::ExitStatus
     own_.erase(it);
     p->deleteLater();
     exited_.append({pid, state, last_permits_.value(pid)});
-    while (exited_.size() > kKeptExits) exited_.removeFirst();
+    while (exited_.size() > kKeptExits)
+        exited_.removeFirst();
     if (!ending) {
         if (status == QProcess::CrashExit)
-            log(QStringLiteral("worker %1 %2; the other workers keep getting permits").arg(pid).arg(state));
+            log(QStringLiteral("worker %1 %2; the other workers keep getting permits")
+                    .arg(pid)
+                    .arg(state));
         else
             log(QStringLiteral("worker %1 %2").arg(pid).arg(state));
     }
@@ -304,7 +320,8 @@ QList<qint64> EngineSession::helperPids() const {
     return out;
 }
 
-std::vector<HistorySample> EngineSession::readHistory(std::uint64_t after, std::uint64_t* next) const {
+std::vector<HistorySample> EngineSession::readHistory(std::uint64_t after,
+                                                      std::uint64_t* next) const {
     if (!throttle_ || !throttle_->attached()) {
         if (next) *next = after;
         return {};
@@ -330,7 +347,8 @@ SessionStatus EngineSession::status() const {
     s.mean_rate = st.mean.rate;
     s.latest_rate = st.latest.rate;
     s.target_rate = config().targetRate();
-    for (const WorkerRow& r : rows_) s.workers_alive += r.alive ? 1 : 0;
+    for (const WorkerRow& r : rows_)
+        s.workers_alive += r.alive ? 1 : 0;
     return s;
 }
 
@@ -345,16 +363,19 @@ void EngineSession::poll() {
     for (const WorkerInfo& w : throttle_->client().workers()) {
         if (w.state == shm::WorkerState::Free || w.pid <= 0) continue;
         // Dead already, its slot not yet freed by the monitor: the exit row tells it.
-        if (std::any_of(exited_.begin(), exited_.end(), [&](const Exited& e) { return e.pid == w.pid; }))
+        if (std::any_of(exited_.begin(), exited_.end(),
+                        [&](const Exited& e) { return e.pid == w.pid; }))
             continue;
         WorkerRow r;
         r.pid = w.pid;
-        r.own = std::any_of(own_.begin(), own_.end(), [&](const OwnWorker& o) { return o.pid == w.pid; });
+        r.own = std::any_of(own_.begin(), own_.end(),
+                            [&](const OwnWorker& o) { return o.pid == w.pid; });
         r.state = stateName(w.state);
         r.permits = w.grants;
         r.last_permit_age_s = w.last_grant_ns > 0 ? toSeconds(now - w.last_grant_ns) : -1;
         if (dt > 0 && last_permits_.contains(w.pid)) {
-            const double instant = double(w.grants - std::min(w.grants, last_permits_.value(w.pid))) / dt;
+            const double instant =
+                double(w.grants - std::min(w.grants, last_permits_.value(w.pid))) / dt;
             // Smoothed, so a 5 Hz table does not flicker between neighbouring counts.
             r.rate = 0.5 * rates_.value(w.pid, instant) + 0.5 * instant;
         }

@@ -21,9 +21,9 @@ namespace throttlelab::ui {
 
 struct WorkerRow {
     qint64 pid = 0;
-    bool own = false;    // started by this app (else joined from outside)
-    bool alive = true;   // holds a slot, or a started process not yet attached
-    QString state;       // idle / waiting / working / starting / exited 0 / killed (signal 9)
+    bool own = false;  // started by this app (else joined from outside)
+    bool alive = true; // holds a slot, or a started process not yet attached
+    QString state;     // idle / waiting / working / starting / exited 0 / killed (signal 9)
     std::uint64_t permits = 0;
     double last_permit_age_s = -1; // -1: none yet
     double rate = 0;               // permits/s, smoothed

@@ -84,7 +84,8 @@ std::optional<Experiment> Experiment::fromJson(const QByteArray& json, QString* 
     QJsonParseError pe;
     const QJsonDocument doc = QJsonDocument::fromJson(json, &pe);
     if (pe.error != QJsonParseError::NoError) {
-        err = QStringLiteral("not valid JSON at offset %1: %2").arg(pe.offset).arg(pe.errorString());
+        err =
+            QStringLiteral("not valid JSON at offset %1: %2").arg(pe.offset).arg(pe.errorString());
         return std::nullopt;
     }
     if (!doc.isObject()) {
@@ -92,10 +93,9 @@ std::optional<Experiment> Experiment::fromJson(const QByteArray& json, QString* 
         return std::nullopt;
     }
     const QJsonObject o = doc.object();
-    if (QString e = unknownKey(o,
-                               {"format", "version", "title", "explanation", "settings", "workers",
-                                "work_profile"},
-                               QStringLiteral("experiment"));
+    if (QString e = unknownKey(
+            o, {"format", "version", "title", "explanation", "settings", "workers", "work_profile"},
+            QStringLiteral("experiment"));
         !e.isEmpty()) {
         err = e;
         return std::nullopt;
@@ -116,9 +116,9 @@ std::optional<Experiment> Experiment::fromJson(const QByteArray& json, QString* 
         return std::nullopt;
     }
     const QJsonObject s = o.value("settings").toObject();
-    if (QString e = unknownKey(
-            s, {"max_n", "per", "hardcap", "mode", "correction", "rf_rate", "auto_emit"},
-            QStringLiteral("settings"));
+    if (QString e =
+            unknownKey(s, {"max_n", "per", "hardcap", "mode", "correction", "rf_rate", "auto_emit"},
+                       QStringLiteral("settings"));
         !e.isEmpty()) {
         err = e;
         return std::nullopt;

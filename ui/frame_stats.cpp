@@ -8,7 +8,8 @@ namespace throttlelab::ui {
 double FrameStats::quantileMs(double q) const {
     if (samples_.empty()) return 0;
     std::vector<std::int64_t> s = samples_;
-    const std::size_t i = std::min(s.size() - 1, std::size_t(std::ceil(q * double(s.size()))) - (q > 0 ? 1 : 0));
+    const std::size_t i =
+        std::min(s.size() - 1, std::size_t(std::ceil(q * double(s.size()))) - (q > 0 ? 1 : 0));
     std::nth_element(s.begin(), s.begin() + std::ptrdiff_t(i), s.end());
     return double(s[i]) / 1e6;
 }

@@ -36,7 +36,9 @@ namespace throttlelab::ui {
 
 namespace {
 
-QString defaultName() { return QStringLiteral("throttlelab-%1").arg(::getpid()); }
+QString defaultName() {
+    return QStringLiteral("throttlelab-%1").arg(::getpid());
+}
 
 QString formatRate(double r) {
     if (r >= 10000) return QString::number(r / 1000.0, 'f', 1) + u'k';
@@ -59,13 +61,15 @@ MainWindow::MainWindow(const LaunchOptions& options, QWidget* parent)
     preset_box_ = new QComboBox;
     preset_box_->addItem(tr("(custom)"), QString());
     QStringList preset_errors;
-    for (const Preset& p : loadPresets(&preset_errors)) preset_box_->addItem(p.experiment.title, p.id);
-    for (const QString& e : preset_errors) log_->append(tr("preset not loaded: %1").arg(e));
+    for (const Preset& p : loadPresets(&preset_errors))
+        preset_box_->addItem(p.experiment.title, p.id);
+    for (const QString& e : preset_errors)
+        log_->append(tr("preset not loaded: %1").arg(e));
     explanation_ = new QLabel;
     explanation_->setWordWrap(true);
     explanation_->setTextFormat(Qt::PlainText);
-    explanation_->setStyleSheet(QStringLiteral(
-        "QLabel { background: #fff8e0; border: 1px solid #e0c060; border-radius: 4px; padding: 6px; }"));
+    explanation_->setStyleSheet(QStringLiteral("QLabel { background: #fff8e0; border: 1px solid "
+                                               "#e0c060; border-radius: 4px; padding: 6px; }"));
     controls_ = new ControlPanel;
     auto* left = new QWidget;
     auto* left_layout = new QVBoxLayout(left);
@@ -140,7 +144,7 @@ MainWindow::MainWindow(const LaunchOptions& options, QWidget* parent)
     resizeDocks({log_dock}, {130}, Qt::Vertical);
     resizeDocks({left_dock}, {330}, Qt::Horizontal);
     QSettings settings;
-    if (!options.unattended) {
+    if (options.persist) {
         restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
         restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
     }
@@ -183,7 +187,8 @@ MainWindow::MainWindow(const LaunchOptions& options, QWidget* parent)
         QTimer::singleShot(200, calibration_, &CalibrationView::run);
     }
     if (options.quit_after_s > 0)
-        QTimer::singleShot(int(options.quit_after_s * 1000), this, &MainWindow::finishScreenshotRun);
+        QTimer::singleShot(int(options.quit_after_s * 1000), this,
+                           &MainWindow::finishScreenshotRun);
     updateStatus();
 }
 
@@ -218,40 +223,44 @@ void MainWindow::buildActions() {
 
     QMenu* file = menuBar()->addMenu(tr("&File"));
     file->addAction(tr("&Open experiment..."), QKeySequence::Open, this, [this] {
-        const QString path = QFileDialog::getOpenFileName(this, tr("Open experiment"), {}, tr("Experiments (*.json)"));
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open experiment"), {},
+                                                          tr("Experiments (*.json)"));
         if (!path.isEmpty()) loadExperimentFile(path);
     });
     file->addAction(tr("&Save experiment..."), QKeySequence::Save, this, [this] {
-        const QString path = QFileDialog::getSaveFileName(this, tr("Save experiment"), QStringLiteral("experiment.json"),
+        const QString path = QFileDialog::getSaveFileName(this, tr("Save experiment"),
+                                                          QStringLiteral("experiment.json"),
                                                           tr("Experiments (*.json)"));
         if (!path.isEmpty()) saveExperimentFile(path);
     });
     file->addSeparator();
     file->addAction(tr("Export charts as &PNG..."), this, [this] {
-        const QString path = QFileDialog::getSaveFileName(this, tr("Export charts"), QStringLiteral("charts.png"),
-                                                          tr("PNG images (*.png)"));
+        const QString path = QFileDialog::getSaveFileName(
+            this, tr("Export charts"), QStringLiteral("charts.png"), tr("PNG images (*.png)"));
         QString error;
         if (!path.isEmpty() && !charts_->exportPng(path, &error)) report(error);
     });
     file->addAction(tr("Export statistics history as &CSV..."), this, [this] {
-        const QString path = QFileDialog::getSaveFileName(this, tr("Export history"), QStringLiteral("history.csv"),
-                                                          tr("CSV files (*.csv)"));
+        const QString path = QFileDialog::getSaveFileName(
+            this, tr("Export history"), QStringLiteral("history.csv"), tr("CSV files (*.csv)"));
         QString error;
         if (!path.isEmpty() && !charts_->exportHistoryCsv(path, &error)) report(error);
     });
     QAction* record = file->addAction(tr("&Record emissions (from the next start)"));
     record->setCheckable(true);
     connect(record, &QAction::toggled, this, [this](bool on) {
-        const QString path = on ? QDir(QStandardPaths::writableLocation(QStandardPaths::TempLocation))
-                                      .filePath(session_->name() + QStringLiteral("-emissions.csv"))
-                                : QString();
+        const QString path =
+            on ? QDir(QStandardPaths::writableLocation(QStandardPaths::TempLocation))
+                     .filePath(session_->name() + QStringLiteral("-emissions.csv"))
+               : QString();
         session_->setEmissionLog(path);
-        log_->append(on ? tr("emissions will be recorded to %1 from the next start or restart").arg(path)
-                        : tr("emissions will not be recorded from the next start"));
+        log_->append(
+            on ? tr("emissions will be recorded to %1 from the next start or restart").arg(path)
+               : tr("emissions will not be recorded from the next start"));
     });
     file->addAction(tr("Export &emissions as CSV..."), this, [this] {
-        const QString path = QFileDialog::getSaveFileName(this, tr("Export emissions"), QStringLiteral("emissions.csv"),
-                                                          tr("CSV files (*.csv)"));
+        const QString path = QFileDialog::getSaveFileName(
+            this, tr("Export emissions"), QStringLiteral("emissions.csv"), tr("CSV files (*.csv)"));
         if (!path.isEmpty()) exportEmissionsCsv(path);
     });
     file->addSeparator();
@@ -283,13 +292,17 @@ bool MainWindow::applyExperiment(const Experiment& x) {
 void MainWindow::showExplanation(const Experiment& x) {
     title_ = x.title;
     explanation_text_ = x.explanation;
-    explanation_->setText(x.explanation.isEmpty() ? tr("No explanation given for this experiment.") : x.explanation);
+    explanation_->setText(x.explanation.isEmpty() ? tr("No explanation given for this experiment.")
+                                                  : x.explanation);
     int i = preset_box_->findText(x.title);
     preset_box_->setCurrentIndex(i < 0 ? 0 : i);
-    setWindowTitle(tr("ThrottleLab - %1 [%2]").arg(x.title.isEmpty() ? tr("custom") : x.title, session_->name()));
+    setWindowTitle(tr("ThrottleLab - %1 [%2]")
+                       .arg(x.title.isEmpty() ? tr("custom") : x.title, session_->name()));
 }
 
-QString MainWindow::explanation() const { return explanation_text_; }
+QString MainWindow::explanation() const {
+    return explanation_text_;
+}
 
 bool MainWindow::applyPreset(const QString& name) {
     const auto p = findPreset(name);
@@ -347,16 +360,20 @@ bool MainWindow::takeScreenshot(const QString& path) {
     return true;
 }
 
-QString MainWindow::statusText() const { return status_state_->text() + u' ' + status_totals_->text(); }
+QString MainWindow::statusText() const {
+    return status_state_->text() + u' ' + status_totals_->text();
+}
 
 void MainWindow::updateStatus() {
     const SessionStatus s = session_->status();
-    status_state_->setText(tr("%1: %2").arg(session_->name(), s.running ? tr("running") : tr("stopped")));
-    status_totals_->setText(tr("runtime %1 s | total %2 | mean %3/s | latest %4/s | target %5/s | workers %6")
-                                .arg(s.runtime_s, 0, 'f', 1)
-                                .arg(s.total)
-                                .arg(formatRate(s.mean_rate), formatRate(s.latest_rate), formatRate(s.target_rate))
-                                .arg(s.workers_alive));
+    status_state_->setText(
+        tr("%1: %2").arg(session_->name(), s.running ? tr("running") : tr("stopped")));
+    status_totals_->setText(
+        tr("runtime %1 s | total %2 | mean %3/s | latest %4/s | target %5/s | workers %6")
+            .arg(s.runtime_s, 0, 'f', 1)
+            .arg(s.total)
+            .arg(formatRate(s.mean_rate), formatRate(s.latest_rate), formatRate(s.target_rate))
+            .arg(s.workers_alive));
 }
 
 void MainWindow::finishScreenshotRun() {
@@ -372,7 +389,8 @@ void MainWindow::finishScreenshotRun() {
         if (takeScreenshot(options_.screenshot))
             std::fprintf(stderr, "throttlelab: saved %s\n", qPrintable(options_.screenshot));
         else {
-            std::fprintf(stderr, "throttlelab: cannot write screenshot '%s'\n", qPrintable(options_.screenshot));
+            std::fprintf(stderr, "throttlelab: cannot write screenshot '%s'\n",
+                         qPrintable(options_.screenshot));
             code = 1;
         }
     }
@@ -381,7 +399,7 @@ void MainWindow::finishScreenshotRun() {
 }
 
 void MainWindow::persist() {
-    if (options_.unattended) return;
+    if (!options_.persist) return;
     QSettings settings;
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("window/state"), saveState());
@@ -396,7 +414,8 @@ void MainWindow::closeEvent(QCloseEvent* event) {
         closed_ = true;
         persist();
         if (options_.frame_stats && charts_)
-            std::fprintf(stderr, "throttlelab: chart refresh: %s\n", qPrintable(charts_->frameStats().summary()));
+            std::fprintf(stderr, "throttlelab: chart refresh: %s\n",
+                         qPrintable(charts_->frameStats().summary()));
         session_->shutdown();
     }
     event->accept();

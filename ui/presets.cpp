@@ -4,7 +4,9 @@
 #include <QRegularExpression>
 
 // Resources compiled into a static library need an explicit reference or the linker drops them.
-static void initResources() { Q_INIT_RESOURCE(throttlelab); }
+static void initResources() {
+    Q_INIT_RESOURCE(throttlelab);
+}
 
 namespace throttlelab::ui {
 

@@ -5,7 +5,8 @@
 
 namespace throttlelab::ui {
 
-SeriesBuffer::SeriesBuffer(std::size_t capacity) : data_(std::max<std::size_t>(capacity, 2)) {}
+SeriesBuffer::SeriesBuffer(std::size_t capacity)
+    : data_(std::max<std::size_t>(capacity, 2)) {}
 
 void SeriesBuffer::append(double x, double y) {
     if (size_ < data_.size()) {
@@ -22,7 +23,9 @@ void SeriesBuffer::clear() {
     size_ = 0;
 }
 
-QPointF SeriesBuffer::at(std::size_t i) const { return data_[(head_ + i) % data_.size()]; }
+QPointF SeriesBuffer::at(std::size_t i) const {
+    return data_[(head_ + i) % data_.size()];
+}
 
 std::size_t SeriesBuffer::lowerBound(double x) const {
     std::size_t lo = 0, hi = size_;
@@ -51,12 +54,15 @@ QList<QPointF> SeriesBuffer::decimated(double x0, double x1, int columns, double
     }
     std::size_t first = lowerBound(x0);
     if (first > 0) --first;
-    std::size_t last = lowerBound(x1); // first index with x >= x1
-    if (last < size_) ++last;          // include it as the right-hand neighbour
+    std::size_t last = lowerBound(x1);
+    while (last < size_ && at(last).x() <= x1)
+        ++last;
+    if (last < size_) ++last; // the right-hand neighbour
     const std::size_t count = last - first;
     if (count <= std::size_t(columns) * 2) {
         out.reserve(qsizetype(count));
-        for (std::size_t i = first; i < last; ++i) emitPoint(at(i));
+        for (std::size_t i = first; i < last; ++i)
+            emitPoint(at(i));
     } else {
         out.reserve(columns * 2 + 4);
         const double scale = double(columns) / (x1 - x0);

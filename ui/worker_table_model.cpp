@@ -6,7 +6,8 @@
 
 namespace throttlelab::ui {
 
-WorkerTableModel::WorkerTableModel(QObject* parent) : QAbstractTableModel(parent) {}
+WorkerTableModel::WorkerTableModel(QObject* parent)
+    : QAbstractTableModel(parent) {}
 
 int WorkerTableModel::rowCount(const QModelIndex& parent) const {
     return parent.isValid() ? 0 : int(rows_.size());
@@ -19,24 +20,33 @@ int WorkerTableModel::columnCount(const QModelIndex& parent) const {
 QVariant WorkerTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return {};
     switch (section) {
-    case Pid: return tr("pid");
-    case Source: return tr("started by");
-    case State: return tr("state");
-    case Permits: return tr("permits");
-    case LastPermit: return tr("last permit");
-    case Rate: return tr("rate /s");
-    case Kill: return tr("crash it");
+    case Pid:
+        return tr("pid");
+    case Source:
+        return tr("started by");
+    case State:
+        return tr("state");
+    case Permits:
+        return tr("permits");
+    case LastPermit:
+        return tr("last permit");
+    case Rate:
+        return tr("rate /s");
+    case Kill:
+        return tr("crash it");
     }
     return {};
 }
 
 QVariant WorkerTableModel::data(const QModelIndex& index, int role) const {
-    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid)) return {};
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
     const WorkerRow& r = rows_[index.row()];
     if (role == PidRole) return r.pid;
     if (role == AliveRole) return r.alive;
     if (role == Qt::ForegroundRole && !r.alive) return QBrush(QColor(150, 150, 150));
-    if (role == Qt::ForegroundRole && index.column() == State && r.state.startsWith(QLatin1String("killed")))
+    if (role == Qt::ForegroundRole && index.column() == State &&
+        r.state.startsWith(QLatin1String("killed")))
         return QBrush(QColor(200, 30, 30));
     if (role == Qt::TextAlignmentRole && (index.column() == Permits || index.column() == Rate ||
                                           index.column() == LastPermit || index.column() == Pid))
@@ -45,15 +55,21 @@ QVariant WorkerTableModel::data(const QModelIndex& index, int role) const {
         return r.alive ? tr("Send SIGKILL to %1, as a crash would").arg(r.pid) : QVariant();
     if (role != Qt::DisplayRole) return {};
     switch (index.column()) {
-    case Pid: return r.pid;
-    case Source: return r.own ? tr("this app") : tr("outside");
-    case State: return r.state;
-    case Permits: return QVariant::fromValue<qulonglong>(r.permits);
+    case Pid:
+        return r.pid;
+    case Source:
+        return r.own ? tr("this app") : tr("outside");
+    case State:
+        return r.state;
+    case Permits:
+        return QVariant::fromValue<qulonglong>(r.permits);
     case LastPermit:
         if (!r.alive || r.last_permit_age_s < 0) return QStringLiteral("-");
         return tr("%1 s ago").arg(r.last_permit_age_s, 0, 'f', r.last_permit_age_s < 10 ? 2 : 0);
-    case Rate: return r.alive ? QString::number(r.rate, 'f', r.rate < 100 ? 1 : 0) : QStringLiteral("-");
-    case Kill: return r.alive ? tr("SIGKILL") : QString();
+    case Rate:
+        return r.alive ? QString::number(r.rate, 'f', r.rate < 100 ? 1 : 0) : QStringLiteral("-");
+    case Kill:
+        return r.alive ? tr("SIGKILL") : QString();
     }
     return {};
 }
@@ -67,7 +83,8 @@ int WorkerTableModel::rowOfPid(qint64 pid) const {
 void WorkerTableModel::setRows(const QVector<WorkerRow>& incoming) {
     // Rows of a pid that vanished go, rows seen before update in place, new pids go last.
     QHash<qint64, int> wanted;
-    for (int i = 0; i < incoming.size(); ++i) wanted.insert(incoming[i].pid, i);
+    for (int i = 0; i < incoming.size(); ++i)
+        wanted.insert(incoming[i].pid, i);
     for (int i = int(rows_.size()) - 1; i >= 0; --i) {
         if (wanted.contains(rows_[i].pid)) continue;
         beginRemoveRows({}, i, i);
@@ -79,7 +96,8 @@ void WorkerTableModel::setRows(const QVector<WorkerRow>& incoming) {
         present.insert(rows_[i].pid, true);
         rows_[i] = incoming[wanted.value(rows_[i].pid)];
     }
-    if (!rows_.isEmpty()) Q_EMIT dataChanged(index(0, 0), index(int(rows_.size()) - 1, ColumnCount - 1));
+    if (!rows_.isEmpty())
+        Q_EMIT dataChanged(index(0, 0), index(int(rows_.size()) - 1, ColumnCount - 1));
     QVector<WorkerRow> added;
     for (const WorkerRow& r : incoming)
         if (!present.contains(r.pid)) {

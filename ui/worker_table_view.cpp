@@ -16,9 +16,12 @@ namespace {
 // second, and index widgets would have to be recreated each time.
 class KillButtonDelegate : public QStyledItemDelegate {
 public:
-    KillButtonDelegate(WorkerTableView* view) : QStyledItemDelegate(view), view_(view) {}
+    KillButtonDelegate(WorkerTableView* view)
+        : QStyledItemDelegate(view)
+        , view_(view) {}
 
-    void paint(QPainter* painter, const QStyleOptionViewItem& option, const QModelIndex& index) const override {
+    void paint(QPainter* painter, const QStyleOptionViewItem& option,
+               const QModelIndex& index) const override {
         if (!index.data(WorkerTableModel::AliveRole).toBool()) {
             QStyledItemDelegate::paint(painter, option, index);
             return;
@@ -36,7 +39,8 @@ public:
                      const QModelIndex& index) override {
         if (event->type() != QEvent::MouseButtonRelease) return false;
         auto* me = static_cast<QMouseEvent*>(event);
-        if (me->button() != Qt::LeftButton || !option.rect.contains(me->position().toPoint())) return false;
+        if (me->button() != Qt::LeftButton || !option.rect.contains(me->position().toPoint()))
+            return false;
         if (!index.data(WorkerTableModel::AliveRole).toBool()) return false;
         Q_EMIT view_->killRequested(index.data(WorkerTableModel::PidRole).toLongLong());
         return true;
@@ -48,7 +52,8 @@ private:
 
 } // namespace
 
-WorkerTableView::WorkerTableView(QWidget* parent) : QTableView(parent) {
+WorkerTableView::WorkerTableView(QWidget* parent)
+    : QTableView(parent) {
     setItemDelegateForColumn(WorkerTableModel::Kill, new KillButtonDelegate(this));
     setSelectionBehavior(QAbstractItemView::SelectRows);
     setAlternatingRowColors(true);

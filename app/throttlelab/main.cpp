@@ -6,21 +6,27 @@
 #include <cstdio>
 
 int main(int argc, char** argv) {
-    QApplication app(argc, argv);
-    QApplication::setApplicationName(QStringLiteral("throttlelab"));
-    QApplication::setOrganizationName(QStringLiteral("ThrottleLab"));
-    QApplication::setApplicationVersion(QStringLiteral("0.1.0"));
+    // Arguments are checked before the GUI starts, so a bad one gives exactly one line on
+    // stderr and no platform start-up noise.
+    QStringList arguments;
+    for (int i = 0; i < argc; ++i)
+        arguments << QString::fromLocal8Bit(argv[i]);
     throttlelab::ui::LaunchOptions options;
     QString message;
-    switch (throttlelab::ui::parseCommandLine(app.arguments(), &options, &message)) {
+    switch (throttlelab::ui::parseCommandLine(arguments, &options, &message)) {
     case throttlelab::ui::ParseOutcome::ExitOk:
         std::fputs(qPrintable(message), stdout);
         return 0;
     case throttlelab::ui::ParseOutcome::ExitError:
         std::fprintf(stderr, "throttlelab: %s\n", qPrintable(message));
         return 2;
-    case throttlelab::ui::ParseOutcome::Run: break;
+    case throttlelab::ui::ParseOutcome::Run:
+        break;
     }
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("throttlelab"));
+    QApplication::setOrganizationName(QStringLiteral("ThrottleLab"));
+    QApplication::setApplicationVersion(QStringLiteral("0.1.0"));
     throttlelab::ui::MainWindow window(options);
     window.show();
     return app.exec();

@@ -1,0 +1,257 @@
+// The whole window, offscreen, over a real throttle: charts fill, a control edit reaches the
+// engine (read back by a second client), invalid input is marked and not applied, presets and
+// experiment files load, a screenshot shows plots, and closing ends every process.
+#include "chart_panel.h"
+#include "control_panel.h"
+#include "engine_session.h"
+#include "event_log.h"
+#include "main_window.h"
+#include "throttle_client.h"
+#include "ui_test_support.h"
+#include "worker_table_model.h"
+
+#include <QAbstractItemModelTester>
+#include <QComboBox>
+#include <QFile>
+#include <QImage>
+#include <QLineEdit>
+#include <QSet>
+#include <QSettings>
+#include <QSpinBox>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace throttlelab;
+using namespace throttlelab::ui;
+using namespace throttlelab::ui::test;
+
+namespace {
+
+LaunchOptions testOptions(const char* what) {
+    LaunchOptions o;
+    o.name = uniqueName(what);
+    o.unattended = true; // never a modal dialog in tests
+    o.restore_last = false;
+    return o;
+}
+
+void typeInto(QLineEdit* edit, const QString& text) {
+    edit->setFocus();
+    edit->selectAll();
+    QTest::keyClicks(edit, text);
+    QTest::keyClick(edit, Qt::Key_Return);
+}
+
+} // namespace
+
+class TestMainWindow : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase() {
+        QStandardPaths::setTestModeEnabled(true);
+        QCoreApplication::setOrganizationName(QStringLiteral("ThrottleLabTests"));
+        QSettings().clear();
+    }
+
+    void chartsReceiveData() {
+        MainWindow w(testOptions("charts"));
+        w.show();
+        QAbstractItemModelTester tester(w.workerModel(),
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        ChartPanel* c = w.chartPanel();
+        QTRY_VERIFY_WITH_TIMEOUT(c->drawnPoints(ChartPanel::Latest) > 0, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(c->drawnPoints(ChartPanel::Target) > 0, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(c->drawnPoints(ChartPanel::Available) > 0, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(c->drawnPoints(ChartPanel::HiLo) > 0, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(c->workerBars(), 4, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(w.workerModel()->rowCount(), 4, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(w.statusText().contains(QLatin1String("running")), 5000);
+
+        // Paused, the charts hold still while samples keep arriving.
+        c->setPaused(true);
+        const std::size_t kept = c->samplesKept();
+        QTRY_VERIFY_WITH_TIMEOUT(c->samplesKept() > kept + 5, 5000);
+        c->setPaused(false);
+        c->setWindowSeconds(600);
+        QCOMPARE(c->windowSeconds(), 600.0);
+
+        QTemporaryDir dir;
+        QString error;
+        const QString csv = dir.filePath(QStringLiteral("h.csv"));
+        QVERIFY2(c->exportHistoryCsv(csv, &error), qPrintable(error));
+        QFile f(csv);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QList<QByteArray> lines = f.readAll().split('\n');
+        QVERIFY(lines.first().startsWith("t_s,latest_rate"));
+        QVERIFY(lines.size() > 5);
+        QVERIFY(c->exportPng(dir.filePath(QStringLiteral("c.png")), &error));
+    }
+
+    void controlsReachTheEngineAndRefuseInvalidInput() {
+        MainWindow w(testOptions("controls"));
+        w.show();
+        QString error;
+        auto observer = ThrottleClient::attach(w.session()->name(), false, &error);
+        QVERIFY2(observer, qPrintable(error));
+        ControlPanel* p = w.controlPanel();
+
+        typeInto(p->maxNEdit(), QStringLiteral("12"));
+        QTRY_COMPARE_WITH_TIMEOUT(observer->config().max_n, 12, 5000);
+        QVERIFY(!ControlPanel::isMarkedInvalid(p->maxNEdit()));
+
+        typeInto(p->maxNEdit(), QStringLiteral("0"));
+        QVERIFY(ControlPanel::isMarkedInvalid(p->maxNEdit()));
+        QVERIFY(p->maxNEdit()->toolTip().contains(QLatin1String("from 1")));
+        QVERIFY(p->errorText().contains(QLatin1String("not applied")));
+        typeInto(p->rfRateEdit(), QStringLiteral("fast"));
+        QVERIFY(ControlPanel::isMarkedInvalid(p->rfRateEdit()));
+        typeInto(p->rfRateEdit(), QStringLiteral("0.02"));
+        typeInto(p->maxNEdit(), QStringLiteral("9"));
+        QVERIFY(!ControlPanel::isMarkedInvalid(p->maxNEdit()));
+        QTRY_COMPARE_WITH_TIMEOUT(observer->config().max_n, 9, 5000);
+        QCOMPARE(observer->config().rf_rate, 0.02);
+
+        typeInto(p->correctionEdit(), QStringLiteral("1.5"));
+        QVERIFY(ControlPanel::isMarkedInvalid(p->correctionEdit()));
+        QCOMPARE(observer->config().correction, 0.0);
+        typeInto(p->correctionEdit(), QStringLiteral("0.05"));
+        QTRY_COMPARE_WITH_TIMEOUT(observer->config().correction, 0.05, 5000);
+
+        p->hardcapBox()->setCurrentIndex(p->hardcapBox()->findText(QStringLiteral("window")));
+        QTRY_COMPARE_WITH_TIMEOUT(int(observer->config().hardcap), int(Hardcap::Window), 5000);
+        p->modeBox()->setCurrentIndex(p->modeBox()->findText(QStringLiteral("classic")));
+        QTRY_COMPARE_WITH_TIMEOUT(int(observer->config().mode), int(PacingMode::Classic), 5000);
+        typeInto(p->maxNEdit(), QStringLiteral("100000")); // window holds at most 65536
+        QVERIFY(ControlPanel::isMarkedInvalid(p->maxNEdit()));
+        QCOMPARE(observer->config().max_n, 9);
+
+        p->workerCountBox()->setValue(2);
+        QTRY_COMPARE_WITH_TIMEOUT(w.session()->ownWorkerPids().size(), 2, 10000);
+        p->distributionBox()->setCurrentIndex(1); // fixed
+        typeInto(p->workMeanEdit(), QStringLiteral("2ms"));
+        QTRY_VERIFY_WITH_TIMEOUT(w.session()->workProfile().startsWith(QLatin1String("fixed:2ms")),
+                                 5000);
+        typeInto(p->workMeanEdit(), QStringLiteral("2 parsecs"));
+        QVERIFY(ControlPanel::isMarkedInvalid(p->workMeanEdit()));
+        QVERIFY(w.session()->workProfile().startsWith(QLatin1String("fixed:2ms")));
+    }
+
+    void presetsAndExperimentFiles() {
+        MainWindow w(testOptions("files"));
+        QString error;
+        auto observer = ThrottleClient::attach(w.session()->name(), false, &error);
+        QVERIFY(observer);
+        QVERIFY(w.applyPreset(QStringLiteral("Strict window")));
+        QTRY_COMPARE_WITH_TIMEOUT(int(observer->config().hardcap), int(Hardcap::Window), 5000);
+        QCOMPARE(observer->config().max_n, 10);
+        QVERIFY(w.explanation().contains(QLatin1String("window")));
+        QVERIFY(w.applyPreset(QStringLiteral("slow-workers")));
+        QTRY_COMPARE_WITH_TIMEOUT(observer->config().max_n, 100, 5000);
+        QCOMPARE(w.session()->workProfile(), QStringLiteral("exp:50ms:sleep"));
+        QVERIFY(!w.applyPreset(QStringLiteral("no such preset")));
+
+        QTemporaryDir dir;
+        const QString saved = dir.filePath(QStringLiteral("saved.json"));
+        QVERIFY(w.saveExperimentFile(saved));
+        QVERIFY(w.applyPreset(QStringLiteral("tutorial-4-per-second")));
+        QTRY_COMPARE_WITH_TIMEOUT(observer->config().max_n, 4, 5000);
+        QVERIFY(w.loadExperimentFile(saved));
+        QTRY_COMPARE_WITH_TIMEOUT(observer->config().max_n, 100, 5000);
+        QCOMPARE(w.session()->workerCount(), 4);
+
+        const QString bad = dir.filePath(QStringLiteral("bad.json"));
+        QFile f(bad);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(R"({"format":"throttlelab-experiment","version":1,"settings":{"max_n":-3}})");
+        f.close();
+        QVERIFY(!w.loadExperimentFile(bad));
+        QVERIFY(w.eventLog()->contains(QStringLiteral("cannot load experiment")));
+        QVERIFY(!w.loadExperimentFile(dir.filePath(QStringLiteral("missing.json"))));
+        QCOMPARE(observer->config().max_n, 100); // the running experiment is untouched
+        QVERIFY(w.session()->isRunning());
+    }
+
+    void badFileOnLaunchStartsTheTutorial() {
+        QTemporaryDir dir;
+        const QString bad = dir.filePath(QStringLiteral("bad.json"));
+        QFile f(bad);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("{ this is not json");
+        f.close();
+        LaunchOptions o = testOptions("badlaunch");
+        o.open = bad;
+        MainWindow w(o);
+        QVERIFY(w.eventLog()->contains(QStringLiteral("cannot load experiment")));
+        QVERIFY(w.session()->isRunning());
+        QCOMPARE(w.session()->config().max_n, 4);
+    }
+
+    void screenshotShowsPlots() {
+        MainWindow w(testOptions("shot"));
+        w.show();
+        QTRY_VERIFY_WITH_TIMEOUT(w.chartPanel()->drawnPoints(ChartPanel::Latest) > 20, 10000);
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("shot.png"));
+        QVERIFY(w.takeScreenshot(path));
+        QImage img(path);
+        QVERIFY(!img.isNull());
+        QVERIFY(img.width() >= 800 && img.height() >= 500);
+        QSet<QRgb> colours;
+        int latest_blue = 0;
+        for (int y = 0; y < img.height(); y += 2)
+            for (int x = 0; x < img.width(); x += 2) {
+                const QRgb c = img.pixel(x, y);
+                colours.insert(c);
+                const QColor q(c);
+                if (std::abs(q.red() - 31) < 20 && std::abs(q.green() - 119) < 20 &&
+                    std::abs(q.blue() - 180) < 20)
+                    ++latest_blue;
+            }
+        QVERIFY2(colours.size() > 50, "not a single colour");
+        QVERIFY2(latest_blue > 20, "the latest-rate line or worker bars are drawn");
+    }
+
+    void closingEndsEveryProcessAndPersists() {
+        QList<qint64> pids;
+        {
+            MainWindow w(testOptions("close"));
+            w.show();
+            QTRY_COMPARE_WITH_TIMEOUT(w.session()->ownWorkerPids().size(), 4, 10000);
+            QTRY_COMPARE_WITH_TIMEOUT(w.session()->helperPids().size(), 2, 10000);
+            pids = w.session()->ownWorkerPids() + w.session()->helperPids();
+            QVERIFY(!anyAlive(pids) == false);
+            w.close();
+        }
+        QTRY_VERIFY_WITH_TIMEOUT(!anyAlive(pids), 5000);
+    }
+
+    void destroyingWithoutCloseEndsEveryProcess() {
+        QList<qint64> pids;
+        {
+            auto w = std::make_unique<MainWindow>(testOptions("destroy"));
+            QTRY_COMPARE_WITH_TIMEOUT(w->session()->ownWorkerPids().size(), 4, 10000);
+            QTRY_COMPARE_WITH_TIMEOUT(w->session()->helperPids().size(), 2, 10000);
+            pids = w->session()->ownWorkerPids() + w->session()->helperPids();
+        }
+        QTRY_VERIFY_WITH_TIMEOUT(!anyAlive(pids), 5000);
+    }
+
+    void lastExperimentIsRestored() {
+        LaunchOptions o = testOptions("persist");
+        {
+            MainWindow w(o);
+            QVERIFY(w.applyPreset(QStringLiteral("strict-window")));
+            w.close();
+        }
+        QVERIFY(QSettings().contains(QStringLiteral("experiment/last")));
+        o.name = uniqueName("persist2");
+        o.restore_last = true;
+        MainWindow w(o);
+        QCOMPARE(int(w.session()->config().hardcap), int(Hardcap::Window));
+        QVERIFY(w.explanation().contains(QLatin1String("window")));
+    }
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_ui_main_window.moc"
