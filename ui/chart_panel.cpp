@@ -164,11 +164,13 @@ void ChartPanel::render() {
         chart->setPoints(line_ids_[s], pts);
         return std::make_pair(top, pts);
     };
+    // The mean is left out of the scale: over the first milliseconds of a run it is huge and
+    // would flatten everything else for the whole window.
+    draw(rate_chart_, Mean);
     const double top_rate =
-        std::max({draw(rate_chart_, Latest).first, draw(rate_chart_, Mean).first,
-                  draw(rate_chart_, Target).first});
+        std::max(draw(rate_chart_, Latest).first, draw(rate_chart_, Target).first);
     rate_chart_->setXRange(x0, x1);
-    rate_chart_->setYRange(0, std::max(1.0, top_rate * 1.15));
+    rate_chart_->setYRange(0, std::max(1.0, top_rate * 1.3));
 
     double lo = 0, hi = 0;
     for (Series s : {LoHi, HiLo}) {

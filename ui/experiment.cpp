@@ -47,7 +47,7 @@ Experiment Experiment::tutorial() {
     e.title = QStringLiteral("Tutorial: 4 per second");
     e.explanation = QStringLiteral(
         "Four permits each second, shared by four workers. Count along: the latest rate sits on "
-        "the target line and every worker gets about one permit a second.");
+        "the target line; the bars show how the workers share the permits.");
     e.config.max_n = 4;
     e.config.per = 1.0;
     e.config.hardcap = Hardcap::Limit;

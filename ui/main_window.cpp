@@ -182,6 +182,7 @@ MainWindow::MainWindow(const LaunchOptions& options, QWidget* parent)
     if (const QString e = session_->start(); !e.isEmpty()) report(tr("cannot start: %1").arg(e));
 
     if (options.view == QLatin1String("calibration")) tabs_->setCurrentWidget(calibration_);
+    if (!options.screenshot.isEmpty() && options.quit_after_s < 30) charts_->setWindowSeconds(10);
     if (!options.screenshot.isEmpty() && options.view == QLatin1String("calibration")) {
         calibration_->setSecondsPerPoint(0.5);
         QTimer::singleShot(200, calibration_, &CalibrationView::run);
