@@ -6,6 +6,7 @@
 #include <atomic>
 #include <thread>
 #include <unistd.h>
+#include <vector>
 
 namespace throttlelab {
 
@@ -40,19 +41,33 @@ CalibrationResult calibrate(const CalibrationRequest& req, const CalibrationProg
         r.error = e;
         return r;
     }
-    const int rounds = std::max(1, req.rounds);
+    // Consumers drain the tank as workers would: the loop is measured under the load it
+    // will run under (the reference used cpu_count dummy consumers for the same reason).
+    std::atomic<bool> done{false};
+    std::vector<std::thread> consumers;
+    for (int i = 0; i < std::max(0, req.consumers); ++i)
+        consumers.emplace_back([&] {
+            QString error;
+            auto c = ThrottleClient::attach(o.name, false, &error);
+            while (c && !done)
+                c->awaitFuel(0.02);
+        });
+    const int rounds = std::max(2, req.rounds);
     const auto slice = std::chrono::duration<double>(std::max(0.05, req.duration_s) / rounds);
-    shm::Pacing& pacing = throttle.client().data().pacing;
+    const shm::Segment& segment = throttle.client().data();
     double correction = 0;
+    // Each round estimates the loop's own overhead per token (interval minus sleep); the
+    // median of the estimates is robust to a round that a noisy neighbour slowed down.
+    std::vector<double> overheads;
     for (int round = 0; round < rounds; ++round) {
         if (cancel && cancel->load()) {
             r.error = QStringLiteral("calibration cancelled");
             break;
         }
-        const std::uint64_t produced0 = pacing.produced.load();
+        const std::uint64_t produced0 = segment.pacing.produced.load();
         const Nanos t0 = monotonicNow();
         std::this_thread::sleep_for(slice);
-        const std::uint64_t produced1 = pacing.produced.load();
+        const std::uint64_t produced1 = segment.pacing.produced.load();
         const double seconds = toSeconds(monotonicNow() - t0);
         const double rate = double(produced1 - produced0) / seconds;
         const double interval = rate > 0 ? 1.0 / rate : seconds;
@@ -63,14 +78,22 @@ CalibrationResult calibrate(const CalibrationRequest& req, const CalibrationProg
         }
         r.corrected_rate = rate;
         r.corrected_interval_s = interval;
-        if (round + 1 < rounds) {
-            correction = nextCorrection(correction, r.requested_interval_s, interval);
+        if (round + 1 < rounds) { // the last round only verifies
+            overheads.push_back(interval - r.requested_interval_s * (1.0 - correction));
+            std::vector<double> sorted = overheads;
+            std::sort(sorted.begin(), sorted.end());
+            const double median = sorted[sorted.size() / 2];
+            correction =
+                nextCorrection(0.0, r.requested_interval_s, r.requested_interval_s + median);
             ThrottleConfig c = throttle.config();
             c.correction = correction;
             throttle.setConfig(c);
         }
         if (progress) progress(double(round + 1) / rounds);
     }
+    done = true;
+    for (auto& t : consumers)
+        t.join();
     r.correction = correction;
     throttle.stop();
     return r;

@@ -14,7 +14,8 @@ struct CalibrationRequest {
     long long max_n = 1;
     double per = 1.0;
     double duration_s = 1.0; // measuring time in all, split over the rounds
-    int rounds = 3;          // the first without correction, each next one refining it
+    int rounds = 4;    // the first without correction, each next refining it, the last verifying
+    int consumers = 2; // threads that take the permits, as workers would
     QString helper_path;
 };
 

@@ -19,11 +19,9 @@ namespace {
 void reapDeadWorkers(shm::Segment& s) {
     for (shm::WorkerSlot& w : s.workers) {
         const std::int64_t pid = w.pid.load(std::memory_order_acquire);
-        if (pid == 0) continue;
+        if (pid <= 0) continue;
         if (ProcessIdentity{pid_t(pid), w.start_ticks.load()}.isAlive()) continue;
-        std::int64_t expected = pid;
-        if (w.pid.compare_exchange_strong(expected, 0)) {
-            w.state.store(std::uint32_t(shm::WorkerState::Free));
+        if (releaseWorkerSlot(s, std::size_t(&w - s.workers), pid)) {
             s.helpers.reclaimed_worker_slots.fetch_add(1);
             s.helpers.last_reclaimed_pid.store(pid);
         }

@@ -40,13 +40,13 @@ RateProbeResult probeRate(const ThrottleConfig& config, double seconds, int cons
         });
     // Measured after a short settling time, so start-up does not count.
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    shm::Pacing& pacing = throttle.client().data().pacing;
-    const std::uint64_t g0 = pacing.granted.load();
+    const shm::Segment& segment = throttle.client().data();
+    const std::uint64_t g0 = totalGranted(segment);
     const Nanos t0 = monotonicNow();
     const Nanos end = t0 + fromSeconds(seconds);
     while (monotonicNow() < end && !(cancel && cancel->load()))
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    const std::uint64_t g1 = pacing.granted.load();
+    const std::uint64_t g1 = totalGranted(segment);
     r.seconds = toSeconds(monotonicNow() - t0);
     done = true;
     throttle.setKillFlag();

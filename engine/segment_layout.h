@@ -76,7 +76,8 @@ struct alignas(kCacheLine) Pacing {
     alignas(kCacheLine) AI64 tat;
     alignas(kCacheLine) AI64 tank;
     A64 produced; // classic tokens put into the tank, all time
-    A64 granted;  // permits handed out, all time
+    A64 granted;  // grants of clients without a slot, and of slots since freed (see totalGranted)
+    AI64 last_token_ns; // classic: when the throttle process last added a token (monotonic)
     alignas(kCacheLine) AI64 window_lock_pid;
     A64 window_count; // grants recorded in window_ring
     AI64 window_ring[kWindowRingSize];

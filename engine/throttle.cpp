@@ -132,7 +132,7 @@ RunSummary Throttle::stop() {
     running_ = false;
     RunSummary r;
     r.runtime_s = toSeconds(s.control.accumulated_runtime_ns.load());
-    r.total = options_.as_monitor ? readStats(s.stats).total : s.pacing.granted.load();
+    r.total = options_.as_monitor ? readStats(s.stats).total : totalGranted(s);
     if (r.total > 0 && r.runtime_s > 0) {
         r.mean_rate = double(r.total) / r.runtime_s;
         r.mean_interval_s = r.runtime_s / double(r.total);

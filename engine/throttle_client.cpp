@@ -39,6 +39,26 @@ QString toString(WaitResult r) {
     return {};
 }
 
+std::uint64_t totalGranted(const shm::Segment& s) {
+    std::uint64_t n = s.pacing.granted.load(std::memory_order_acquire);
+    for (const shm::WorkerSlot& w : s.workers)
+        if (w.pid.load(std::memory_order_acquire) > 0)
+            n += w.grants.load(std::memory_order_relaxed);
+    return n;
+}
+
+bool releaseWorkerSlot(shm::Segment& s, std::size_t slot, std::int64_t expected_pid) {
+    shm::WorkerSlot& w = s.workers[slot];
+    // -1 marks the slot as being freed: no attacher takes it (they wait for 0) until its count
+    // is folded.
+    if (!w.pid.compare_exchange_strong(expected_pid, -1, std::memory_order_acq_rel)) return false;
+    s.pacing.granted.fetch_add(w.grants.load(std::memory_order_acquire), std::memory_order_acq_rel);
+    w.grants.store(0, std::memory_order_relaxed);
+    w.state.store(std::uint32_t(shm::WorkerState::Free), std::memory_order_relaxed);
+    w.pid.store(0, std::memory_order_release);
+    return true;
+}
+
 ThrottleConfig readConfig(const shm::Segment& s) {
     ThrottleConfig c;
     c.max_n = s.config.max_n.load(std::memory_order_acquire);
@@ -103,9 +123,7 @@ ThrottleClient::ThrottleClient(std::shared_ptr<SharedSegment> segment, bool as_w
 
 ThrottleClient::~ThrottleClient() {
     if (slot_ < 0) return;
-    shm::WorkerSlot& w = data().workers[std::size_t(slot_)];
-    w.state.store(std::uint32_t(shm::WorkerState::Free));
-    w.pid.store(0, std::memory_order_release);
+    releaseWorkerSlot(data(), std::size_t(slot_), pid_);
 }
 
 const PacingParams& ThrottleClient::params() {
@@ -119,21 +137,25 @@ const PacingParams& ThrottleClient::params() {
 
 void ThrottleClient::recordGrant(Nanos grant_ns) {
     shm::Segment& s = data();
-    s.pacing.granted.fetch_add(1, std::memory_order_relaxed);
     last_grant_ns_ = grant_ns;
     const std::uint32_t worker =
         slot_ >= 0 ? std::uint32_t(slot_) : std::uint32_t(shm::kMaxWorkers);
+    const bool auto_emit = s.config.auto_emit.load(std::memory_order_relaxed) != 0;
     if (slot_ >= 0) {
+        // This process is the slot's only writer: a load and a store, no contended RMW.
         shm::WorkerSlot& w = s.workers[std::size_t(slot_)];
-        w.grants.fetch_add(1, std::memory_order_relaxed);
+        w.grants.store(w.grants.load(std::memory_order_relaxed) + 1, std::memory_order_release);
         w.last_grant_ns.store(grant_ns, std::memory_order_relaxed);
-        w.state.store(std::uint32_t(shm::WorkerState::Working), std::memory_order_relaxed);
+        if (auto_emit)
+            w.emits.store(w.emits.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+        const auto working = std::uint32_t(shm::WorkerState::Working);
+        if (w.state.load(std::memory_order_relaxed) != working)
+            w.state.store(working, std::memory_order_relaxed);
+    } else {
+        s.pacing.granted.fetch_add(1, std::memory_order_relaxed);
     }
-    if (s.config.auto_emit.load(std::memory_order_relaxed)) {
-        if (slot_ >= 0) s.workers[std::size_t(slot_)].emits.fetch_add(1, std::memory_order_relaxed);
-        if (s.config.as_monitor.load(std::memory_order_relaxed))
-            pushEmission(s.emissions, {grant_ns, grant_ns, worker});
-    }
+    if (auto_emit && s.config.as_monitor.load(std::memory_order_relaxed))
+        pushEmission(s.emissions, {grant_ns, grant_ns, worker});
 }
 
 bool ThrottleClient::hasFuel() {
@@ -210,7 +232,7 @@ bool ThrottleClient::emit(Nanos monotonic_ns) {
         slot_ >= 0 ? std::uint32_t(slot_) : std::uint32_t(shm::kMaxWorkers);
     if (slot_ >= 0) {
         shm::WorkerSlot& w = s.workers[std::size_t(slot_)];
-        w.emits.fetch_add(1, std::memory_order_relaxed);
+        w.emits.store(w.emits.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
         w.state.store(std::uint32_t(shm::WorkerState::Idle), std::memory_order_relaxed);
     }
     if (s.config.as_monitor.load(std::memory_order_relaxed))
@@ -265,7 +287,7 @@ RunInfo ThrottleClient::runInfo() const {
     r.monitor_pid = s.helpers.monitor_pid.load();
     r.throttle_cpu_ns = s.helpers.throttle_cpu_ns.load();
     r.monitor_cpu_ns = s.helpers.monitor_cpu_ns.load();
-    r.granted = s.pacing.granted.load();
+    r.granted = totalGranted(s);
     r.produced = s.pacing.produced.load();
     r.emitted = s.emissions.emitted.load();
     r.overflow = s.emissions.overflow.load();
@@ -283,7 +305,7 @@ std::vector<WorkerInfo> ThrottleClient::workers() const {
     for (std::size_t i = 0; i < shm::kMaxWorkers; ++i) {
         const shm::WorkerSlot& w = data().workers[i];
         const qint64 pid = w.pid.load(std::memory_order_acquire);
-        if (pid == 0) continue;
+        if (pid <= 0) continue;
         out.push_back({int(i), pid, shm::WorkerState(w.state.load()), w.grants.load(),
                        w.emits.load(), w.last_grant_ns.load(), w.attached_ns.load()});
     }

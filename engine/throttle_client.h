@@ -92,6 +92,13 @@ private:
     bool owner_gone_ = false;
 };
 
+// Permits handed out, all time: each worker counts its own in its slot (no shared counter on
+// the hot path), and a freed slot's count is folded into Pacing::granted.
+std::uint64_t totalGranted(const shm::Segment& s);
+// Frees a worker slot, keeping its count of grants. `expected_pid` guards against freeing a
+// slot another process has just taken.
+bool releaseWorkerSlot(shm::Segment& s, std::size_t slot, std::int64_t expected_pid);
+
 // Reads and writes the configuration block.
 ThrottleConfig readConfig(const shm::Segment& s);
 void writeConfig(shm::Segment& s, const ThrottleConfig& c);

@@ -39,6 +39,7 @@ int runThrottleProcess(const QString& name) {
         }
         const PacingParams params = PacingParams::from(c);
         if (addClassicToken(s.pacing, params)) {
+            s.pacing.last_token_ns.store(monotonicNow(), std::memory_order_relaxed);
             s.control.wake.fetch_add(1, std::memory_order_acq_rel);
             if (s.control.waiters.load(std::memory_order_acquire) > 0) futexWake(s.control.wake, 1);
         }

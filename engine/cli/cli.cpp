@@ -18,6 +18,7 @@ Commands:
   set        change a running throttle's settings live
   stop       stop a running throttle
   remove     remove a segment left behind by a crashed run
+  bench      measure accuracy, windows, latency, CPU and ceilings on this machine
 
 Run 'throttlectl COMMAND --help' for a command's options.
 Exit status: 0 success, 1 failure, 2 bad input.
@@ -39,9 +40,10 @@ int run(const QStringList& args) {
     if (command == u"set") return commandSet(rest);
     if (command == u"stop") return commandStop(rest);
     if (command == u"remove") return commandRemove(rest);
+    if (command == u"bench") return commandBench(rest);
     std::fprintf(stderr,
                  "throttlectl: unknown command '%s'; accepted: run, calibrate, inspect, set, stop, "
-                 "remove\n",
+                 "remove, bench\n",
                  qPrintable(command));
     return kExitBadInput;
 }

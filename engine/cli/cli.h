@@ -17,5 +17,6 @@ int commandInspect(const QStringList& args);
 int commandSet(const QStringList& args);
 int commandStop(const QStringList& args);
 int commandRemove(const QStringList& args);
+int commandBench(const QStringList& args);
 
 } // namespace throttlelab::cli

@@ -1,0 +1,44 @@
+#include "bench_support.h"
+
+#include <algorithm>
+#include <atomic>
+#include <thread>
+#include <unistd.h>
+
+namespace throttlelab::bench {
+
+QString benchName(const char* what) {
+    static std::atomic<int> n{0};
+    return QStringLiteral("bench-%1-%2-%3").arg(getpid()).arg(what).arg(n.fetch_add(1));
+}
+
+void sleepSeconds(double s) {
+    std::this_thread::sleep_for(std::chrono::duration<double>(s));
+}
+
+QString WorkerPool::start(int count) {
+    const QString exe = findExecutable(QStringLiteral("throttle-worker"));
+    if (exe.isEmpty()) return QStringLiteral("cannot find throttle-worker");
+    for (int i = 0; i < count; ++i) {
+        auto c = std::make_unique<ChildProcess>();
+        QString error;
+        if (!c->start(exe, {"--name", name_}, &error)) return error;
+        children_.push_back(std::move(c));
+    }
+    return {};
+}
+
+void WorkerPool::finish() {
+    for (auto& c : children_)
+        c->finish(2000);
+    children_.clear();
+}
+
+double percentile(std::vector<double> v, double p) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    const std::size_t i = std::min(v.size() - 1, std::size_t(p / 100.0 * double(v.size())));
+    return v[i];
+}
+
+} // namespace throttlelab::bench

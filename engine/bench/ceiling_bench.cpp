@@ -1,0 +1,70 @@
+// The most permits per second two processes sustain, and the most emissions the monitor
+// takes in.
+#include "bench_support.h"
+#include "benchmarks.h"
+
+namespace throttlelab::bench {
+namespace {
+
+struct Flow {
+    double granted_per_s = 0;
+    double offered_per_s = 0; // emissions accepted + lost
+    double lost = 0;
+};
+
+Flow run(long long max_n, bool as_throttle, double seconds) {
+    Flow f;
+    ThrottleOptions o;
+    o.name = benchName("ceiling");
+    o.config.max_n = max_n;
+    o.config.per = 1.0;
+    o.as_throttle = as_throttle;
+    o.auto_emit = true;
+    o.auto_calibrate = false;
+    Throttle t(o);
+    if (!t.start().isEmpty()) return f;
+    WorkerPool pool(o.name);
+    pool.start(2);
+    sleepSeconds(0.4);
+    const shm::Segment& s = t.client().data();
+    const std::uint64_t g0 = totalGranted(s), e0 = s.emissions.emitted.load(),
+                        o0 = s.emissions.overflow.load();
+    const Nanos t0 = monotonicNow();
+    sleepSeconds(seconds);
+    const std::uint64_t g1 = totalGranted(s), e1 = s.emissions.emitted.load(),
+                        o1 = s.emissions.overflow.load();
+    const double dt = toSeconds(monotonicNow() - t0);
+    t.setKillFlag();
+    pool.finish();
+    t.stop();
+    f.granted_per_s = double(g1 - g0) / dt;
+    f.offered_per_s = double((e1 - e0) + (o1 - o0)) / dt;
+    f.lost = double(o1 - o0);
+    return f;
+}
+
+} // namespace
+
+Ceilings ceilings(const BenchSettings& s) {
+    Ceilings c;
+    const double seconds = s.quick ? 1.0 : 3.0;
+    if (s.progress) s.progress(QStringLiteral("ceiling: permits across 2 processes"), 0);
+    c.permits_per_s_2proc = run(100'000'000, true, seconds).granted_per_s;
+    if (s.progress) s.progress(QStringLiteral("ceiling: monitor flood"), 0.4);
+    const Flow flood = run(1, false, seconds);
+    c.emissions_per_s_flood = flood.offered_per_s;
+    c.flood_lost_fraction =
+        flood.offered_per_s > 0 ? flood.lost / (flood.offered_per_s * seconds) : 0;
+    const std::vector<long long> rates =
+        s.quick ? std::vector<long long>{250'000, 1'000'000}
+                : std::vector<long long>{250'000, 500'000, 1'000'000, 2'000'000, 4'000'000};
+    for (long long rate : rates) {
+        if (s.progress) s.progress(QStringLiteral("ceiling: lossless at %1/s").arg(rate), 0.6);
+        const Flow f = run(rate, true, seconds);
+        if (f.lost > 0 || f.granted_per_s < 0.9 * double(rate)) break;
+        c.lossless_emissions_per_s = f.granted_per_s;
+    }
+    return c;
+}
+
+} // namespace throttlelab::bench

@@ -1,0 +1,56 @@
+// Wake-up latency of a blocked waiter: the time its permit was taken minus the time it became
+// available. exact mode: the waiter sleeps until its own deadline. classic mode: the throttle
+// process adds a token and wakes the waiter through the shared futex.
+#include "bench_support.h"
+#include "benchmarks.h"
+#include "process_identity.h"
+
+namespace throttlelab::bench {
+namespace {
+
+LatencyResult measure(PacingMode mode, int samples) {
+    LatencyResult r;
+    r.mode = toString(mode);
+    ThrottleOptions o;
+    o.name = benchName("latency");
+    o.config.max_n = 200;
+    o.config.per = 1.0;
+    o.config.hardcap = Hardcap::One; // nothing banked: every permit is waited for
+    o.config.mode = mode;
+    o.auto_calibrate = false;
+    o.as_monitor = false;
+    Throttle t(o);
+    if (!t.start().isEmpty()) return r;
+    usePreciseTimers(); // timer slack is per thread: this is the waiting thread
+    ThrottleClient& c = t.client();
+    shm::Segment& s = c.data();
+    c.awaitFuel(1.0);
+    for (int i = 0; i < samples + 5; ++i) {
+        Nanos available = 0;
+        const Nanos waiting_since = monotonicNow();
+        if (mode == PacingMode::Exact)
+            available = (s.pacing.tat.load() >> shm::kTatShift) + s.header.created_ns;
+        if (c.awaitFuel(1.0) != WaitResult::Granted) break;
+        const Nanos got = monotonicNow();
+        if (mode == PacingMode::Classic) available = s.pacing.last_token_ns.load();
+        if (i < 5 || available < waiting_since) continue; // warm-up, or it did not block
+        r.samples_us.push_back(toSeconds(got - available) * 1e6);
+    }
+    t.stop();
+    r.samples = int(r.samples_us.size());
+    r.p50_us = percentile(r.samples_us, 50);
+    r.p90_us = percentile(r.samples_us, 90);
+    r.p99_us = percentile(r.samples_us, 99);
+    r.max_us = percentile(r.samples_us, 100);
+    return r;
+}
+
+} // namespace
+
+std::vector<LatencyResult> wakeLatency(const BenchSettings& s) {
+    const int samples = s.quick ? 100 : 600;
+    if (s.progress) s.progress(QStringLiteral("wake-up latency"), 0);
+    return {measure(PacingMode::Exact, samples), measure(PacingMode::Classic, samples)};
+}
+
+} // namespace throttlelab::bench
