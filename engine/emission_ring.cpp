@@ -1,5 +1,7 @@
 #include "emission_ring.h"
 
+#include "futex.h"
+
 namespace throttlelab {
 
 bool pushEmission(shm::EmissionRing& ring, const Emission& e) {
@@ -10,7 +12,9 @@ bool pushEmission(shm::EmissionRing& ring, const Emission& e) {
             ring.overflow.fetch_add(1, std::memory_order_relaxed);
             return false;
         }
-        if (ring.head.compare_exchange_weak(head, head + 1, std::memory_order_acq_rel,
+        // seq_cst: with the monitor's store to monitor_parked and load of head, exactly one
+        // of the two sees the other (no emission waits for a sleeping monitor).
+        if (ring.head.compare_exchange_weak(head, head + 1, std::memory_order_seq_cst,
                                             std::memory_order_relaxed))
             break;
     }
@@ -20,6 +24,23 @@ bool pushEmission(shm::EmissionRing& ring, const Emission& e) {
     slot.worker.store(e.worker, std::memory_order_relaxed);
     slot.seq.store(head + 1, std::memory_order_release);
     ring.emitted.fetch_add(1, std::memory_order_relaxed);
+    if (ring.monitor_parked.load(std::memory_order_seq_cst) &&
+        ring.monitor_parked.exchange(0, std::memory_order_acq_rel)) {
+        ring.monitor_wake.fetch_add(1, std::memory_order_acq_rel);
+        futexWake(ring.monitor_wake, 1);
+    }
+    return true;
+}
+
+bool parkMonitorIfEmpty(shm::EmissionRing& ring, Nanos until) {
+    const std::uint32_t seen = ring.monitor_wake.load(std::memory_order_acquire);
+    ring.monitor_parked.store(1, std::memory_order_seq_cst);
+    if (ring.head.load(std::memory_order_seq_cst) != ring.tail.load(std::memory_order_acquire)) {
+        ring.monitor_parked.store(0, std::memory_order_relaxed);
+        return false;
+    }
+    futexWaitUntil(ring.monitor_wake, seen, until);
+    ring.monitor_parked.store(0, std::memory_order_relaxed);
     return true;
 }
 

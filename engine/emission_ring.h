@@ -12,6 +12,10 @@ namespace throttlelab {
 // Returns false (and counts overflow) when the ring is full.
 bool pushEmission(shm::EmissionRing& ring, const Emission& e);
 
+// The monitor sleeps until `until` or the next emission, unless the ring already holds one
+// (then it returns false at once).
+bool parkMonitorIfEmpty(shm::EmissionRing& ring, Nanos until);
+
 // Moves every published entry to `out`. An entry claimed by a writer that died before
 // publishing it would block the ring; after `stuck_after_ns` it is skipped and counted as
 // overflow.

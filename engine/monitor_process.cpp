@@ -119,6 +119,15 @@ int runMonitorProcess(const QString& name, const QString& log_path) {
             if (left <= 0) break;
             sleepFor(std::min<Nanos>(left, 50 * kNanosPerMilli));
         }
+        // Nothing arrived: rather than waking every rf_rate to recompute the same figures, it
+        // parks until the figures change by themselves (an emission leaves the latest window,
+        // one is due to be placed), the next emission, a live change, or housekeeping.
+        if (!s.control.kill.load(std::memory_order_acquire)) {
+            const Nanos change = acc.nextChange(per_ns, lag);
+            Nanos park_until = next_housekeeping;
+            if (change >= 0) park_until = std::min(park_until, change);
+            if (park_until > monotonicNow()) parkMonitorIfEmpty(s.emissions, park_until);
+        }
     }
     s.helpers.monitor_cpu_ns.store(selfCpuTime(), std::memory_order_relaxed);
     return 0;

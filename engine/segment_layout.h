@@ -92,6 +92,7 @@ struct alignas(kCacheLine) WorkerSlot {
     A64 emits;
     AI64 last_grant_ns;
     AI64 attached_ns;
+    AI64 waiting_since_ns; // when its current await_fuel began: the oldest waiter goes first
 };
 
 struct alignas(kCacheLine) Helpers {
@@ -117,6 +118,10 @@ struct alignas(kCacheLine) EmissionRing {
     alignas(kCacheLine) A64 tail;     // next index to read (the monitor)
     alignas(kCacheLine) A64 overflow; // emissions dropped because the ring was full
     A64 emitted;                      // emissions accepted, all time
+    // The monitor parks when nothing arrives; the first emission after that wakes it. Read
+    // by every emitter, written rarely: its own line.
+    alignas(kCacheLine) A32 monitor_parked;
+    A32 monitor_wake;
     EmissionEntry entries[kEmissionRingSize];
 };
 

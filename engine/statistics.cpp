@@ -156,6 +156,15 @@ StatsSnapshot StatisticsAccumulator::snapshot(Nanos now, Nanos per_ns, Nanos run
     return s;
 }
 
+Nanos StatisticsAccumulator::nextChange(Nanos per_ns, Nanos lag) const {
+    Nanos next = -1;
+    auto earliest = [&next](Nanos t) { next = next < 0 ? t : std::min(next, t); };
+    if (!window_emits_.empty()) earliest(window_emits_.front() + per_ns);
+    for (const Emission& e : pending_)
+        earliest(e.emit_ns + lag);
+    return next;
+}
+
 std::vector<Emission> StatisticsAccumulator::takeFinalized() {
     std::vector<Emission> out;
     out.swap(finalized_);

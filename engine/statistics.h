@@ -67,6 +67,9 @@ public:
     void advance(Nanos now, Nanos lag, Nanos per_ns);
     StatsSnapshot snapshot(Nanos now, Nanos per_ns, Nanos runtime_ns, double target_rate);
     std::uint64_t total() const { return total_; }
+    // When the statistics change next without a new emission: the oldest emission of the
+    // latest window leaves it, or a received one is placed. -1 when nothing is pending.
+    Nanos nextChange(Nanos per_ns, Nanos lag) const;
     // The emissions that advance() placed, in order, since the last call (for the CSV log).
     std::vector<Emission> takeFinalized();
     void setKeepFinalized(bool keep) { keep_finalized_ = keep; }

@@ -16,6 +16,27 @@ namespace {
 constexpr Nanos kOwnerCheckPeriod = 100 * kNanosPerMilli;
 // Below this, a futex round trip costs more than the wait: spin instead.
 constexpr Nanos kSpinBelow = 30 * kNanosPerMicro;
+// A waiter lets an older waiter take a due permit first, but never for longer than this
+// (the older one may be descheduled, stopped or dead).
+constexpr Nanos kYieldToOlderAtMost = 2 * kNanosPerMilli;
+// Arrival order is kept only where it is visible: at high rates the check would cost more
+// than the interval, and every waiter is served many times a second anyway.
+constexpr std::int64_t kFairnessBelowRateInterval = std::int64_t(20 * kNanosPerMicro)
+                                                    << shm::kTatShift;
+
+// True when a live worker that began waiting before `since` (ties: the lower slot) waits now.
+bool olderWaiterExists(const shm::Segment& s, int self, Nanos since) {
+    for (std::size_t i = 0; i < shm::kMaxWorkers; ++i) {
+        if (int(i) == self) continue;
+        const shm::WorkerSlot& w = s.workers[i];
+        if (w.pid.load(std::memory_order_relaxed) <= 0 ||
+            w.state.load(std::memory_order_relaxed) != std::uint32_t(shm::WorkerState::Waiting))
+            continue;
+        const Nanos other = w.waiting_since_ns.load(std::memory_order_relaxed);
+        if (other < since || (other == since && int(i) < self)) return true;
+    }
+    return false;
+}
 
 inline void cpuRelax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -86,6 +107,8 @@ void writeConfig(shm::Segment& s, const ThrottleConfig& c) {
 void signalEvent(shm::Segment& s) {
     s.control.wake.fetch_add(1, std::memory_order_acq_rel);
     futexWakeAll(s.control.wake);
+    s.emissions.monitor_wake.fetch_add(1, std::memory_order_acq_rel);
+    futexWakeAll(s.emissions.monitor_wake);
 }
 
 std::unique_ptr<ThrottleClient> ThrottleClient::attach(const QString& name, bool as_worker,
@@ -176,10 +199,14 @@ WaitResult ThrottleClient::awaitFuel(double timeout_s) {
     const Nanos start = monotonicNow();
     const Nanos deadline =
         timeout_s < 0 || !std::isfinite(timeout_s) ? -1 : start + fromSeconds(timeout_s);
-    if (slot_ >= 0)
-        s.workers[std::size_t(slot_)].state.store(std::uint32_t(shm::WorkerState::Waiting));
+    if (slot_ >= 0) {
+        shm::WorkerSlot& w = s.workers[std::size_t(slot_)];
+        w.waiting_since_ns.store(start, std::memory_order_relaxed);
+        w.state.store(std::uint32_t(shm::WorkerState::Waiting), std::memory_order_release);
+    }
     s.control.waiters.fetch_add(1, std::memory_order_acq_rel);
     WaitResult result = WaitResult::TimedOut;
+    Nanos due = start; // when the permit this waiter is after falls due
     for (;;) {
         const std::uint32_t seen = s.control.wake.load(std::memory_order_acquire);
         if (s.control.kill.load(std::memory_order_acquire)) {
@@ -198,13 +225,28 @@ WaitResult ThrottleClient::awaitFuel(double timeout_s) {
         Nanos wake_at = now + kOwnerCheckPeriod;
         if (s.control.run_state.load(std::memory_order_acquire) ==
             std::uint32_t(shm::RunState::Running)) {
-            const GrantResult r = tryGrant(s.pacing, params(), segment_->relative(now), pid_);
+            const PacingParams& pp = params();
+            // exact mode wakes every waiter at the same instant; without this the fastest
+            // process would win every race (seen: 19 of 25 permits to one of 4 workers).
+            const bool yield = slot_ >= 0 && pp.mode == PacingMode::Exact &&
+                               pp.interval_q >= kFairnessBelowRateInterval &&
+                               s.control.waiters.load(std::memory_order_relaxed) > 1 &&
+                               now < due + kYieldToOlderAtMost &&
+                               olderWaiterExists(s, slot_, start);
+            const GrantResult r = yield ? GrantResult{false, 0, -1}
+                                        : tryGrant(s.pacing, pp, segment_->relative(now), pid_);
+            if (yield)
+                wake_at = std::min(wake_at,
+                                   std::min(due + kYieldToOlderAtMost, now + 100 * kNanosPerMicro));
             if (r.granted) {
                 s.control.waiters.fetch_sub(1, std::memory_order_acq_rel);
                 recordGrant(r.grant_ns + s.header.created_ns);
                 return WaitResult::Granted;
             }
-            if (r.retry_ns >= 0) wake_at = std::min(wake_at, r.retry_ns + s.header.created_ns);
+            if (r.retry_ns >= 0) {
+                due = r.retry_ns + s.header.created_ns;
+                wake_at = std::min(wake_at, due);
+            }
         }
         if (deadline >= 0) {
             if (now >= deadline) break;
