@@ -10,6 +10,35 @@
 
 namespace throttlelab {
 
+namespace {
+
+// The loop's real interval, from the first to the last token seen in about `seconds`: exact at
+// low rates too, where counting tokens in a fixed time would be off by up to one. A round
+// lasts long enough to see at least 4 intervals.
+double measureInterval(const shm::Pacing& pacing, double seconds, double target_interval) {
+    const Nanos end = monotonicNow() + fromSeconds(std::max(seconds, 4.5 * target_interval));
+    std::uint64_t last = pacing.produced.load();
+    Nanos first_t = 0, last_t = 0;
+    std::uint64_t first_n = 0, last_n = 0;
+    while (monotonicNow() < end) {
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+        const std::uint64_t n = pacing.produced.load();
+        if (n == last) continue;
+        const Nanos t = monotonicNow();
+        if (first_t == 0) {
+            first_t = t;
+            first_n = n;
+        }
+        last_t = t;
+        last_n = n;
+        last = n;
+    }
+    if (last_n <= first_n) return seconds; // not even two tokens: far slower than asked
+    return toSeconds(last_t - first_t) / double(last_n - first_n);
+}
+
+} // namespace
+
 double nextCorrection(double current, double target_interval_s, double achieved_interval_s) {
     if (!(target_interval_s > 0) || !(achieved_interval_s > 0)) return current;
     const double c = current + (achieved_interval_s - target_interval_s) / target_interval_s;
@@ -64,13 +93,9 @@ CalibrationResult calibrate(const CalibrationRequest& req, const CalibrationProg
             r.error = QStringLiteral("calibration cancelled");
             break;
         }
-        const std::uint64_t produced0 = segment.pacing.produced.load();
-        const Nanos t0 = monotonicNow();
-        std::this_thread::sleep_for(slice);
-        const std::uint64_t produced1 = segment.pacing.produced.load();
-        const double seconds = toSeconds(monotonicNow() - t0);
-        const double rate = double(produced1 - produced0) / seconds;
-        const double interval = rate > 0 ? 1.0 / rate : seconds;
+        const double interval =
+            measureInterval(segment.pacing, slice.count(), r.requested_interval_s);
+        const double rate = interval > 0 ? 1.0 / interval : 0;
         if (round == 0) {
             r.uncorrected_rate = rate;
             r.uncorrected_interval_s = interval;

@@ -29,8 +29,22 @@ int commandCalibrate(const QStringList& args) {
     }
     ThrottleConfig c;
     c.mode = PacingMode::Classic;
-    if (QString e = applyConfigOptions(p, c); !e.isEmpty()) {
-        printError(cmd, e);
+    const auto max_n = parsePositiveInt(p.value("max-n"));
+    const auto per = parseNumber(p.value("per"));
+    if (!max_n || *max_n <= 0) {
+        printError(
+            cmd, QStringLiteral("--max-n must be an integer >= 1, got '%1'").arg(p.value("max-n")));
+        return kExitBadInput;
+    }
+    if (!per) {
+        printError(cmd,
+                   QStringLiteral("--per must be a finite number, got '%1'").arg(p.value("per")));
+        return kExitBadInput;
+    }
+    c.max_n = *max_n;
+    c.per = *per;
+    if (QString e = validateConfig(c); !e.isEmpty()) {
+        printError(cmd, "--" + e);
         return kExitBadInput;
     }
     auto duration = parseNumber(p.value("duration"));

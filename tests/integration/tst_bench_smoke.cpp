@@ -1,0 +1,47 @@
+// `throttlectl bench --quick` as CI runs it: it completes and writes every artefact. It
+// asserts nothing about the figures themselves: timings belong to the benchmark, not a test.
+#include "test_support.h"
+
+#include <QFileInfo>
+#include <QImage>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace testsupport;
+
+class TestBenchSmoke : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void quickBenchWritesJsonMarkdownAndPlots() {
+        QTemporaryDir dir;
+        const QString json = dir.filePath("bench.json");
+        const QString md = dir.filePath("bench.md");
+        const QString plots = dir.filePath("plots");
+        const Result r = runTool(
+            "throttlectl", {"bench", "--quick", "--json", json, "--markdown", md, "--plots", plots},
+            300000);
+        QVERIFY2(r.code == 0, r.err.constData());
+        QFile f(json);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QJsonObject o = QJsonDocument::fromJson(f.readAll()).object();
+        for (const char* key : {"accuracy", "window", "latency", "cpu", "micro"})
+            QVERIFY2(!o[key].toArray().isEmpty(), key);
+        QVERIFY(o["ceilings"].toObject()["permits_per_s_2proc"].toDouble() > 0);
+        // The window hardcap never let more than max_n through, in any phase.
+        for (const QJsonValue& v : o["window"].toArray())
+            if (v.toObject()["hardcap"].toString() == "window")
+                QCOMPARE(v.toObject()["windows_over"].toInt(), 0);
+        QVERIFY(QFileInfo(md).size() > 500);
+        for (const char* png : {"accuracy.png", "latency.png", "cpu.png"}) {
+            const QImage image(QDir(plots).filePath(png));
+            QVERIFY2(!image.isNull() && image.width() >= 600, png);
+        }
+        QVERIFY(runTool("throttlectl", {"bench", "--json", "/nonexistent-dir/x.json"}).code == 2);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestBenchSmoke)
+#include "tst_bench_smoke.moc"
