@@ -70,17 +70,16 @@ CalibrationResult calibrate(const CalibrationRequest& req, const CalibrationProg
         r.error = e;
         return r;
     }
-    // Consumers drain the tank as workers would: the loop is measured under the load it
-    // will run under (the reference used cpu_count dummy consumers for the same reason).
-    std::atomic<bool> done{false};
-    std::vector<std::thread> consumers;
-    for (int i = 0; i < std::max(0, req.consumers); ++i)
-        consumers.emplace_back([&] {
-            QString error;
-            auto c = ThrottleClient::attach(o.name, false, &error);
-            while (c && !done)
-                c->awaitFuel(0.02);
-        });
+    // Worker processes drain the tank: the loop is measured under the load it will run under
+    // (each token wakes another process). The reference used cpu_count dummy consumers too.
+    std::vector<std::unique_ptr<ChildProcess>> consumers;
+    const QString worker = findExecutable(QStringLiteral("throttle-worker"));
+    for (int i = 0; i < req.consumers && !worker.isEmpty(); ++i) {
+        auto child = std::make_unique<ChildProcess>();
+        QString error;
+        if (child->start(worker, {"--name", o.name}, &error)) consumers.push_back(std::move(child));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100)); // attached and waiting
     const int rounds = std::max(2, req.rounds);
     const auto slice = std::chrono::duration<double>(std::max(0.05, req.duration_s) / rounds);
     const shm::Segment& segment = throttle.client().data();
@@ -116,9 +115,9 @@ CalibrationResult calibrate(const CalibrationRequest& req, const CalibrationProg
         }
         if (progress) progress(double(round + 1) / rounds);
     }
-    done = true;
-    for (auto& t : consumers)
-        t.join();
+    throttle.setKillFlag();
+    for (auto& c : consumers)
+        c->finish(1000);
     r.correction = correction;
     throttle.stop();
     return r;

@@ -15,7 +15,7 @@ struct CalibrationRequest {
     double per = 1.0;
     double duration_s = 1.0; // measuring time in all, split over the rounds
     int rounds = 4;    // the first without correction, each next refining it, the last verifying
-    int consumers = 2; // threads that take the permits, as workers would
+    int consumers = 4; // worker processes that take the permits (the bench runs 4)
     QString helper_path;
 };
 

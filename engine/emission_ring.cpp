@@ -8,7 +8,9 @@ bool pushEmission(shm::EmissionRing& ring, const Emission& e) {
     std::uint64_t head = ring.head.load(std::memory_order_relaxed);
     for (;;) {
         const std::uint64_t tail = ring.tail.load(std::memory_order_acquire);
-        if (head - tail >= shm::kEmissionRingSize) {
+        // `head` may be stale (older than `tail`, after other writers and the monitor moved
+        // on): then the CAS below fails and refreshes it. Only a current head can be full.
+        if (head >= tail + shm::kEmissionRingSize) {
             ring.overflow.fetch_add(1, std::memory_order_relaxed);
             return false;
         }
@@ -55,6 +57,7 @@ std::size_t drainEmissions(shm::EmissionRing& ring, std::vector<Emission>& out, 
             if (*stuck_since == 0) *stuck_since = now;
             if (now - *stuck_since < stuck_after_ns) break;
             ring.overflow.fetch_add(1, std::memory_order_relaxed);
+            ring.abandoned.fetch_add(1, std::memory_order_relaxed);
         } else {
             out.push_back({slot.grant_ns.load(std::memory_order_relaxed),
                            slot.emit_ns.load(std::memory_order_relaxed),

@@ -15,7 +15,7 @@ constexpr std::uint64_t kMagic = 0x42414c54544f5254ull; // "TROTTLAB" little-end
 constexpr std::uint32_t kLayoutVersion = 1;
 constexpr std::size_t kCacheLine = 64;
 constexpr std::size_t kMaxWorkers = 64;
-constexpr std::size_t kEmissionRingSize = 1u << 16;
+constexpr std::size_t kEmissionRingSize = 1u << 18; // 0.26 s of emissions at 1M/s
 constexpr std::size_t kWindowRingSize = 1u << 16;
 constexpr std::size_t kHistorySize = 2048;
 constexpr std::size_t kGapHistogramBuckets = 640;
@@ -118,6 +118,7 @@ struct alignas(kCacheLine) EmissionRing {
     alignas(kCacheLine) A64 tail;     // next index to read (the monitor)
     alignas(kCacheLine) A64 overflow; // emissions dropped because the ring was full
     A64 emitted;                      // emissions accepted, all time
+    A64 abandoned; // entries claimed by a writer that never finished them (also in overflow)
     // The monitor parks when nothing arrives; the first emission after that wakes it. Read
     // by every emitter, written rarely: its own line.
     alignas(kCacheLine) A32 monitor_parked;

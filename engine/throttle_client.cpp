@@ -228,7 +228,7 @@ WaitResult ThrottleClient::awaitFuel(double timeout_s) {
             const PacingParams& pp = params();
             // exact mode wakes every waiter at the same instant; without this the fastest
             // process would win every race (seen: 19 of 25 permits to one of 4 workers).
-            const bool yield = slot_ >= 0 && pp.mode == PacingMode::Exact &&
+            const bool yield = slot_ >= 0 && !pp.unlimited && pp.mode == PacingMode::Exact &&
                                pp.interval_q >= kFairnessBelowRateInterval &&
                                s.control.waiters.load(std::memory_order_relaxed) > 1 &&
                                now < due + kYieldToOlderAtMost &&
@@ -333,6 +333,7 @@ RunInfo ThrottleClient::runInfo() const {
     r.produced = s.pacing.produced.load();
     r.emitted = s.emissions.emitted.load();
     r.overflow = s.emissions.overflow.load();
+    r.abandoned = s.emissions.abandoned.load();
     r.reclaimed_worker_slots = s.helpers.reclaimed_worker_slots.load();
     r.waiters = s.control.waiters.load();
     r.as_throttle = s.config.as_throttle.load() != 0;

@@ -35,7 +35,7 @@ struct RunInfo {
     Nanos runtime_ns = 0;
     qint64 owner_pid = 0, throttle_pid = 0, monitor_pid = 0;
     Nanos throttle_cpu_ns = 0, monitor_cpu_ns = 0;
-    std::uint64_t granted = 0, produced = 0, emitted = 0, overflow = 0;
+    std::uint64_t granted = 0, produced = 0, emitted = 0, overflow = 0, abandoned = 0;
     std::uint64_t reclaimed_worker_slots = 0;
     long long available = 0; // permits that could be taken now, -1 unbounded
     std::uint32_t waiters = 0;

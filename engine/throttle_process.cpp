@@ -23,42 +23,50 @@ int runThrottleProcess(const QString& name) {
     s.helpers.throttle_pid.store(getpid());
     s.helpers.throttle_heartbeat_ns.store(monotonicNow(), std::memory_order_release);
     Nanos next_housekeeping = 0;
+    // Heartbeat, CPU time and the owner check, at 4 Hz: an owner's death is still noticed well
+    // within 2 s. False when the owner is gone.
+    auto housekeeping = [&](Nanos now) {
+        if (now < next_housekeeping) return true;
+        if (!client->ownerAlive()) return false;
+        s.helpers.throttle_heartbeat_ns.store(now, std::memory_order_release);
+        s.helpers.throttle_cpu_ns.store(selfCpuTime(), std::memory_order_relaxed);
+        next_housekeeping = now + 250 * kNanosPerMilli;
+        return true;
+    };
+    auto sleepInterval = [](const ThrottleConfig& c) {
+        return Nanos(double(fromSeconds(c.per)) / double(c.max_n) * (1.0 - c.correction));
+    };
     while (!s.control.kill.load(std::memory_order_acquire)) {
-        const Nanos now = monotonicNow();
-        if (now >= next_housekeeping) {
-            if (!client->ownerAlive()) break;
-            s.helpers.throttle_heartbeat_ns.store(now, std::memory_order_release);
-            s.helpers.throttle_cpu_ns.store(selfCpuTime(), std::memory_order_relaxed);
-            // 4 Hz: an owner's death is still noticed well within 2 s, at a tenth of a
-            // percent of a core less than 10 Hz.
-            next_housekeeping = now + 250 * kNanosPerMilli;
-        }
-        const ThrottleConfig c = client->config();
+        if (!housekeeping(monotonicNow())) break;
+        ThrottleConfig c = client->config();
         const std::uint32_t seen = s.control.wake.load(std::memory_order_acquire);
         if (c.mode != PacingMode::Classic) {
             futexWaitUntil(s.control.wake, seen, next_housekeeping);
             continue;
         }
-        const PacingParams params = PacingParams::from(c);
-        if (addClassicToken(s.pacing, params)) {
+        if (addClassicToken(s.pacing, PacingParams::from(c))) {
             s.pacing.last_token_ns.store(monotonicNow(), std::memory_order_relaxed);
             s.control.wake.fetch_add(1, std::memory_order_acq_rel);
             if (s.control.waiters.load(std::memory_order_acquire) > 0) futexWake(s.control.wake, 1);
         }
-        const std::uint32_t generation = s.config.generation.load(std::memory_order_acquire);
-        const Nanos sleep_ns =
-            Nanos(double(fromSeconds(c.per)) / double(c.max_n) * (1.0 - c.correction));
-        // Relative on purpose (see above). Woken early only by the kill flag or a live change.
-        const Nanos until = monotonicNow() + sleep_ns;
+        // Relative on purpose (see above): the sleep starts after this iteration's own work.
+        // A live change re-times the sleep from its start; only the kill flag ends it early.
+        const Nanos sleep_start = monotonicNow();
+        std::uint32_t generation = s.config.generation.load(std::memory_order_acquire);
+        Nanos until = sleep_start + sleepInterval(c);
         for (;;) {
             const std::uint32_t w = s.control.wake.load(std::memory_order_acquire);
-            if (s.control.kill.load(std::memory_order_acquire) ||
-                s.config.generation.load(std::memory_order_acquire) != generation ||
-                monotonicNow() >= until)
-                break;
-            futexWaitUntil(s.control.wake, w,
-                           std::min(until, monotonicNow() + 100 * kNanosPerMilli));
-            if (monotonicNow() >= next_housekeeping) break; // a long sleep still checks its owner
+            if (s.control.kill.load(std::memory_order_acquire)) break;
+            if (s.config.generation.load(std::memory_order_acquire) != generation) {
+                generation = s.config.generation.load(std::memory_order_acquire);
+                c = client->config();
+                if (c.mode != PacingMode::Classic) break;
+                until = sleep_start + sleepInterval(c);
+            }
+            const Nanos now = monotonicNow();
+            if (now >= until) break;
+            if (!housekeeping(now)) return 0;
+            futexWaitUntil(s.control.wake, w, std::min(until, next_housekeeping));
         }
     }
     s.helpers.throttle_cpu_ns.store(selfCpuTime(), std::memory_order_relaxed);

@@ -51,6 +51,7 @@ AccuracyPoint measure(double rate, const QString& variant, const BenchSettings& 
         req.per = 1.0;
         req.duration_s = s.quick ? 0.6 : 2.0;
         req.rounds = s.quick ? 3 : 4;
+        req.consumers = s.workers;
         const CalibrationResult cal = calibrate(req);
         if (!cal.error.isEmpty()) {
             p.error = cal.error;
@@ -86,7 +87,7 @@ AccuracyPoint measure(double rate, const QString& variant, const BenchSettings& 
 std::vector<AccuracyPoint> accuracySweep(const BenchSettings& s) {
     const std::vector<double> rates =
         s.quick ? std::vector<double>{10, 1000, 100000}
-                : std::vector<double>{1, 10, 100, 1000, 10000, 100000, 1000000};
+                : std::vector<double>{1, 10, 100, 1000, 5000, 10000, 100000, 1000000};
     const QStringList variants{"exact", "classic", "classic calibrated"};
     std::vector<AccuracyPoint> out;
     int done = 0;

@@ -14,6 +14,8 @@ namespace throttlelab::bench {
 struct BenchSettings {
     bool quick = false; // a smoke run that ends in well under a minute
     int workers = 4;    // no-op worker processes for the accuracy sweep
+    QStringList only;   // names of the parts to run (empty: all): micro, latency, cpu, window,
+                        // ceilings, accuracy
     std::function<void(const QString& step, double fraction)> progress;
 };
 

@@ -57,12 +57,15 @@ Report runAll(const BenchSettings& s) {
     r.machine = describeMachine();
     r.started = QDateTime::currentDateTimeUtc().toString(Qt::ISODate);
     r.quick = s.quick;
-    r.micro = microBenchmarks(s, &r.micro_error);
-    r.latency = wakeLatency(s);
-    r.cpu = cpuCost(s);
-    r.window = windowCompliance(s);
-    r.ceiling = ceilings(s);
-    r.accuracy = accuracySweep(s);
+    auto wanted = [&s](const char* part) {
+        return s.only.isEmpty() || s.only.contains(QLatin1String(part));
+    };
+    if (wanted("micro")) r.micro = microBenchmarks(s, &r.micro_error);
+    if (wanted("latency")) r.latency = wakeLatency(s);
+    if (wanted("cpu")) r.cpu = cpuCost(s);
+    if (wanted("window")) r.window = windowCompliance(s);
+    if (wanted("ceilings")) r.ceiling = ceilings(s);
+    if (wanted("accuracy")) r.accuracy = accuracySweep(s);
     return r;
 }
 

@@ -37,6 +37,10 @@ int commandBench(const QStringList& args) {
     p.addOption({"quick", "A smoke run in well under a minute (fewer rates, shorter runs)."});
     p.addOption({"json", "Also write every figure (and latency samples) as JSON to FILE.", "FILE"});
     p.addOption({"markdown", "Write the Markdown table to FILE instead of stdout.", "FILE"});
+    p.addOption(
+        {"only",
+         "Run only these parts, comma-separated: micro, latency, cpu, window, ceilings, accuracy.",
+         "PARTS"});
     p.addOption({"plots", "Render PNG plots into DIR (needs the throttlelab-benchplot executable).",
                  "DIR"});
     if (QString e = parseCommand(p, args, 0); !e.isEmpty()) {
@@ -70,6 +74,16 @@ int commandBench(const QStringList& args) {
         }
     bench::BenchSettings settings;
     settings.quick = p.isSet("quick");
+    if (p.isSet("only")) {
+        const QStringList known{"micro", "latency", "cpu", "window", "ceilings", "accuracy"};
+        settings.only = p.value("only").split(u',', Qt::SkipEmptyParts);
+        for (const QString& part : settings.only)
+            if (!known.contains(part)) {
+                printError(cmd, QStringLiteral("--only: unknown part '%1'; accepted: %2")
+                                    .arg(part, known.join(", ")));
+                return kExitBadInput;
+            }
+    }
     const bool tty = isatty(STDERR_FILENO);
     settings.progress = [tty](const QString& step, double fraction) {
         if (tty)

@@ -173,6 +173,7 @@ int commandRun(const QStringList& args) {
         out.insert("throttle_cpu_s", toSeconds(info.throttle_cpu_ns));
         out.insert("monitor_cpu_s", toSeconds(info.monitor_cpu_ns));
         out.insert("granted", double(info.granted));
+        out.insert("abandoned", double(info.abandoned));
         out.insert("workers", toJson(worker_info));
         printJson(out);
     } else {

@@ -60,6 +60,7 @@ QJsonObject toJson(const RunInfo& r) {
             {"granted", double(r.granted)},
             {"emitted", double(r.emitted)},
             {"overflow", double(r.overflow)},
+            {"abandoned", double(r.abandoned)},
             {"available", double(r.available)},
             {"waiters", double(r.waiters)},
             {"reclaimed_worker_slots", double(r.reclaimed_worker_slots)}};
