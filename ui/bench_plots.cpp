@@ -100,6 +100,7 @@ QStringList renderBenchPlots(const QJsonObject& report, const QString& dir, QStr
         loads << v.toObject()["load"].toString();
         values << v.toObject()["total_cores"].toDouble() * 100;
     }
+    cpu.setXTitle(QStringLiteral("load"));
     cpu.setBars(loads, values);
     if (!save(cpu, out.filePath("cpu.png"), written, error)) return {};
     return written;

@@ -154,6 +154,10 @@ int LineChart::plotWidth() const {
     return std::max(1, int(chart_->plotArea().width()));
 }
 
+void BarChart::setXTitle(const QString& title) {
+    x_axis_->setTitleText(title);
+}
+
 BarChart::BarChart(const QString& title, const QString& y_title, const QColor& color,
                    QWidget* parent)
     : QWidget(parent)
@@ -172,7 +176,6 @@ BarChart::BarChart(const QString& title, const QString& y_title, const QColor& c
     y_axis_->setTitleText(y_title);
     y_axis_->setLabelFormat(QStringLiteral("%g"));
     y_axis_->setTickCount(5);
-    x_axis_->setTitleText(tr("worker pid"));
     styleAxis(x_axis_);
     styleAxis(y_axis_);
     chart_->addAxis(x_axis_, Qt::AlignBottom);

@@ -58,6 +58,7 @@ class BarChart : public QWidget {
 public:
     BarChart(const QString& title, const QString& y_title, const QColor& color,
              QWidget* parent = nullptr);
+    void setXTitle(const QString& title);
     void setBars(const QStringList& categories, const QList<double>& values);
     int barCount() const;
 

@@ -53,6 +53,7 @@ ChartPanel::ChartPanel(EngineSession* session, QWidget* parent)
     line_ids_[Available] = tank_chart_->addLine(tr("available"), kTank, 2.0);
 
     worker_chart_ = new BarChart(tr("Permits per worker"), tr("permits"), kLatest);
+    worker_chart_->setXTitle(tr("worker pid"));
 
     grid_ = new QWidget;
     auto* grid = new QGridLayout(grid_);
