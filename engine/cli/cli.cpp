@@ -19,6 +19,7 @@ Commands:
   stop       stop a running throttle
   remove     remove a segment left behind by a crashed run
   bench      measure accuracy, windows, latency, CPU and ceilings on this machine
+  soak       minutes of crashes: a worker SIGKILLed every second, then the account
 
 Run 'throttlectl COMMAND --help' for a command's options.
 Exit status: 0 success, 1 failure, 2 bad input.
@@ -41,9 +42,10 @@ int run(const QStringList& args) {
     if (command == u"stop") return commandStop(rest);
     if (command == u"remove") return commandRemove(rest);
     if (command == u"bench") return commandBench(rest);
+    if (command == u"soak") return commandSoak(rest);
     std::fprintf(stderr,
                  "throttlectl: unknown command '%s'; accepted: run, calibrate, inspect, set, stop, "
-                 "remove, bench\n",
+                 "remove, bench, soak\n",
                  qPrintable(command));
     return kExitBadInput;
 }

@@ -18,5 +18,6 @@ int commandSet(const QStringList& args);
 int commandStop(const QStringList& args);
 int commandRemove(const QStringList& args);
 int commandBench(const QStringList& args);
+int commandSoak(const QStringList& args);
 
 } // namespace throttlelab::cli

@@ -1,0 +1,143 @@
+#include "soak.h"
+
+#include "bench_support.h"
+
+#include <QDir>
+#include <QFile>
+#include <csignal>
+#include <random>
+
+namespace throttlelab::bench {
+namespace {
+
+long long rssKb(qint64 pid) {
+    QFile f(QStringLiteral("/proc/%1/status").arg(pid));
+    if (!f.open(QIODevice::ReadOnly)) return 0;
+    for (const QByteArray& line : f.readAll().split('\n'))
+        if (line.startsWith("VmRSS:"))
+            return line.mid(6).trimmed().split(' ').value(0).toLongLong();
+    return 0;
+}
+
+long long fdCount(qint64 pid) {
+    return QDir(QStringLiteral("/proc/%1/fd").arg(pid))
+        .entryList(QDir::NoDotAndDotDot | QDir::AllEntries)
+        .size();
+}
+
+struct Footprint {
+    long long rss = 0, fds = 0;
+};
+
+Footprint footprint(const RunInfo& info) {
+    Footprint f;
+    for (qint64 pid : {info.throttle_pid, info.monitor_pid, qint64(getpid())}) {
+        f.rss += rssKb(pid);
+        f.fds += fdCount(pid);
+    }
+    return f;
+}
+
+} // namespace
+
+SoakResult soak(const SoakSettings& s) {
+    SoakResult r;
+    ThrottleOptions o;
+    o.name = benchName("soak");
+    o.config.max_n = s.max_n;
+    o.config.per = 1.0;
+    o.auto_calibrate = false;
+    r.target_rate = o.config.targetRate();
+    Throttle t(o);
+    if (QString e = t.start(); !e.isEmpty()) {
+        r.error = e;
+        return r;
+    }
+    const QString exe = findExecutable(QStringLiteral("throttle-worker"));
+    std::vector<std::unique_ptr<ChildProcess>> workers;
+    auto spawn = [&] {
+        auto c = std::make_unique<ChildProcess>();
+        QString error;
+        if (c->start(exe, {"--name", o.name}, &error)) workers.push_back(std::move(c));
+    };
+    for (int i = 0; i < s.workers; ++i)
+        spawn();
+    sleepSeconds(1.0);
+    ThrottleClient& client = t.client();
+    const Footprint start = footprint(client.runInfo());
+    r.rss_kb_start = start.rss;
+    r.fds_start = start.fds;
+    std::mt19937 rng(42);
+    const Nanos t0 = monotonicNow();
+    const std::uint64_t g0 = client.runInfo().granted;
+    Nanos window_start = t0;
+    std::uint64_t window_granted = g0;
+    r.min_window_ratio = 1e9;
+    while (monotonicNow() - t0 < fromSeconds(s.seconds)) {
+        sleepSeconds(1.0);
+        // A crash in front of the class: the worker dies wherever it is, its slot with it.
+        if (!workers.empty()) {
+            const std::size_t victim = rng() % workers.size();
+            ::kill(pid_t(workers[victim]->pid()), SIGKILL);
+            workers[victim]->finish(1000);
+            workers.erase(workers.begin() + std::ptrdiff_t(victim));
+            ++r.kills;
+            spawn();
+        }
+        t.superviseHelpers();
+        const Nanos now = monotonicNow();
+        if (now - window_start >= 10 * kNanosPerSecond) {
+            const std::uint64_t g = client.runInfo().granted;
+            const double ratio =
+                double(g - window_granted) / toSeconds(now - window_start) / r.target_rate;
+            r.min_window_ratio = std::min(r.min_window_ratio, ratio);
+            r.max_window_ratio = std::max(r.max_window_ratio, ratio);
+            window_start = now;
+            window_granted = g;
+            if (s.progress)
+                s.progress(toSeconds(now - t0) / s.seconds,
+                           QStringLiteral("%1 s: %2 kills, last 10 s at %3 of target")
+                               .arg(toSeconds(now - t0), 0, 'f', 0)
+                               .arg(r.kills)
+                               .arg(ratio, 0, 'f', 4));
+        }
+    }
+    const RunInfo end_info = client.runInfo();
+    r.seconds = toSeconds(monotonicNow() - t0);
+    r.overall_ratio = double(end_info.granted - g0) / r.seconds / r.target_rate;
+    const Footprint end = footprint(end_info);
+    r.rss_kb_end = end.rss;
+    r.fds_end = end.fds;
+    t.setKillFlag();
+    for (auto& w : workers)
+        w->finish(2000);
+    t.stop();
+    const RunInfo final_info = client.runInfo();
+    r.granted = final_info.granted;
+    r.counted = t.stats().total;
+    r.overflow = final_info.overflow;
+    r.reclaimed_slots = final_info.reclaimed_worker_slots;
+    if (r.min_window_ratio > 1e8) r.min_window_ratio = r.max_window_ratio = r.overall_ratio;
+    return r;
+}
+
+QJsonObject toJson(const SoakResult& r) {
+    return {{"error", r.error},
+            {"seconds", r.seconds},
+            {"kills", r.kills},
+            {"target_rate", r.target_rate},
+            {"overall_ratio", r.overall_ratio},
+            {"min_10s_ratio", r.min_window_ratio},
+            {"max_10s_ratio", r.max_window_ratio},
+            {"granted", double(r.granted)},
+            {"counted", double(r.counted)},
+            {"granted_minus_counted", double(r.granted) - double(r.counted)},
+            {"overflow", double(r.overflow)},
+            {"reclaimed_worker_slots", double(r.reclaimed_slots)},
+            {"rss_kb_start", double(r.rss_kb_start)},
+            {"rss_kb_end", double(r.rss_kb_end)},
+            {"fds_start", double(r.fds_start)},
+            {"fds_end", double(r.fds_end)}};
+}
+
+} // namespace throttlelab::bench

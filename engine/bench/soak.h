@@ -1,0 +1,33 @@
+#pragma once
+// The soak run (not in CI): a throttle with worker processes, one of them SIGKILLed every
+// second and replaced, for minutes. It reports whether the rate held, whether permits were
+// conserved, and whether memory or file descriptors grew.
+#include <QJsonObject>
+#include <functional>
+
+namespace throttlelab::bench {
+
+struct SoakSettings {
+    double seconds = 600;
+    long long max_n = 1000;
+    int workers = 4;
+    std::function<void(double fraction, const QString& line)> progress;
+};
+
+struct SoakResult {
+    QString error;
+    double seconds = 0;
+    int kills = 0;
+    double target_rate = 0;
+    double min_window_ratio = 0, max_window_ratio = 0; // achieved/target over each 10 s
+    double overall_ratio = 0;
+    std::uint64_t granted = 0, counted = 0, overflow = 0;
+    long long rss_kb_start = 0, rss_kb_end = 0; // throttle + monitor + this process
+    long long fds_start = 0, fds_end = 0;       // the same three processes
+    std::uint64_t reclaimed_slots = 0;
+};
+
+SoakResult soak(const SoakSettings& s);
+QJsonObject toJson(const SoakResult& r);
+
+} // namespace throttlelab::bench
