@@ -1,5 +1,7 @@
 #include "options.h"
 
+#include "one_line.h"
+
 #include <cmath>
 
 namespace throttlelab {
@@ -77,8 +79,9 @@ QString validateName(const QString& name) {
         const bool ok = (ch >= u'a' && ch <= u'z') || (ch >= u'A' && ch <= u'Z') ||
                         (ch >= u'0' && ch <= u'9') || ch == u'-' || ch == u'_' || ch == u'.';
         if (!ok)
-            return QStringLiteral("name may hold only letters, digits, '-', '_' and '.', got '%1'")
-                .arg(name);
+            return oneLine(
+                QStringLiteral("name may hold only letters, digits, '-', '_' and '.', got '%1'")
+                    .arg(name.left(80)));
     }
     return {};
 }

@@ -1,5 +1,7 @@
 #include "work_profile.h"
 
+#include "one_line.h"
+
 #include <QRegularExpression>
 #include <cmath>
 #include <thread>
@@ -34,7 +36,8 @@ std::optional<WorkProfile> WorkProfile::parse(const QString& input, QString* err
         p.cpu = parts.takeLast() == u"cpu";
     }
     auto fail = [&]() -> std::optional<WorkProfile> {
-        *error = QStringLiteral("--work: '%1' is not a work profile; %2").arg(input, accepted);
+        *error =
+            oneLine(QStringLiteral("--work: '%1' is not a work profile; %2").arg(input, accepted));
         return std::nullopt;
     };
     if (parts.size() == 1 && parts[0] == u"none") return p;

@@ -1,5 +1,7 @@
 #include "experiment.h"
 
+#include "one_line.h"
+
 #include "work_profile.h"
 
 #include <QFile>
@@ -78,7 +80,9 @@ QByteArray Experiment::toJson() const {
     return QJsonDocument(o).toJson(QJsonDocument::Indented);
 }
 
-std::optional<Experiment> Experiment::fromJson(const QByteArray& json, QString* error) {
+namespace {
+
+std::optional<Experiment> parseExperiment(const QByteArray& json, QString* error) {
     QString local;
     QString& err = error ? *error : local;
     QJsonParseError pe;
@@ -186,6 +190,14 @@ std::optional<Experiment> Experiment::fromJson(const QByteArray& json, QString* 
         }
     }
     return x;
+}
+
+} // namespace
+
+std::optional<Experiment> Experiment::fromJson(const QByteArray& json, QString* error) {
+    auto e = parseExperiment(json, error);
+    if (!e && error) *error = oneLine(*error); // keys and values are quoted as given
+    return e;
 }
 
 std::optional<Experiment> Experiment::load(const QString& path, QString* error) {

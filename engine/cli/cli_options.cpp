@@ -1,5 +1,7 @@
 #include "cli_options.h"
 
+#include "one_line.h"
+
 #include <cmath>
 #include <cstdio>
 
@@ -30,7 +32,13 @@ void addConfigOptions(QCommandLineParser& p) {
     p.addOption({"auto-emit", "Emit on every grant: on or off.", "on|off"});
 }
 
+QString applyConfigOptionsUnquoted(const QCommandLineParser& p, ThrottleConfig& c);
+
 QString applyConfigOptions(const QCommandLineParser& p, ThrottleConfig& c) {
+    return oneLine(applyConfigOptionsUnquoted(p, c));
+}
+
+QString applyConfigOptionsUnquoted(const QCommandLineParser& p, ThrottleConfig& c) {
     if (p.isSet("max-n")) {
         auto v = parsePositiveInt(p.value("max-n"));
         if (!v || *v <= 0)
@@ -94,8 +102,7 @@ QString parseCommand(QCommandLineParser& p, const QStringList& args, int max_pos
 }
 
 void printError(const QString& command, const QString& message) {
-    QString line = message;
-    line.replace(u'\n', u' ');
+    QString line = oneLine(message.trimmed());
     std::fprintf(stderr, "throttlectl %s: %s\n", qPrintable(command), qPrintable(line.trimmed()));
 }
 

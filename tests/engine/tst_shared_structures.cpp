@@ -67,8 +67,13 @@ private Q_SLOTS:
         std::vector<std::thread> writers;
         for (int w = 0; w < 2; ++w)
             writers.emplace_back([&, w] {
-                for (int i = 0; i < kPerWriter; ++i)
+                for (int i = 0; i < kPerWriter; ++i) {
+                    // Never more than half full, however slow the drainer is scheduled: any
+                    // overflow left is a wrong "full".
+                    while (ring->head.load() - ring->tail.load() > shm::kEmissionRingSize / 2)
+                        std::this_thread::yield();
                     pushEmission(*ring, {i, i, std::uint32_t(w)});
+                }
                 ++writers_done;
             });
         std::vector<Emission> out;

@@ -14,6 +14,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     if (!throttlelab::validateConfig(e->config).isEmpty()) __builtin_trap();
     const auto again = throttlelab::ui::Experiment::fromJson(e->toJson(), &error);
-    if (!again || !(again->config == e->config) || again->workers != e->workers) __builtin_trap();
+    if (!again || !throttlelab::ui::operator==(again->config, e->config) ||
+        again->workers != e->workers)
+        __builtin_trap();
     return 0;
 }

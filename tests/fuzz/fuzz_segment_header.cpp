@@ -11,9 +11,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const QString verdict = throttlelab::validateSegmentBytes(data, size);
     if (verdict.isEmpty() && size < throttlelab::shm::kSegmentSize) __builtin_trap();
     if (size >= sizeof(throttlelab::shm::Header)) {
-        std::vector<std::uint8_t> mapped(throttlelab::shm::kSegmentSize, 0);
-        std::memcpy(mapped.data(), data, std::min(size, mapped.size()));
+        static std::vector<std::uint8_t> mapped(throttlelab::shm::kSegmentSize, 0);
+        const std::size_t n = std::min(size, std::size_t(4096));
+        std::memcpy(mapped.data(), data, n);
         (void)throttlelab::validateSegmentBytes(mapped.data(), mapped.size());
+        std::memset(mapped.data(), 0, n);
     }
     return 0;
 }
