@@ -213,6 +213,9 @@ private Q_SLOTS:
     void pythonWorkerTakesPermits() {
         const QString python = QStandardPaths::findExecutable("python3");
         if (python.isEmpty()) QSKIP("python3 is not installed");
+#ifdef THROTTLELAB_SANITIZED
+        QSKIP("a sanitized libthrottlelab.so cannot load into an uninstrumented python3");
+#endif
         BackgroundRun run({"--max-n", "200", "--workers", "0"}, "py");
         QVERIFY(run.observer);
         QProcess p;

@@ -73,6 +73,87 @@ private Q_SLOTS:
         for (std::size_t i = 1; i < workers.size(); ++i)
             QVERIFY(workers[i]->running());
     }
+    void workerKilledWhileWorkingIsReclaimed() {
+        Throttle t(options("busy", 200));
+        QCOMPARE(t.start(), QString());
+        std::vector<std::unique_ptr<ChildProcess>> workers;
+        for (int i = 0; i < 3; ++i) {
+            auto c = std::make_unique<ChildProcess>();
+            QString error;
+            c->start(exe("throttle-worker"),
+                     {"--name", t.options().name, "--work", "fixed:40ms:cpu"}, &error);
+            workers.push_back(std::move(c));
+        }
+        QVERIFY(waitFor([&] { return t.client().workers().size() == 3; }, 5000));
+        const qint64 victim = workers[0]->pid();
+        // Working (not waiting) most of the time with 40 ms of work per permit.
+        QVERIFY(waitFor(
+            [&] {
+                for (const WorkerInfo& w : t.client().workers())
+                    if (w.pid == victim && w.state == shm::WorkerState::Working) return true;
+                return false;
+            },
+            5000));
+        ::kill(pid_t(victim), SIGKILL);
+        QVERIFY(waitFor([&] { return t.client().workers().size() == 2; }, 3000));
+        const Result inspect = runTool("throttlectl", {"inspect", t.options().name, "--json"});
+        QVERIFY(!inspect.out.contains(QByteArray::number(victim)));
+        QVERIFY(inspect.out.contains("\"reclaimed_worker_slots\": 1"));
+        const std::uint64_t g0 = t.client().runInfo().granted;
+        QVERIFY(waitFor([&] { return t.client().runInfo().granted > g0 + 10; }, 5000));
+    }
+    void emissionsWhileTheMonitorIsDownAreCountedWhenItIsBack() {
+        ThrottleOptions o = options("monitor-down", 300);
+        Throttle t(o);
+        QCOMPARE(t.start(), QString());
+        auto workers = startWorkers(o.name, 2);
+        QVERIFY(waitFor([&] { return t.stats().total > 30; }, 5000));
+        const qint64 monitor = t.client().runInfo().monitor_pid;
+        ::kill(pid_t(monitor), SIGKILL);
+        QVERIFY(waitFor([&] { return !pidAlive(monitor); }, 3000));
+        const std::uint64_t frozen = t.stats().total;
+        sleepMs(300); // permits go on; their emissions wait in the ring
+        QVERIFY(t.client().runInfo().granted > frozen + 30);
+        QCOMPARE(t.superviseHelpers(), QStringList{"monitor"});
+        t.setKillFlag();
+        for (auto& w : workers)
+            w->finish(2000);
+        t.stop();
+        // Conservation: everything granted was counted (the in-process pending of the killed
+        // monitor, at most its last 20 ms, is the only thing it may have taken along).
+        const std::uint64_t granted = t.client().runInfo().granted;
+        const std::uint64_t counted = t.stats().total;
+        QVERIFY2(counted <= granted && counted + 300 * 30 / 1000 + 4 >= granted,
+                 qPrintable(QStringLiteral("granted %1 counted %2").arg(granted).arg(counted)));
+    }
+    void appKilledEndsItsWorkersAndHelpers() {
+        if (exe("throttlelab").isEmpty()) QSKIP("the app is not built (THROTTLELAB_BUILD_UI=OFF)");
+        const QString name = uniqueName("app");
+        QProcess app;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("QT_QPA_PLATFORM", "offscreen");
+        app.setProcessEnvironment(env);
+        app.start(exe("throttlelab"), {"--name", name, "--preset", "tutorial-4-per-second"});
+        QVERIFY(app.waitForStarted());
+        std::unique_ptr<ThrottleClient> observer;
+        QVERIFY(waitFor(
+            [&] {
+                QString error;
+                observer = ThrottleClient::attach(name, false, &error);
+                return observer && observer->workers().size() == 4 &&
+                       observer->runInfo().monitor_pid;
+            },
+            15000));
+        std::vector<qint64> pids{observer->runInfo().monitor_pid, observer->runInfo().throttle_pid};
+        for (const WorkerInfo& w : observer->workers())
+            pids.push_back(w.pid);
+        observer.reset();
+        ::kill(pid_t(app.processId()), SIGKILL);
+        app.waitForFinished();
+        for (qint64 pid : pids)
+            QVERIFY2(waitFor([&] { return !pidAlive(pid); }, 4000),
+                     qPrintable(QString::number(pid)));
+    }
     void deadHelpersAreNoticedAndRestarted() {
         Throttle t(options("helpers", 200));
         QCOMPARE(t.start(), QString());
