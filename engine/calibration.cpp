@@ -1,5 +1,6 @@
 #include "calibration.h"
 
+#include "counter_rate.h"
 #include "throttle.h"
 
 #include <algorithm>
@@ -12,29 +13,13 @@ namespace throttlelab {
 
 namespace {
 
-// The loop's real interval, from the first to the last token seen in about `seconds`: exact at
-// low rates too, where counting tokens in a fixed time would be off by up to one. A round
-// lasts long enough to see at least 4 intervals.
+// The loop's real interval over at least 4 intervals (watched from its first to last token, so
+// exact at low rates too).
 double measureInterval(const shm::Pacing& pacing, double seconds, double target_interval) {
-    const Nanos end = monotonicNow() + fromSeconds(std::max(seconds, 4.5 * target_interval));
-    std::uint64_t last = pacing.produced.load();
-    Nanos first_t = 0, last_t = 0;
-    std::uint64_t first_n = 0, last_n = 0;
-    while (monotonicNow() < end) {
-        std::this_thread::sleep_for(std::chrono::microseconds(200));
-        const std::uint64_t n = pacing.produced.load();
-        if (n == last) continue;
-        const Nanos t = monotonicNow();
-        if (first_t == 0) {
-            first_t = t;
-            first_n = n;
-        }
-        last_t = t;
-        last_n = n;
-        last = n;
-    }
-    if (last_n <= first_n) return seconds; // not even two tokens: far slower than asked
-    return toSeconds(last_t - first_t) / double(last_n - first_n);
+    const CounterRate r = watchCounter([&] { return pacing.produced.load(); },
+                                       std::max(seconds, 4.5 * target_interval));
+    if (r.events == 0) return seconds; // not even two tokens: far slower than asked
+    return r.seconds / double(r.events);
 }
 
 } // namespace

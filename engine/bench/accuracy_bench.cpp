@@ -2,37 +2,12 @@
 // 0 and calibrated.
 #include "bench_support.h"
 #include "benchmarks.h"
+#include "counter_rate.h"
 
 #include <thread>
 
 namespace throttlelab::bench {
 namespace {
-
-// The rate between the first and the last grant seen in the window: exact at low rates too,
-// where counting whole permits in a fixed time would be off by up to one.
-double measureRate(ThrottleClient& client, double seconds, double* measured_s) {
-    const shm::Segment& segment = client.data();
-    const Nanos end = monotonicNow() + fromSeconds(seconds);
-    std::uint64_t last = totalGranted(segment);
-    Nanos first_change = 0, last_change = 0;
-    std::uint64_t first_count = 0, last_count = 0;
-    while (monotonicNow() < end) {
-        std::this_thread::sleep_for(std::chrono::microseconds(500));
-        const std::uint64_t g = totalGranted(segment);
-        if (g == last) continue;
-        const Nanos now = monotonicNow();
-        if (first_change == 0) {
-            first_change = now;
-            first_count = g;
-        }
-        last_change = now;
-        last_count = g;
-        last = g;
-    }
-    *measured_s = toSeconds(last_change - first_change);
-    if (last_change <= first_change) return 0;
-    return double(last_count - first_count) / toSeconds(last_change - first_change);
-}
 
 AccuracyPoint measure(double rate, const QString& variant, const BenchSettings& s) {
     AccuracyPoint p;
@@ -74,7 +49,11 @@ AccuracyPoint measure(double rate, const QString& variant, const BenchSettings& 
     const double seconds = rate <= 1    ? (s.quick ? 3.0 : 8.0)
                            : rate <= 10 ? (s.quick ? 1.5 : 4.0)
                                         : (s.quick ? 1.0 : 3.0);
-    p.achieved_rate = measureRate(t.client(), seconds, &p.seconds);
+    const shm::Segment& segment = t.client().data();
+    const CounterRate watched =
+        watchCounter([&] { return totalGranted(segment); }, seconds, 500 * kNanosPerMicro);
+    p.achieved_rate = watched.rate();
+    p.seconds = watched.seconds;
     p.ratio = p.achieved_rate / rate;
     t.setKillFlag();
     pool.finish();

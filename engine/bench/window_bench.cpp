@@ -3,36 +3,15 @@
 #include "bench_support.h"
 #include "benchmarks.h"
 #include "pacer.h"
+#include "permit_log.h"
 
-#include <QFile>
 #include <QTemporaryDir>
-#include <QTextStream>
 #include <algorithm>
 #include <atomic>
 #include <thread>
 
 namespace throttlelab::bench {
 namespace {
-
-Nanos parseNanos(const QString& seconds) {
-    const QStringList parts = seconds.split(u'.');
-    const QString frac = (parts.value(1) + QStringLiteral("000000000")).left(9);
-    return parts[0].toLongLong() * kNanosPerSecond + frac.toLongLong();
-}
-
-std::vector<Nanos> readGrants(const QString& path) {
-    std::vector<Nanos> out;
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly)) return out;
-    QTextStream in(&f);
-    in.readLine();
-    while (!in.atEnd()) {
-        const QStringList cols = in.readLine().split(u',');
-        if (cols.size() == 3) out.push_back(parseNanos(cols[1]));
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-}
 
 // Greedy consumers in this process, for `seconds`.
 void consume(const QString& name, double seconds) {
@@ -86,7 +65,7 @@ std::vector<WindowPoint> windowCompliance(const BenchSettings& s) {
         const Nanos restart = monotonicNow();
         consume(o.name, phase);
         t.stop();
-        const std::vector<Nanos> grants = readGrants(o.log_path);
+        const std::vector<Nanos> grants = readPermitLogGrants(o.log_path);
         const Nanos per_ns = fromSeconds(o.config.per);
         struct Phase {
             const char* name;

@@ -3,6 +3,7 @@
 // permit logs.
 #include "child_process.h"
 #include "clock.h"
+#include "permit_log.h"
 #include "process_identity.h"
 
 #include <QFile>
@@ -62,27 +63,10 @@ template <typename Pred> bool waitFor(Pred pred, int ms) {
     return pred();
 }
 
-// "12345.000000250" as nanoseconds, without a trip through a double (which could move a
-// grant across a window edge by a nanosecond).
-inline throttlelab::Nanos exactNanos(const QString& seconds) {
-    const QStringList parts = seconds.split(u'.');
-    const QString frac = (parts.value(1) + QStringLiteral("000000000")).left(9);
-    return parts[0].toLongLong() * throttlelab::kNanosPerSecond + frac.toLongLong();
-}
-
 // Grant times (ns) from a permit log written with --log / ThrottleOptions::log_path, sorted.
 inline std::vector<throttlelab::Nanos> grantTimes(const QString& path, qsizetype* rows = nullptr) {
-    std::vector<throttlelab::Nanos> out;
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly)) return out;
-    QTextStream in(&f);
-    in.readLine(); // header
-    while (!in.atEnd()) {
-        const QStringList cols = in.readLine().split(u',');
-        if (cols.size() == 3) out.push_back(exactNanos(cols[1]));
-    }
+    std::vector<throttlelab::Nanos> out = throttlelab::readPermitLogGrants(path);
     if (rows) *rows = qsizetype(out.size());
-    std::sort(out.begin(), out.end());
     return out;
 }
 

@@ -94,7 +94,9 @@ private Q_SLOTS:
         for (auto& w : workers)
             w->finish(2000);
         const RunSummary s = t.stop();
-        QVERIFY2(s.total >= 10 && s.total <= 14, qPrintable(QString::number(s.total)));
+        // One permit at once, then 4 per second of the run (a loaded machine may stretch it).
+        QVERIFY2(std::abs(double(s.total) - (1 + 4 * s.runtime_s)) <= 2.0,
+                 qPrintable(QStringLiteral("%1 in %2 s").arg(s.total).arg(s.runtime_s)));
         QVERIFY(s.mean_rate > 3.0 && s.mean_rate < 5.0);
         QVERIFY(std::abs(s.mean_interval_s * s.mean_rate - 1.0) < 1e-9);
         const StatsSnapshot st = t.stats();
