@@ -20,6 +20,7 @@ Commands:
   remove     remove a segment left behind by a crashed run
   bench      measure accuracy, windows, latency, CPU and ceilings on this machine
   soak       minutes of crashes: a worker SIGKILLed every second, then the account
+  job        rate-limited batch jobs with a resumable stash (run, status, failures, export)
 
 Run 'throttlectl COMMAND --help' for a command's options.
 Exit status: 0 success, 1 failure, 2 bad input.
@@ -43,9 +44,10 @@ int run(const QStringList& args) {
     if (command == u"remove") return commandRemove(rest);
     if (command == u"bench") return commandBench(rest);
     if (command == u"soak") return commandSoak(rest);
+    if (command == u"job") return commandJob(rest);
     std::fprintf(stderr,
                  "throttlectl: unknown command '%s'; accepted: run, calibrate, inspect, set, stop, "
-                 "remove, bench, soak\n",
+                 "remove, bench, soak, job\n",
                  qPrintable(command));
     return kExitBadInput;
 }

@@ -19,5 +19,6 @@ int commandStop(const QStringList& args);
 int commandRemove(const QStringList& args);
 int commandBench(const QStringList& args);
 int commandSoak(const QStringList& args);
+int commandJob(const QStringList& args);
 
 } // namespace throttlelab::cli

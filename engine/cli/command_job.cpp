@@ -1,0 +1,460 @@
+// throttlectl job: rate-limited batch jobs over worker processes with a resumable stash.
+#include "cli.h"
+#include "cli_options.h"
+#include "job_runner.h"
+#include "one_line.h"
+#include "report.h"
+#include "worker_count.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSaveFile>
+#include <QThread>
+#include <QTimer>
+#include <csignal>
+#include <cstdio>
+#include <unistd.h>
+
+namespace throttlelab::cli {
+namespace {
+
+using namespace throttlelab::jobs;
+
+const char* kJobUsage = R"(Usage: throttlectl job SUBCOMMAND [options]
+
+Runs a command (or a synthetic task) for every key of a list, over worker processes, at no more
+than --max-n per --per seconds, keeping each key's result in a stash. A new run does only the
+keys that are missing, so an interrupted job resumes where it stopped.
+
+Subcommands:
+  run        run a job (or resume it)
+  status     counts of a stash: total, done, failed, missing
+  failures   the keys that failed, with exit status and stderr's tail
+  export     a stash's results as CSV
+
+Run 'throttlectl job SUBCOMMAND --help' for its options.
+Exit status: 0 success (run: every key done), 1 failure (run: failures or missing keys), 2 bad input.
+)";
+
+volatile std::sig_atomic_t g_interrupted = 0;
+
+void onInterrupt(int) {
+    g_interrupted = 1;
+}
+
+QString formatSeconds(double s) {
+    if (s < 0) return QStringLiteral("?");
+    if (s < 60) return QStringLiteral("%1s").arg(s, 0, 'f', s < 10 ? 1 : 0);
+    if (s < 3600) return QStringLiteral("%1m%2s").arg(int(s) / 60).arg(int(s) % 60, 2, 10, QChar(u'0'));
+    return QStringLiteral("%1h%2m").arg(int(s) / 3600).arg(int(s) % 3600 / 60, 2, 10, QChar(u'0'));
+}
+
+// One terminal line: [#####.....] done/total  rate/s of limit  ETA  failures.
+QString progressLine(const JobProgress& p) {
+    const long long finished = p.done + p.failed;
+    const double fraction = p.to_do > 0 ? double(finished) / double(p.to_do) : 1.0;
+    const int width = 28;
+    const int filled = int(fraction * width + 1e-9);
+    QString bar = QString(filled, u'#') + QString(width - filled, u'.');
+    QString limit = p.limit_rate > 0 ? QStringLiteral(" of %1/s").arg(p.limit_rate, 0, 'g', 6)
+                                     : QStringLiteral(" (no limit)");
+    return QStringLiteral("[%1] %2/%3 %4%  %5/s%6  ETA %7  failed %8")
+        .arg(bar)
+        .arg(finished)
+        .arg(p.to_do)
+        .arg(fraction * 100, 0, 'f', 1)
+        .arg(p.rate, 0, 'f', 1)
+        .arg(limit)
+        .arg(formatSeconds(p.eta_s))
+        .arg(p.failed);
+}
+
+QJsonObject toJson(const JobProgress& p) {
+    return {{"total", double(p.total)},       {"already_stored", double(p.already_stored)},
+            {"to_do", double(p.to_do)},       {"done", double(p.done)},
+            {"failed", double(p.failed)},     {"elapsed_s", p.elapsed_s},
+            {"limit_rate", p.limit_rate}};
+}
+
+QJsonObject toJson(const StashCounts& c) {
+    return {{"total", double(c.total)},
+            {"done", double(c.done)},
+            {"failed", double(c.failed)},
+            {"missing", double(c.missing)}};
+}
+
+std::unique_ptr<Stash> openForReading(QCommandLineParser& p, const QString& cmd, int* code) {
+    if (!p.isSet("stash")) {
+        printError(cmd, QStringLiteral("--stash is required (the .db file or folder of a job)"));
+        *code = kExitBadInput;
+        return nullptr;
+    }
+    const QString path = p.value("stash");
+    QString error;
+    auto stash = Stash::open(path, guessStashFormat(path), Stash::Access::ExistingReadOnly, &error);
+    if (!stash) {
+        printError(cmd, error);
+        *code = kExitBadInput;
+    }
+    return stash;
+}
+
+int jobRun(const QStringList& args) {
+    const QString cmd = QStringLiteral("job run");
+    QCommandLineParser p;
+    p.setApplicationDescription(
+        "Runs a task for every key not yet in the stash, over worker processes, under a rate "
+        "limit. Each result is committed as it arrives; run again to resume.");
+    p.addOption({"items", "A file with one key per line.", "FILE"});
+    p.addOption({"range", "Numeric keys instead: N (0 .. N-1) or A:B (A <= key < B).", "RANGE"});
+    p.addOption({"command",
+                 "The command per key, {} standing for the key (appended when absent); run "
+                 "without a shell.",
+                 "CMD"});
+    p.addOption({"shell", "Run --command with /bin/sh -c (the key is passed as $1, never "
+                          "pasted into the script)."});
+    p.addOption({"synthetic",
+                 "A built-in task instead of a command: a work profile (none, fixed:5ms, "
+                 "exp:5ms:cpu ...).",
+                 "PROFILE"});
+    p.addOption({"fail-rate", "With --synthetic: the probability that an item fails (0..1).", "F",
+                 "0"});
+    p.addOption({"stash", "Where results are kept: a .db file (SQLite) or a folder.", "PATH"});
+    p.addOption({"stash-format", "sqlite or dir (default: dir for a folder or a path ending in /).",
+                 "FORMAT"});
+    p.addOption({"workers",
+                 "Worker processes: N, 0 for every core, -N for cores - N, or a fraction of the "
+                 "cores in (0, 1] (default 0).",
+                 "W", "0"});
+    p.addOption({"chunk-size", "Keys handed to a worker at a time; 0 = one chunk per worker "
+                               "(default 0).",
+                 "C", "0"});
+    addConfigOptions(p);
+    p.addOption({"attach", "Take permits from a throttle that is already running (shared budget) "
+                           "instead of a new one.",
+                 "NAME"});
+    p.addOption({"name", "The name of the job's own throttle (default job-PID).", "NAME"});
+    p.addOption({"timeout", "Seconds an item may run before it is killed and stored as failed.",
+                 "S"});
+    p.addOption({"max-output", "Bytes of an item's stdout kept (default 65536).", "BYTES",
+                 "65536"});
+    p.addOption({"stop-if-error", "End the run at the first failed item."});
+    p.addOption({"reprocess-failures", "Run the keys stored as failures again."});
+    p.addOption({"invalidate", "Re-check every stored result first; broken ones are redone."});
+    p.addOption({"json", "Print the summary as one JSON object on stdout."});
+    if (QString e = parseCommand(p, args, 0); !e.isEmpty()) {
+        printError(cmd, e + QStringLiteral("; see throttlectl job run --help"));
+        return kExitBadInput;
+    }
+    JobSpec spec;
+    QString error;
+    if (p.isSet("items") == p.isSet("range")) {
+        printError(cmd, QStringLiteral("give exactly one of --items FILE or --range RANGE"));
+        return kExitBadInput;
+    }
+    if (p.isSet("range")) {
+        auto r = ItemSource::parseRange(p.value("range"), &error);
+        if (!r) {
+            printError(cmd, error);
+            return kExitBadInput;
+        }
+        spec.items = *r;
+    } else {
+        spec.items.file = p.value("items");
+    }
+    if (p.isSet("command") == p.isSet("synthetic")) {
+        printError(cmd, QStringLiteral("give exactly one of --command CMD or --synthetic PROFILE"));
+        return kExitBadInput;
+    }
+    std::optional<TaskSpec> task;
+    if (p.isSet("command")) {
+        task = TaskSpec::command(p.value("command"), p.isSet("shell"), &error);
+    } else {
+        auto f = parseNumber(p.value("fail-rate"));
+        task = TaskSpec::syntheticTask(p.value("synthetic"), f ? *f : -1, &error);
+    }
+    if (!task) {
+        printError(cmd, error);
+        return kExitBadInput;
+    }
+    if (p.isSet("timeout")) {
+        auto t = parseNumber(p.value("timeout"));
+        if (!t || *t <= 0) {
+            printError(cmd, QStringLiteral("--timeout must be seconds > 0, got '%1'")
+                                .arg(p.value("timeout")));
+            return kExitBadInput;
+        }
+        task->timeout_s = *t;
+    }
+    {
+        auto m = parsePositiveInt(p.value("max-output"));
+        if (!m || *m < 0 || *m > 64LL * 1024 * 1024) {
+            printError(cmd, QStringLiteral("--max-output must be bytes in 0 .. 67108864, got '%1'")
+                                .arg(p.value("max-output")));
+            return kExitBadInput;
+        }
+        task->max_output_bytes = *m;
+    }
+    spec.task = *task;
+    auto workers = resolveWorkerCount(p.value("workers"), QThread::idealThreadCount(), &error);
+    if (!workers) {
+        printError(cmd, error);
+        return kExitBadInput;
+    }
+    spec.workers = *workers;
+    auto chunk = parsePositiveInt(p.value("chunk-size"));
+    if (!chunk || *chunk < 0) {
+        printError(cmd, QStringLiteral("--chunk-size must be an integer >= 0 (0: one chunk per "
+                                       "worker), got '%1'")
+                            .arg(p.value("chunk-size")));
+        return kExitBadInput;
+    }
+    spec.chunk_size = std::size_t(*chunk);
+    if (!p.isSet("stash")) {
+        printError(cmd, QStringLiteral("--stash is required: a .db file (SQLite) or a folder"));
+        return kExitBadInput;
+    }
+    spec.stash_path = p.value("stash");
+    spec.stash_format = guessStashFormat(spec.stash_path);
+    if (p.isSet("stash-format")) {
+        auto f = parseStashFormat(p.value("stash-format"));
+        if (!f) {
+            printError(cmd, QStringLiteral("--stash-format must be sqlite or dir, got '%1'")
+                                .arg(p.value("stash-format")));
+            return kExitBadInput;
+        }
+        spec.stash_format = *f;
+    }
+    const bool limit_given = p.isSet("max-n") || p.isSet("per") || p.isSet("hardcap") ||
+                             p.isSet("mode") || p.isSet("correction");
+    if (limit_given && p.isSet("attach")) {
+        printError(cmd, QStringLiteral("--attach shares a running throttle's limit; leave out "
+                                       "--max-n, --per, --hardcap, --mode and --correction"));
+        return kExitBadInput;
+    }
+    if (limit_given) {
+        if (!p.isSet("max-n")) {
+            printError(cmd, QStringLiteral("--max-n is required with a limit (permits per --per "
+                                           "seconds)"));
+            return kExitBadInput;
+        }
+        ThrottleConfig c;
+        if (QString e = applyConfigOptions(p, c); !e.isEmpty()) {
+            printError(cmd, e);
+            return kExitBadInput;
+        }
+        spec.limit = c;
+    }
+    spec.attach_name = p.value("attach");
+    spec.throttle_name = p.value("name");
+    if (!spec.throttle_name.isEmpty()) {
+        if (QString e = validateName(spec.throttle_name); !e.isEmpty()) {
+            printError(cmd, QStringLiteral("--name: ") + e);
+            return kExitBadInput;
+        }
+    }
+    spec.stop_if_error = p.isSet("stop-if-error");
+    spec.reprocess_failures = p.isSet("reprocess-failures");
+    spec.invalidate = p.isSet("invalidate");
+
+    const bool json = p.isSet("json");
+    const bool live = !json && isatty(STDERR_FILENO);
+    JobRunner runner;
+    runner.on_event = [&](const QString& e) {
+        std::fprintf(stderr, "%s%s\n", live ? "\r\033[K" : "", qPrintable(oneLine(e)));
+    };
+    runner.on_progress = [&](const JobProgress& pr) {
+        if (live) std::fprintf(stderr, "\r\033[K%s", qPrintable(progressLine(pr)));
+    };
+    if (QString e = runner.prepare(spec); !e.isEmpty()) {
+        printError(cmd, e);
+        return kExitBadInput;
+    }
+    // Ctrl-C ends the run cleanly: workers stop, finished results are kept.
+    struct sigaction sa{};
+    sa.sa_handler = onInterrupt;
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+    QTimer watch;
+    QObject::connect(&watch, &QTimer::timeout, [&] {
+        if (g_interrupted) {
+            g_interrupted = 0;
+            runner.cancel();
+        }
+    });
+    watch.start(100);
+    const JobSummary s = runner.runToEnd();
+    watch.stop();
+    if (live) std::fprintf(stderr, "\r\033[K%s\n", qPrintable(progressLine(s.progress)));
+    const double per_item = s.progress.done + s.progress.failed > 0
+                                ? s.seconds / double(s.progress.done + s.progress.failed)
+                                : 0;
+    if (json) {
+        QJsonObject o = toJson(s.progress);
+        o["missing"] = double(s.missing);
+        o["lost"] = double(s.lost);
+        o["duplicates"] = double(s.duplicates);
+        o["seconds"] = s.seconds;
+        o["rate"] = s.seconds > 0 ? double(s.progress.done + s.progress.failed) / s.seconds : 0;
+        o["stopped_on_error"] = s.stopped_on_error;
+        o["cancelled"] = s.cancelled;
+        o["invalidated_dropped"] = double(s.invalidated.dropped);
+        o["throttle"] = s.throttle_name;
+        o["workers"] = spec.workers;
+        o["error"] = s.error;
+        printJson(o);
+    } else {
+        std::fprintf(stderr,
+                     "%lld done, %lld failed in %.2f s (%.1f/s, %.3f ms per item); %lld of %lld "
+                     "key(s) still missing%s\n",
+                     s.progress.done, s.progress.failed, s.seconds,
+                     s.seconds > 0 ? double(s.progress.done + s.progress.failed) / s.seconds : 0.0,
+                     per_item * 1000, s.missing, s.progress.total,
+                     s.missing > 0 ? "; run again to resume" : "");
+    }
+    if (!s.error.isEmpty()) printError(cmd, s.error);
+    return s.exitCode();
+}
+
+int jobStatus(const QStringList& args) {
+    const QString cmd = QStringLiteral("job status");
+    QCommandLineParser p;
+    p.setApplicationDescription("Counts a stash's keys: total, done, failed and missing.");
+    p.addOption({"stash", "The job's .db file or folder.", "PATH"});
+    p.addOption({"json", "Print one JSON object on stdout."});
+    if (QString e = parseCommand(p, args, 0); !e.isEmpty()) {
+        printError(cmd, e);
+        return kExitBadInput;
+    }
+    int code = kExitOk;
+    auto stash = openForReading(p, cmd, &code);
+    if (!stash) return code;
+    const StashCounts c = stash->counts();
+    if (p.isSet("json")) {
+        QJsonObject o = toJson(c);
+        o["task"] = stash->task();
+        o["stash"] = stash->path();
+        o["format"] = toString(stash->format());
+        printJson(o);
+    } else {
+        std::printf("%s: %lld total, %lld done, %lld failed, %lld missing\ntask: %s\n",
+                    qPrintable(stash->path()), c.total, c.done, c.failed, c.missing,
+                    qPrintable(stash->task()));
+    }
+    return kExitOk;
+}
+
+int jobFailures(const QStringList& args) {
+    const QString cmd = QStringLiteral("job failures");
+    QCommandLineParser p;
+    p.setApplicationDescription(
+        "Lists the keys stored as failures (rerun them with job run --reprocess-failures).");
+    p.addOption({"stash", "The job's .db file or folder.", "PATH"});
+    p.addOption({"json", "Print one JSON array on stdout."});
+    if (QString e = parseCommand(p, args, 0); !e.isEmpty()) {
+        printError(cmd, e);
+        return kExitBadInput;
+    }
+    int code = kExitOk;
+    auto stash = openForReading(p, cmd, &code);
+    if (!stash) return code;
+    const auto failures = stash->failures();
+    if (p.isSet("json")) {
+        QJsonArray a;
+        for (const ItemResult& r : failures) {
+            QJsonObject o = r.toJson();
+            o.remove("output");
+            a.append(o);
+        }
+        std::fputs(QJsonDocument(a).toJson(QJsonDocument::Indented).constData(), stdout);
+    } else {
+        for (const ItemResult& r : failures)
+            std::printf("%s\t%s\t(attempts %d)\n", qPrintable(oneLine(r.key)),
+                        qPrintable(oneLine(r.describeFailure())), r.attempts);
+        std::fprintf(stderr, "%zu failure(s)\n", failures.size());
+    }
+    return kExitOk;
+}
+
+QString csvField(const QString& s) {
+    if (!s.contains(u',') && !s.contains(u'"') && !s.contains(u'\n') && !s.contains(u'\r'))
+        return s;
+    QString q = s;
+    q.replace(u'"', QStringLiteral("\"\""));
+    return u'"' + q + u'"';
+}
+
+int jobExport(const QStringList& args) {
+    const QString cmd = QStringLiteral("job export");
+    QCommandLineParser p;
+    p.setApplicationDescription("Writes a stash's results as CSV, one row per stored key.");
+    p.addOption({"stash", "The job's .db file or folder.", "PATH"});
+    p.addOption({"csv", "The CSV file to write (replaced whole, never half-written).", "FILE"});
+    if (QString e = parseCommand(p, args, 0); !e.isEmpty()) {
+        printError(cmd, e);
+        return kExitBadInput;
+    }
+    if (!p.isSet("csv")) {
+        printError(cmd, QStringLiteral("--csv FILE is required"));
+        return kExitBadInput;
+    }
+    int code = kExitOk;
+    auto stash = openForReading(p, cmd, &code);
+    if (!stash) return code;
+    QSaveFile out(p.value("csv"));
+    if (!out.open(QIODevice::WriteOnly)) {
+        printError(cmd, QStringLiteral("--csv: cannot write '%1': %2")
+                            .arg(p.value("csv"), out.errorString()));
+        return kExitBadInput;
+    }
+    out.write("key,ok,exit_code,signal,timed_out,started_at,wait_s,duration_s,worker,pid,"
+              "attempts,output,error\n");
+    long long rows = 0;
+    stash->forEachResult([&](const ItemResult& r) {
+        const QStringList fields{csvField(r.key),
+                                 r.ok ? QStringLiteral("1") : QStringLiteral("0"),
+                                 QString::number(r.exit_code),
+                                 QString::number(r.signal),
+                                 r.timed_out ? QStringLiteral("1") : QStringLiteral("0"),
+                                 QString::number(r.started_at, 'f', 6),
+                                 QString::number(r.wait_s, 'g', 9),
+                                 QString::number(r.duration_s, 'g', 9),
+                                 QString::number(r.worker),
+                                 QString::number(r.pid),
+                                 QString::number(r.attempts),
+                                 csvField(QString::fromUtf8(r.output)),
+                                 csvField(r.error)};
+        out.write(fields.join(u',').toUtf8() + '\n');
+        ++rows;
+    });
+    if (!out.commit()) {
+        printError(cmd, QStringLiteral("--csv: cannot write '%1': %2")
+                            .arg(p.value("csv"), out.errorString()));
+        return kExitFailure;
+    }
+    std::fprintf(stderr, "%lld row(s) written to %s\n", rows, qPrintable(p.value("csv")));
+    return kExitOk;
+}
+
+} // namespace
+
+int commandJob(const QStringList& args) {
+    if (args.size() < 2 || args[1] == u"--help" || args[1] == u"-h") {
+        std::fputs(kJobUsage, args.size() < 2 ? stderr : stdout);
+        return args.size() < 2 ? kExitBadInput : kExitOk;
+    }
+    const QString sub = args[1];
+    QStringList rest = args.mid(2);
+    rest.prepend(QStringLiteral("throttlectl job ") + sub);
+    if (sub == u"run") return jobRun(rest);
+    if (sub == u"status") return jobStatus(rest);
+    if (sub == u"failures") return jobFailures(rest);
+    if (sub == u"export") return jobExport(rest);
+    printError(QStringLiteral("job"),
+               QStringLiteral("unknown subcommand '%1'; accepted: run, status, failures, export")
+                   .arg(oneLine(sub)));
+    return kExitBadInput;
+}
+
+} // namespace throttlelab::cli

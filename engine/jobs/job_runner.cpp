@@ -1,0 +1,388 @@
+#include "job_runner.h"
+
+#include "child_process.h"
+#include "clock.h"
+#include "one_line.h"
+#include "throttle.h"
+#include "throttle_client.h"
+
+#include <QDir>
+#include <QEventLoop>
+#include <QFileInfo>
+#include <QJsonDocument>
+#include <QLockFile>
+#include <QProcess>
+#include <QSet>
+#include <QTimer>
+#include <deque>
+#include <unistd.h>
+
+namespace throttlelab::jobs {
+
+int JobSummary::exitCode() const {
+    return error.isEmpty() && !cancelled && missing == 0 && progress.failed == 0 ? 0 : 1;
+}
+
+struct JobRunner::Impl {
+    struct Worker {
+        int index = 0;
+        std::unique_ptr<QProcess> process;
+        QSet<QString> pending;
+        bool alive = false;
+        qint64 pid = 0;
+    };
+
+    JobSpec spec;
+    std::unique_ptr<Stash> stash;
+    std::unique_ptr<QLockFile> lock;
+    std::vector<QString> todo;
+    std::vector<Chunk> chunks;
+    std::size_t next_chunk = 0;
+    std::unique_ptr<Throttle> throttle;
+    std::unique_ptr<ThrottleClient> attached;
+    std::vector<std::unique_ptr<Worker>> workers;
+    QTimer tick;
+    Nanos started_ns = 0;
+    std::deque<std::pair<Nanos, long long>> samples;
+    JobProgress progress;
+    JobSummary summary;
+    bool prepared = false, started = false, stopping = false, finished = false;
+    JobRunner* owner = nullptr;
+
+    void event(const QString& text) {
+        if (owner->on_event) owner->on_event(text);
+    }
+
+    JobProgress snapshot() {
+        JobProgress p = progress;
+        p.in_flight = 0;
+        p.workers_alive = 0;
+        for (const auto& w : workers) {
+            p.in_flight += w->pending.size();
+            p.workers_alive += w->alive ? 1 : 0;
+        }
+        const Nanos now = monotonicNow();
+        p.elapsed_s = started_ns > 0 ? toSeconds(now - started_ns) : 0;
+        const long long finished_items = p.done + p.failed;
+        samples.emplace_back(now, finished_items);
+        while (samples.size() > 2 && now - samples.front().first > 3 * kNanosPerSecond)
+            samples.pop_front();
+        const auto& [t0, n0] = samples.front();
+        if (now - t0 > 200 * kNanosPerMilli) p.rate = double(finished_items - n0) / toSeconds(now - t0);
+        const long long remaining = p.to_do - finished_items;
+        p.eta_s = remaining == 0 ? 0 : p.rate > 0 ? double(remaining) / p.rate : -1;
+        return p;
+    }
+
+    void dispatch(Worker& w) {
+        if (stopping || next_chunk >= chunks.size()) {
+            w.process->closeWriteChannel(); // end of input: the worker finishes and exits
+            return;
+        }
+        const Chunk c = chunks[next_chunk++];
+        QByteArray data;
+        for (std::size_t i = c.begin; i < c.end; ++i) {
+            data += todo[i].toUtf8() + '\n';
+            w.pending.insert(todo[i]);
+        }
+        w.process->write(data);
+    }
+
+    void readResults(Worker& w) {
+        while (w.process->canReadLine()) {
+            const QByteArray line = w.process->readLine();
+            QString error;
+            auto r = ItemResult::fromLine(line, &error);
+            if (!r || !w.pending.remove(r->key)) {
+                event(QStringLiteral("worker %1 sent a line that is not a result of its keys: %2")
+                          .arg(w.index)
+                          .arg(oneLine(QString::fromUtf8(line.left(200)))));
+                continue;
+            }
+            record(*r);
+            if (finished) return;
+        }
+        if (w.pending.isEmpty() && w.alive) dispatch(w);
+    }
+
+    void record(const ItemResult& r) {
+        if (QString e = stash->put(r); !e.isEmpty()) {
+            // Results that cannot be kept must not be produced: the run ends here.
+            summary.error = e;
+            event(e);
+            stop();
+            return;
+        }
+        if (r.ok) {
+            ++progress.done;
+            return;
+        }
+        ++progress.failed;
+        event(QStringLiteral("failed: %1 (%2)").arg(oneLine(r.key), oneLine(r.describeFailure())));
+        if (spec.stop_if_error && !stopping) {
+            summary.stopped_on_error = true;
+            event(QStringLiteral("--stop-if-error: ending the run at the first failure"));
+            stop();
+        }
+    }
+
+    void workerEnded(Worker& w, int code, QProcess::ExitStatus status) {
+        if (!w.alive) return;
+        readResults(w);
+        w.alive = false;
+        const bool crashed = status == QProcess::CrashExit;
+        const QString how = crashed ? QStringLiteral("was killed")
+                                    : QStringLiteral("exited with status %1").arg(code);
+        if (!w.pending.isEmpty()) {
+            summary.lost += w.pending.size();
+            event(QStringLiteral("worker %1 (pid %2) %3 with %4 key(s) unfinished; they stay "
+                                 "missing for the next run")
+                      .arg(w.index)
+                      .arg(w.pid)
+                      .arg(how)
+                      .arg(w.pending.size()));
+            w.pending.clear();
+        } else if (crashed || code != 0) {
+            event(QStringLiteral("worker %1 (pid %2) %3").arg(w.index).arg(w.pid).arg(how));
+        }
+        for (const auto& other : workers)
+            if (other->alive) return;
+        QTimer::singleShot(0, &tick, [this] { finish(); });
+    }
+
+    void stop() {
+        if (stopping) return;
+        stopping = true;
+        if (throttle) throttle->setKillFlag();
+        for (auto& w : workers)
+            if (w->alive) {
+                w->process->closeWriteChannel();
+                w->process->terminate();
+            }
+        // A worker deaf to SIGTERM (stuck in the kernel, say) is killed after a grace.
+        QTimer::singleShot(3000, &tick, [this] {
+            for (auto& w : workers)
+                if (w->alive) w->process->kill();
+        });
+    }
+
+    void finish() {
+        if (finished) return;
+        finished = true;
+        tick.stop();
+        summary.progress = snapshot();
+        summary.progress.in_flight = 0;
+        summary.seconds = summary.progress.elapsed_s;
+        if (throttle) throttle->stop();
+        throttle.reset();
+        attached.reset();
+        summary.missing = stash->counts().missing;
+        stash.reset();
+        lock.reset();
+        if (owner->on_finished) owner->on_finished(summary);
+    }
+};
+
+JobRunner::JobRunner() : d_(std::make_unique<Impl>()) {
+    d_->owner = this;
+}
+
+JobRunner::~JobRunner() {
+    if (d_->started && !d_->finished) {
+        d_->stop();
+        for (auto& w : d_->workers)
+            if (w->alive) {
+                w->process->kill();
+                w->process->waitForFinished(2000);
+                w->alive = false;
+            }
+        on_finished = nullptr; // the owner is going away
+        d_->finish();
+    }
+}
+
+QString JobRunner::prepare(const JobSpec& spec) {
+    Impl& d = *d_;
+    d.spec = spec;
+    QString error;
+    auto items = loadItems(spec.items, &error);
+    if (!items) return error;
+    d.summary.duplicates = qint64(items->duplicates);
+    if (!spec.attach_name.isEmpty()) {
+        d.attached = ThrottleClient::attach(spec.attach_name, false, &error);
+        if (!d.attached) return QStringLiteral("--attach: ") + error;
+    } else if (spec.limit) {
+        if (QString e = validateConfig(*spec.limit); !e.isEmpty()) return e;
+    }
+    d.stash = Stash::open(spec.stash_path, spec.stash_format, Stash::Access::CreateOrOpen, &error);
+    if (!d.stash) return error;
+    // One run per stash at a time; a lock left by a dead run is taken over.
+    const QString lock_path = spec.stash_format == StashFormat::Directory
+                                  ? QDir(spec.stash_path).filePath(QStringLiteral(".lock"))
+                                  : spec.stash_path + QStringLiteral(".lock");
+    d.lock = std::make_unique<QLockFile>(lock_path);
+    d.lock->setStaleLockTime(0);
+    if (!d.lock->tryLock(0)) {
+        qint64 pid = 0;
+        QString host, app;
+        d.lock->getLockInfo(&pid, &host, &app);
+        d.stash.reset();
+        d.lock.reset();
+        return QStringLiteral("--stash '%1' is in use by another run (pid %2)")
+            .arg(oneLine(spec.stash_path))
+            .arg(pid);
+    }
+    if (QString e = d.stash->bindTask(spec.task.fingerprint()); !e.isEmpty()) return e;
+    if (spec.invalidate) {
+        d.summary.invalidated = d.stash->invalidate();
+        d.event(QStringLiteral("--invalidate: %1 record(s) checked, %2 dropped")
+                    .arg(d.summary.invalidated.checked)
+                    .arg(d.summary.invalidated.dropped));
+    }
+    if (QString e = d.stash->setItems(items->keys); !e.isEmpty()) return e;
+    const auto stored = d.stash->stored();
+    for (const QString& key : items->keys) {
+        auto it = stored.constFind(key);
+        if (it == stored.cend() || (!it->ok && spec.reprocess_failures))
+            d.todo.push_back(key);
+        else
+            ++d.progress.already_stored;
+    }
+    d.progress.total = qint64(items->keys.size());
+    d.progress.to_do = qint64(d.todo.size());
+    d.chunks = planChunks(d.todo.size(), spec.chunk_size, spec.workers);
+    if (spec.limit) d.progress.limit_rate = spec.limit->targetRate();
+    if (d.attached) d.progress.limit_rate = d.attached->config().targetRate();
+    d.prepared = true;
+    return {};
+}
+
+QString JobRunner::start() {
+    Impl& d = *d_;
+    if (!d.prepared || d.started) return QStringLiteral("the job is not prepared");
+    d.started = true;
+    d.started_ns = monotonicNow();
+    QObject::connect(&d.tick, &QTimer::timeout, [&d, this] {
+        if (d.throttle) d.throttle->superviseHelpers();
+        if (on_progress && !d.finished) on_progress(d.snapshot());
+    });
+    d.tick.start(200);
+    if (d.todo.empty()) {
+        d.event(QStringLiteral("nothing to do: all %1 key(s) are stored").arg(d.progress.total));
+        QTimer::singleShot(0, &d.tick, [&d] { d.finish(); });
+        return {};
+    }
+    QString throttle_name = d.spec.attach_name;
+    if (d.spec.limit && throttle_name.isEmpty()) {
+        ThrottleOptions o;
+        o.name = d.spec.throttle_name.isEmpty() ? QStringLiteral("job-%1").arg(::getpid())
+                                                : d.spec.throttle_name;
+        o.config = *d.spec.limit;
+        o.config.auto_emit = false; // workers emit when an item is done
+        o.auto_emit = false;
+        o.auto_calibrate = false;
+        d.throttle = std::make_unique<Throttle>(o);
+        if (QString e = d.throttle->start(); !e.isEmpty()) {
+            d.summary.error = e;
+            d.throttle.reset();
+            QTimer::singleShot(0, &d.tick, [&d] { d.finish(); });
+            return e;
+        }
+        throttle_name = o.name;
+    }
+    d.summary.throttle_name = throttle_name;
+    const QString exe =
+        findExecutable(QStringLiteral("throttlelab-job-worker"), d.spec.worker_executable);
+    if (exe.isEmpty()) {
+        d.summary.error = QStringLiteral("throttlelab-job-worker is not found next to this "
+                                         "program or on PATH");
+        QTimer::singleShot(0, &d.tick, [&d] { d.finish(); });
+        return d.summary.error;
+    }
+    const QString task_json =
+        QString::fromUtf8(QJsonDocument(d.spec.task.toJson()).toJson(QJsonDocument::Compact));
+    const int count = int(std::min<std::size_t>(std::size_t(d.spec.workers), d.chunks.size()));
+    for (int i = 0; i < count; ++i) {
+        auto w = std::make_unique<Impl::Worker>();
+        w->index = i;
+        w->process = std::make_unique<QProcess>();
+        Impl::Worker* raw = w.get();
+        QObject::connect(w->process.get(), &QProcess::readyReadStandardOutput,
+                         [&d, raw] { d.readResults(*raw); });
+        QObject::connect(w->process.get(), &QProcess::readyReadStandardError, [&d, raw] {
+            for (const QByteArray& line : raw->process->readAllStandardError().split('\n'))
+                if (!line.trimmed().isEmpty())
+                    d.event(QStringLiteral("worker %1: %2")
+                                .arg(raw->index)
+                                .arg(oneLine(QString::fromUtf8(line))));
+        });
+        QObject::connect(w->process.get(), &QProcess::finished,
+                         [&d, raw](int code, QProcess::ExitStatus status) {
+                             d.workerEnded(*raw, code, status);
+                         });
+        QStringList args{QStringLiteral("--task-json"), task_json, QStringLiteral("--index"),
+                         QString::number(i)};
+        if (!throttle_name.isEmpty()) args << QStringLiteral("--throttle") << throttle_name;
+        w->process->start(exe, args);
+        if (!w->process->waitForStarted(5000)) {
+            d.summary.error = QStringLiteral("cannot start %1: %2").arg(exe, w->process->errorString());
+            d.workers.push_back(std::move(w));
+            d.stop();
+            QTimer::singleShot(0, &d.tick, [&d] {
+                bool any = false;
+                for (auto& x : d.workers) any = any || x->alive;
+                if (!any) d.finish();
+            });
+            return d.summary.error;
+        }
+        w->alive = true;
+        w->pid = w->process->processId();
+        d.workers.push_back(std::move(w));
+        d.dispatch(*raw);
+    }
+    d.event(QStringLiteral("started %1 worker(s) on %2 key(s) in %3 chunk(s)%4")
+                .arg(count)
+                .arg(d.progress.to_do)
+                .arg(d.chunks.size())
+                .arg(throttle_name.isEmpty() ? QStringLiteral(", no limit")
+                                             : QStringLiteral(", throttle '%1' at %2/s")
+                                                   .arg(throttle_name)
+                                                   .arg(d.progress.limit_rate)));
+    return {};
+}
+
+void JobRunner::cancel() {
+    if (!d_->started || d_->finished) return;
+    d_->summary.cancelled = true;
+    d_->event(QStringLiteral("cancelled: unfinished keys stay missing"));
+    d_->stop();
+}
+
+bool JobRunner::running() const {
+    return d_->started && !d_->finished;
+}
+
+JobProgress JobRunner::progress() const {
+    return d_->snapshot();
+}
+
+QString JobRunner::throttleName() const {
+    return d_->summary.throttle_name;
+}
+
+JobSummary JobRunner::runToEnd() {
+    QEventLoop loop;
+    JobSummary result;
+    auto previous = on_finished;
+    on_finished = [&](const JobSummary& s) {
+        result = s;
+        if (previous) previous(s);
+        loop.quit();
+    };
+    start();
+    if (!d_->finished) loop.exec();
+    on_finished = previous;
+    return result;
+}
+
+} // namespace throttlelab::jobs

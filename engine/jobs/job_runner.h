@@ -1,0 +1,98 @@
+#pragma once
+// The coordinator of a rate-limited batch job: it reads the items, opens and locks the stash,
+// works out what is missing, starts a throttle (or joins one) and worker processes, hands each
+// worker one chunk at a time, and commits every result to the stash the moment it arrives. It
+// is the stash's only writer. A worker that dies is noticed at once (its unfinished keys stay
+// missing for the next run); nothing waits forever.
+//
+// It runs on the caller's Qt event loop (the CLI's or the GUI's) and reports through
+// callbacks, so a window stays responsive while a job runs.
+#include "chunking.h"
+#include "job_items.h"
+#include "options.h"
+#include "stash.h"
+#include "task_spec.h"
+
+#include <QString>
+#include <functional>
+#include <memory>
+#include <optional>
+
+namespace throttlelab::jobs {
+
+struct JobSpec {
+    ItemSource items;
+    TaskSpec task;
+    QString stash_path;
+    StashFormat stash_format = StashFormat::Sqlite;
+    int workers = 1;            // resolved (see worker_count.h)
+    std::size_t chunk_size = 0; // 0: one chunk per worker
+    // The limit: a throttle of the job's own, or one already running (attach_name), or none.
+    std::optional<ThrottleConfig> limit;
+    QString attach_name;
+    QString throttle_name;      // for the job's own throttle; empty: job-<pid>
+    bool stop_if_error = false;
+    bool reprocess_failures = false;
+    bool invalidate = false;
+    QString worker_executable;  // empty: throttlelab-job-worker next to this program
+};
+
+struct JobProgress {
+    long long total = 0;          // keys in the items
+    long long already_stored = 0; // done before this run (not redone)
+    long long to_do = 0;          // this run's share
+    long long done = 0;           // this run: stored ok
+    long long failed = 0;         // this run: stored as failures
+    long long in_flight = 0;      // handed to workers, not yet reported
+    int workers_alive = 0;
+    double elapsed_s = 0;
+    double rate = 0;              // results per second, over the last few seconds
+    double limit_rate = 0;        // the throttle's target, 0 without one
+    double eta_s = -1;            // -1: unknown
+};
+
+struct JobSummary {
+    JobProgress progress;
+    long long missing = 0;        // keys still missing after the run
+    long long lost = 0;           // handed to a worker that died before reporting them
+    long long duplicates = 0;     // repeated keys dropped from the items file
+    InvalidateReport invalidated;
+    bool stopped_on_error = false;
+    bool cancelled = false;
+    QString error;                // a failure of the run itself
+    QString throttle_name;
+    double seconds = 0;
+    int exitCode() const;         // 0 all done, 1 failures, missing keys or an error
+};
+
+class JobRunner {
+public:
+    JobRunner();
+    ~JobRunner(); // ends whatever still runs
+    JobRunner(const JobRunner&) = delete;
+    JobRunner& operator=(const JobRunner&) = delete;
+
+    std::function<void(const JobProgress&)> on_progress;
+    std::function<void(const QString&)> on_event;
+    std::function<void(const JobSummary&)> on_finished;
+
+    // Bad input (the CLI's exit status 2): items, stash, task; nothing is started or changed
+    // beyond the stash's own creation.
+    QString prepare(const JobSpec& spec);
+    // Starts the throttle and the workers; an error here is a failure (exit status 1).
+    QString start();
+    // Ends the run early: workers stop, unfinished keys stay missing.
+    void cancel();
+    bool running() const;
+    // For the CLI: prepare() was called; starts and runs a local event loop until the end.
+    JobSummary runToEnd();
+    JobProgress progress() const;
+    QString throttleName() const;
+
+    struct Impl;
+
+private:
+    std::unique_ptr<Impl> d_;
+};
+
+} // namespace throttlelab::jobs

@@ -1,0 +1,114 @@
+#include "job_worker.h"
+
+#include "item_result.h"
+#include "task_runner.h"
+#include "throttle_client.h"
+
+#include <QDateTime>
+#include <csignal>
+#include <cstdio>
+#include <random>
+#include <unistd.h>
+
+namespace throttlelab::jobs {
+namespace {
+
+volatile std::sig_atomic_t g_stop = 0;
+
+void onStopSignal(int) {
+    g_stop = 1;
+}
+
+double unixNow() {
+    return double(QDateTime::currentMSecsSinceEpoch()) / 1000.0;
+}
+
+bool writeAll(const QByteArray& data) {
+    const char* p = data.constData();
+    qsizetype left = data.size();
+    while (left > 0) {
+        const ssize_t n = ::write(STDOUT_FILENO, p, std::size_t(left));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        p += n;
+        left -= n;
+    }
+    return true;
+}
+
+} // namespace
+
+int runJobWorker(const JobWorkerOptions& o, QString* error) {
+    struct sigaction sa{};
+    sa.sa_handler = onStopSignal;
+    sigaction(SIGTERM, &sa, nullptr);
+    sigaction(SIGINT, &sa, nullptr);
+    // A coordinator that died closes our stdout: a failed write ends us, not SIGPIPE.
+    std::signal(SIGPIPE, SIG_IGN);
+    const pid_t parent = ::getppid();
+
+    std::unique_ptr<ThrottleClient> throttle;
+    if (!o.throttle_name.isEmpty()) {
+        throttle = ThrottleClient::attach(o.throttle_name, true, error);
+        if (!throttle) return 1;
+    }
+    auto stopping = [&] {
+        return g_stop != 0 || ::getppid() != parent || (throttle && throttle->killed());
+    };
+    std::mt19937_64 rng(std::random_device{}() ^ std::uint64_t(::getpid()));
+    std::uniform_real_distribution<double> coin(0.0, 1.0);
+    const TaskLimits limits{o.task.timeout_s, o.task.max_output_bytes, o.task.stderr_tail_bytes};
+
+    char* line = nullptr;
+    std::size_t capacity = 0;
+    ssize_t length = 0;
+    int code = 0;
+    while (!stopping() && (length = ::getline(&line, &capacity, stdin)) >= 0) {
+        QString key = QString::fromUtf8(line, length).trimmed();
+        if (key.isEmpty()) continue;
+        ItemResult r;
+        r.key = key;
+        r.worker = o.index;
+        r.pid = ::getpid();
+        const Nanos wait_start = monotonicNow();
+        if (throttle) {
+            const WaitResult w = throttle->awaitFuel();
+            if (w == WaitResult::Gone) {
+                *error = QStringLiteral("the job's throttle went away");
+                code = 3;
+                break;
+            }
+            if (w != WaitResult::Granted) break; // killed: the run is ending
+        }
+        if (stopping()) break;
+        r.wait_s = toSeconds(monotonicNow() - wait_start);
+        r.started_at = unixNow();
+        if (o.task.kind == TaskSpec::Kind::Synthetic) {
+            const Nanos t0 = monotonicNow();
+            performWork(o.task.synthetic.sample(rng), o.task.synthetic.cpu);
+            r.duration_s = toSeconds(monotonicNow() - t0);
+            r.ok = coin(rng) >= o.task.fail_rate;
+            r.exit_code = r.ok ? 0 : 1;
+            if (!r.ok) r.error = QStringLiteral("synthetic failure (--fail-rate)");
+        } else {
+            const TaskOutcome t = runTask(o.task.argv(key), limits, stopping);
+            if (t.cancelled) break; // the key stays missing
+            r.duration_s = toSeconds(t.duration_ns);
+            r.exit_code = t.exit_code;
+            r.signal = t.signal;
+            r.timed_out = t.timed_out;
+            r.output = t.output;
+            r.output_truncated = t.output_truncated;
+            r.error = t.started ? QString::fromUtf8(t.stderr_tail) : t.start_error;
+            if (t.timed_out)
+                r.error += QStringLiteral("\ntimed out after %1 s").arg(o.task.timeout_s);
+            r.ok = t.started && !t.timed_out && t.signal == 0 && t.exit_code == 0;
+        }
+        if (throttle) throttle->emit();
+        if (!writeAll(r.toLine())) break;
+    }
+    std::free(line);
+    return code;
+}
+
+} // namespace throttlelab::jobs

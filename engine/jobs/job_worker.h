@@ -1,0 +1,21 @@
+#pragma once
+// A job worker process (throttlelab-job-worker): reads keys from stdin, one per line, takes a
+// permit from the job's throttle for each, runs the task and writes one result line (JSON) per
+// key on stdout. It ends at the end of stdin, on SIGTERM or the throttle's kill flag (without
+// reporting the key it was on, which stays missing), and when its coordinator dies.
+#include "task_spec.h"
+
+#include <QString>
+
+namespace throttlelab::jobs {
+
+struct JobWorkerOptions {
+    TaskSpec task;
+    int index = 0;
+    QString throttle_name; // empty: no limit
+};
+
+// Exit codes: 0 done or stopped, 1 the throttle could not be joined, 3 the throttle went away.
+int runJobWorker(const JobWorkerOptions& options, QString* error);
+
+} // namespace throttlelab::jobs

@@ -1,0 +1,189 @@
+// The pure parts of batch jobs: worker counts, chunking, items, commands, result records.
+#include "chunking.h"
+#include "item_result.h"
+#include "job_items.h"
+#include "task_spec.h"
+#include "worker_count.h"
+
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace throttlelab::jobs;
+
+class TestJobLogic : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void workerCounts_data() {
+        QTest::addColumn<QString>("spec");
+        QTest::addColumn<int>("cores");
+        QTest::addColumn<int>("expected"); // 0: refused
+        QTest::newRow("int as is") << "3" << 2 << 3;
+        QTest::newRow("zero is every core") << "0" << 8 << 8;
+        QTest::newRow("minus one keeps a core") << "-1" << 8 << 7;
+        QTest::newRow("minus all is refused") << "-2" << 2 << 0;
+        QTest::newRow("minus five on two cores") << "-5" << 2 << 0;
+        QTest::newRow("half") << "0.5" << 8 << 4;
+        QTest::newRow("half rounds up") << "0.5" << 3 << 2;
+        QTest::newRow("tiny fraction is one") << "0.01" << 4 << 1;
+        QTest::newRow("fraction one is all") << "1.0" << 6 << 6;
+        QTest::newRow("fraction zero") << "0.0" << 4 << 0;
+        QTest::newRow("two point oh") << "2.0" << 4 << 0;
+        QTest::newRow("negative fraction") << "-0.5" << 4 << 0;
+        QTest::newRow("text") << "many" << 4 << 0;
+        QTest::newRow("nan") << "nan" << 4 << 0;
+        QTest::newRow("too many") << "100000" << 4 << 0;
+        QTest::newRow("spaces") << " 2 " << 4 << 2;
+    }
+    void workerCounts() {
+        QFETCH(QString, spec);
+        QFETCH(int, cores);
+        QFETCH(int, expected);
+        QString error;
+        const auto n = resolveWorkerCount(spec, cores, &error);
+        if (expected == 0) {
+            QVERIFY(!n);
+            QVERIFY(error.startsWith("--workers"));
+            QVERIFY(!error.contains('\n'));
+        } else {
+            QVERIFY2(n, qPrintable(error));
+            QCOMPARE(*n, expected);
+        }
+    }
+
+    void chunking_data() {
+        QTest::addColumn<int>("keys");
+        QTest::addColumn<int>("chunkSize");
+        QTest::addColumn<int>("workers");
+        QTest::addColumn<QList<int>>("sizes");
+        QTest::newRow("9 keys, 2 workers, 0") << 9 << 0 << 2 << QList<int>{5, 4};
+        QTest::newRow("10 keys, 4 workers, 0") << 10 << 0 << 4 << QList<int>{3, 3, 3, 1};
+        QTest::newRow("fixed size, short last") << 10 << 4 << 2 << QList<int>{4, 4, 2};
+        QTest::newRow("exact multiple") << 8 << 4 << 3 << QList<int>{4, 4};
+        QTest::newRow("more workers than keys") << 3 << 0 << 8 << QList<int>{1, 1, 1};
+        QTest::newRow("one key") << 1 << 100 << 2 << QList<int>{1};
+        QTest::newRow("no keys") << 0 << 0 << 2 << QList<int>{};
+    }
+    void chunking() {
+        QFETCH(int, keys);
+        QFETCH(int, chunkSize);
+        QFETCH(int, workers);
+        QFETCH(QList<int>, sizes);
+        const auto chunks = planChunks(std::size_t(keys), std::size_t(chunkSize), workers);
+        QList<int> got;
+        std::size_t next = 0;
+        for (const Chunk& c : chunks) {
+            QCOMPARE(c.begin, next); // contiguous: every key in exactly one chunk, in order
+            next = c.end;
+            got << int(c.size());
+        }
+        QCOMPARE(next, std::size_t(keys));
+        QCOMPARE(got, sizes);
+    }
+
+    void itemsAreUniqueAndSorted() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath("items.txt");
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("b\n10\n\n2\r\na\n  c  \n10\n007\n");
+        f.close();
+        ItemSource s;
+        s.file = path;
+        QString error;
+        auto items = loadItems(s, &error);
+        QVERIFY2(items, qPrintable(error));
+        const std::vector<QString> expected{"2", "10", "007", "a", "b", "c"};
+        QCOMPARE(items->keys, expected);
+        QCOMPARE(items->duplicates, std::size_t(1));
+    }
+
+    void badItems() {
+        QTemporaryDir dir;
+        QString error;
+        ItemSource missing;
+        missing.file = dir.filePath("nope.txt");
+        QVERIFY(!loadItems(missing, &error));
+        QVERIFY(error.contains("cannot read"));
+        QFile f(dir.filePath("empty.txt"));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("\n\n");
+        f.close();
+        ItemSource empty;
+        empty.file = f.fileName();
+        QVERIFY(!loadItems(empty, &error));
+        QVERIFY(error.contains("no keys"));
+    }
+
+    void ranges() {
+        QString error;
+        auto r = ItemSource::parseRange("5", &error);
+        QVERIFY(r);
+        QCOMPARE(loadItems(*r, &error)->keys, (std::vector<QString>{"0", "1", "2", "3", "4"}));
+        r = ItemSource::parseRange("-2:1", &error);
+        QVERIFY(r);
+        QCOMPARE(loadItems(*r, &error)->keys, (std::vector<QString>{"-2", "-1", "0"}));
+        for (const char* bad : {"", "0", "5:5", "5:1", "a:b", "1:2:3", "1e3"})
+            QVERIFY2(!ItemSource::parseRange(bad, &error), bad);
+    }
+
+    void commandsNeverMeetAShell() {
+        QString error;
+        auto t = TaskSpec::command("echo 'a b' {}.txt --x={}", false, &error);
+        QVERIFY2(t, qPrintable(error));
+        QCOMPARE(t->argv("k; rm -rf /"),
+                 (QStringList{"echo", "a b", "k; rm -rf /.txt", "--x=k; rm -rf /"}));
+        auto appended = TaskSpec::command("echo", false, &error);
+        QCOMPARE(appended->argv("key"), (QStringList{"echo", "key"}));
+        auto shell = TaskSpec::command("echo {} | wc -c", true, &error);
+        QCOMPARE(shell->argv("$(x)"), (QStringList{"/bin/sh", "-c", "echo \"$1\" | wc -c",
+                                                    "throttlelab-job", "$(x)"}));
+        QCOMPARE(*splitCommandLine("a \"b \\\"c\\\" d\" 'e f'\\ g h\\ i ''", &error),
+                 (QStringList{"a", "b \"c\" d", "e f g", "h i", ""}));
+        QVERIFY(!splitCommandLine("echo 'open", &error));
+        QVERIFY(error.contains("unterminated single quote"));
+        QVERIFY(!TaskSpec::command("   ", false, &error));
+        QVERIFY(error.contains("--command is empty"));
+        QVERIFY(!TaskSpec::command("no-such-program-xyz {}", false, &error));
+        QVERIFY(error.contains("not found"));
+        QVERIFY(!TaskSpec::syntheticTask("none", 1.5, &error));
+        QVERIFY(!TaskSpec::syntheticTask("sometimes", 0, &error));
+    }
+
+    void taskTravelsAsJson() {
+        QString error;
+        auto t = TaskSpec::syntheticTask("fixed:2ms:cpu", 0.25, &error);
+        t->timeout_s = 3;
+        auto back = TaskSpec::fromJson(t->toJson(), &error);
+        QVERIFY2(back, qPrintable(error));
+        QCOMPARE(back->fingerprint(), t->fingerprint());
+        QCOMPARE(back->timeout_s, 3.0);
+        QVERIFY(t->fingerprint() != TaskSpec::command("true", false, &error)->fingerprint());
+    }
+
+    void resultLinesRoundTripAndChecksumsCatchEdits() {
+        ItemResult r;
+        r.key = "we\"ird\nkey";
+        r.ok = false;
+        r.exit_code = 3;
+        r.output = QByteArray("\x00\x01\xff binary", 10);
+        r.error = "boom";
+        r.started_at = 1763800000.123456;
+        r.duration_s = 0.001;
+        QString error;
+        const QByteArray line = r.toLine();
+        QCOMPARE(line.count('\n'), 1); // one protocol line, whatever the key holds
+        auto back = ItemResult::fromLine(line, &error);
+        QVERIFY2(back, qPrintable(error));
+        QCOMPARE(back->key, r.key);
+        QCOMPARE(back->output, r.output);
+        QCOMPARE(back->checksum(), r.checksum());
+        back->exit_code = 0;
+        QVERIFY(back->checksum() != r.checksum());
+        QVERIFY(!ItemResult::fromLine("{\"key\": 1}", &error));
+        QVERIFY(!ItemResult::fromLine("garbage", &error));
+        QCOMPARE(r.describeFailure(), QString("exit status 3: boom"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestJobLogic)
+#include "tst_job_logic.moc"
