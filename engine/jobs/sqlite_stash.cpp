@@ -96,6 +96,15 @@ std::unique_ptr<SqliteStash> SqliteStash::open(const QString& path, Access acces
     }
     QSqlQuery q(db);
     if (access == Access::CreateOrOpen) {
+        // A non-empty database that is not ours is refused before anything is written to it.
+        q.exec(QStringLiteral("SELECT count(*) FROM sqlite_master WHERE type='table' AND name "
+                              "NOT IN ('meta','items','results')"));
+        if (q.next() && q.value(0).toInt() > 0) {
+            *error = QStringLiteral("--stash '%1' is an SQLite database of something else, not a "
+                                    "ThrottleLab stash")
+                         .arg(oneLine(path));
+            return nullptr;
+        }
         // WAL: readers never block the writer; synchronous=NORMAL keeps every commit across a
         // process crash (not across a power cut), at a fraction of FULL's fsyncs.
         for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL"})
@@ -103,31 +112,23 @@ std::unique_ptr<SqliteStash> SqliteStash::open(const QString& path, Access acces
                 *error = sqlError(QStringLiteral("--stash '%1'").arg(path), q.lastError());
                 return nullptr;
             }
-        // A non-empty database that is not ours is refused before anything is written to it.
-        q.exec(QStringLiteral("SELECT count(*) FROM sqlite_master WHERE type='table' AND name NOT IN "
-                              "('meta','items','results')"));
-        if (q.next() && q.value(0).toInt() > 0) {
-            *error = QStringLiteral("--stash '%1' is an SQLite database of something else, not a "
-                                    "ThrottleLab stash")
-                         .arg(oneLine(path));
+        // The schema and the format mark appear together: a reader never sees half a stash.
+        if (!db.transaction()) {
+            *error = sqlError(QStringLiteral("--stash '%1' cannot be written").arg(path),
+                              db.lastError());
             return nullptr;
         }
+        bool written = true;
         for (const char* sql : kSchema)
-            if (!q.exec(QString::fromLatin1(sql))) {
-                *error = sqlError(QStringLiteral("--stash '%1' cannot be written").arg(path),
-                                  q.lastError());
-                return nullptr;
-            }
-        q.exec(QStringLiteral("SELECT value FROM meta WHERE name='format'"));
-        if (!q.next()) {
-            QSqlQuery w(db);
-            w.prepare(QStringLiteral("INSERT INTO meta(name, value) VALUES ('format', ?)"));
-            w.addBindValue(QStringLiteral("throttlelab-stash %1").arg(kStashFormatVersion));
-            if (!w.exec()) {
-                *error = sqlError(QStringLiteral("--stash '%1' cannot be written").arg(path),
-                                  w.lastError());
-                return nullptr;
-            }
+            written = written && q.exec(QString::fromLatin1(sql));
+        written = written && q.exec(QStringLiteral(
+                                 "INSERT OR IGNORE INTO meta(name, value) VALUES ('format', '%1')")
+                                 .arg(QStringLiteral("throttlelab-stash %1").arg(kStashFormatVersion)));
+        if (!written || !db.commit()) {
+            *error = sqlError(QStringLiteral("--stash '%1' cannot be written").arg(path),
+                              q.lastError());
+            db.rollback();
+            return nullptr;
         }
     }
     if (!q.exec(QStringLiteral("SELECT value FROM meta WHERE name='format'")) || !q.next()) {

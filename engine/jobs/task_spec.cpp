@@ -108,12 +108,10 @@ QString TaskSpec::fingerprint() const {
 
 QStringList TaskSpec::argv(const QString& key) const {
     if (shell) {
-        // The key travels as $1, never inside the script, so it cannot inject shell syntax.
+        // The key travels as $1, never inside the script, so it cannot inject shell syntax; a
+        // script without {} reads $1 itself.
         QString script = command_template;
-        if (script.contains(kKeyMark))
-            script.replace(kKeyMark, QStringLiteral("\"$1\""));
-        else
-            script += QStringLiteral(" \"$1\"");
+        script.replace(kKeyMark, QStringLiteral("\"$1\""));
         return {QStringLiteral("/bin/sh"), QStringLiteral("-c"), script,
                 QStringLiteral("throttlelab-job"), key};
     }

@@ -141,6 +141,7 @@ private Q_SLOTS:
                  (QStringList{"a", "b \"c\" d", "e f g", "h i", ""}));
         QVERIFY(!splitCommandLine("echo 'open", &error));
         QVERIFY(error.contains("unterminated single quote"));
+        QCOMPARE(TaskSpec::command("test -n \"$1\"", true, &error)->argv("k").last(), QString("k"));
         QVERIFY(!TaskSpec::command("   ", false, &error));
         QVERIFY(error.contains("--command is empty"));
         QVERIFY(!TaskSpec::command("no-such-program-xyz {}", false, &error));
