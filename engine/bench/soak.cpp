@@ -5,17 +5,21 @@
 #include <QDir>
 #include <QFile>
 #include <csignal>
+#include <cstring>
 #include <random>
 
 namespace throttlelab::bench {
 namespace {
 
-long long rssKb(qint64 pid) {
+// A field of /proc/PID/status in kB. RssAnon is the process's private memory (where a leak
+// shows); RssShmem counts the shared segment's pages as a process first touches them, which
+// grows once the rings have wrapped and says nothing about leaks.
+long long statusKb(qint64 pid, const char* field) {
     QFile f(QStringLiteral("/proc/%1/status").arg(pid));
     if (!f.open(QIODevice::ReadOnly)) return 0;
     for (const QByteArray& line : f.readAll().split('\n'))
-        if (line.startsWith("VmRSS:"))
-            return line.mid(6).trimmed().split(' ').value(0).toLongLong();
+        if (line.startsWith(field))
+            return line.mid(qsizetype(std::strlen(field))).trimmed().split(' ').value(0).toLongLong();
     return 0;
 }
 
@@ -26,13 +30,15 @@ long long fdCount(qint64 pid) {
 }
 
 struct Footprint {
-    long long rss = 0, fds = 0;
+    long long rss = 0, anon = 0, shmem = 0, fds = 0;
 };
 
 Footprint footprint(const RunInfo& info) {
     Footprint f;
     for (qint64 pid : {info.throttle_pid, info.monitor_pid, qint64(getpid())}) {
-        f.rss += rssKb(pid);
+        f.rss += statusKb(pid, "VmRSS:");
+        f.anon += statusKb(pid, "RssAnon:");
+        f.shmem += statusKb(pid, "RssShmem:");
         f.fds += fdCount(pid);
     }
     return f;
@@ -66,6 +72,8 @@ SoakResult soak(const SoakSettings& s) {
     ThrottleClient& client = t.client();
     const Footprint start = footprint(client.runInfo());
     r.rss_kb_start = start.rss;
+    r.anon_kb_start = start.anon;
+    r.shmem_kb_start = start.shmem;
     r.fds_start = start.fds;
     std::mt19937 rng(42);
     const Nanos t0 = monotonicNow();
@@ -107,6 +115,8 @@ SoakResult soak(const SoakSettings& s) {
     r.overall_ratio = double(end_info.granted - g0) / r.seconds / r.target_rate;
     const Footprint end = footprint(end_info);
     r.rss_kb_end = end.rss;
+    r.anon_kb_end = end.anon;
+    r.shmem_kb_end = end.shmem;
     r.fds_end = end.fds;
     t.setKillFlag();
     for (auto& w : workers)
@@ -136,6 +146,10 @@ QJsonObject toJson(const SoakResult& r) {
             {"reclaimed_worker_slots", double(r.reclaimed_slots)},
             {"rss_kb_start", double(r.rss_kb_start)},
             {"rss_kb_end", double(r.rss_kb_end)},
+            {"rss_anon_kb_start", double(r.anon_kb_start)},
+            {"rss_anon_kb_end", double(r.anon_kb_end)},
+            {"rss_shmem_kb_start", double(r.shmem_kb_start)},
+            {"rss_shmem_kb_end", double(r.shmem_kb_end)},
             {"fds_start", double(r.fds_start)},
             {"fds_end", double(r.fds_end)}};
 }
