@@ -197,6 +197,28 @@ private Q_SLOTS:
         QCOMPARE(countsOf(stash).done, 1500);
     }
 
+    void ctrlCEndsTheRunCleanly() {
+        QTemporaryDir dir;
+        const QString stash = dir.filePath("int.db");
+        const QString name = uniqueName("jobint");
+        BackgroundJob run({"--range", "1000", "--command", "sleep 0.01", "--stash", stash,
+                           "--max-n", "20", "--per", "1", "--workers", "2"},
+                          name);
+        QVERIFY(waitForDone(stash, 5));
+        const auto workers = run.workerPids();
+        ::kill(pid_t(run.process.processId()), SIGINT);
+        const Result r = run.finish(20000);
+        QCOMPARE(r.code, 1);
+        const QJsonObject o = json(r);
+        QVERIFY(o["cancelled"].toBool());
+        QVERIFY(o["done"].toInt() >= 5);
+        QCOMPARE(o["missing"].toInt(), 1000 - o["done"].toInt() - o["failed"].toInt());
+        for (qint64 pid : workers)
+            QVERIFY(waitFor([&] { return !pidAlive(pid); }, 3000));
+        QString error;
+        QVERIFY2(!ThrottleClient::attach(name, false, &error), "the job's throttle outlived it");
+    }
+
     void noTornResultsAfterAKillDuringWrites_data() {
         QTest::addColumn<QString>("stashName");
         QTest::newRow("sqlite") << "torn.db";
