@@ -34,9 +34,8 @@ ParseOutcome parseCommandLine(const QStringList& arguments, LaunchOptions* o, QS
                  QStringLiteral("Throttle name (default throttlelab-<pid>)."),
                  QStringLiteral("NAME")});
     p.addOption({QStringLiteral("view"),
-                 QStringLiteral(
-                     "Tab shown first: monitor or calibration (calibration with --screenshot runs "
-                     "a short sweep)."),
+                 QStringLiteral("Tab shown first: monitor, calibration or jobs (with --screenshot, "
+                                "calibration runs a short sweep and jobs a short synthetic job)."),
                  QStringLiteral("VIEW")});
     p.addOption(
         {QStringLiteral("frame-stats"),
@@ -107,9 +106,10 @@ ParseOutcome parseCommandLine(const QStringList& arguments, LaunchOptions* o, QS
     }
     if (p.isSet(QStringLiteral("view"))) {
         o->view = p.value(QStringLiteral("view"));
-        if (o->view != QLatin1String("monitor") && o->view != QLatin1String("calibration")) {
-            *message =
-                QStringLiteral("--view must be monitor or calibration, got '%1'").arg(o->view);
+        if (o->view != QLatin1String("monitor") && o->view != QLatin1String("calibration") &&
+            o->view != QLatin1String("jobs")) {
+            *message = QStringLiteral("--view must be monitor, calibration or jobs, got '%1'")
+                           .arg(o->view);
             return ParseOutcome::ExitError;
         }
     }

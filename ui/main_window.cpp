@@ -5,6 +5,8 @@
 #include "control_panel.h"
 #include "engine_session.h"
 #include "event_log.h"
+#include "job_inputs.h"
+#include "jobs_view.h"
 #include "presets.h"
 #include "worker_table_model.h"
 #include "worker_table_view.h"
@@ -27,6 +29,7 @@
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QTabWidget>
+#include <QTemporaryDir>
 #include <QToolBar>
 #include <QVBoxLayout>
 #include <cstdio>
@@ -105,9 +108,12 @@ MainWindow::MainWindow(const LaunchOptions& options, QWidget* parent)
     monitor->setSizes({560, 190});
     calibration_ = new CalibrationView(session_);
     connect(calibration_, &CalibrationView::logged, log_, &EventLog::append);
+    jobs_ = new JobsView;
+    connect(jobs_, &JobsView::logged, log_, &EventLog::append);
     tabs_ = new QTabWidget;
     tabs_->addTab(monitor, tr("Monitor"));
     tabs_->addTab(calibration_, tr("Calibration"));
+    tabs_->addTab(jobs_, tr("Jobs"));
     setCentralWidget(tabs_);
 
     auto* log_dock = new QDockWidget(tr("Event log"), this);
@@ -147,6 +153,7 @@ MainWindow::MainWindow(const LaunchOptions& options, QWidget* parent)
     if (options.persist) {
         restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
         restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+        jobs_->restoreSettings(settings);
     }
 
     // The first experiment: asked for, else the last one, else the tutorial.
@@ -182,11 +189,14 @@ MainWindow::MainWindow(const LaunchOptions& options, QWidget* parent)
     if (const QString e = session_->start(); !e.isEmpty()) report(tr("cannot start: %1").arg(e));
 
     if (options.view == QLatin1String("calibration")) tabs_->setCurrentWidget(calibration_);
+    if (options.view == QLatin1String("jobs")) tabs_->setCurrentWidget(jobs_);
     if (!options.screenshot.isEmpty() && options.quit_after_s < 30) charts_->setWindowSeconds(10);
     if (!options.screenshot.isEmpty() && options.view == QLatin1String("calibration")) {
         calibration_->setSecondsPerPoint(0.5);
         QTimer::singleShot(200, calibration_, &CalibrationView::run);
     }
+    if (!options.screenshot.isEmpty() && options.view == QLatin1String("jobs"))
+        QTimer::singleShot(200, this, &MainWindow::startJobDemo);
     if (options.quit_after_s > 0)
         QTimer::singleShot(int(options.quit_after_s * 1000), this,
                            &MainWindow::finishScreenshotRun);
@@ -194,6 +204,8 @@ MainWindow::MainWindow(const LaunchOptions& options, QWidget* parent)
 }
 
 MainWindow::~MainWindow() {
+    // A running job's workers are killed and waited for while the window is still whole.
+    jobs_->shutdown();
     // The charts read the session on a timer: stop them before the session goes.
     delete charts_;
     charts_ = nullptr;
@@ -378,9 +390,9 @@ void MainWindow::updateStatus() {
 }
 
 void MainWindow::finishScreenshotRun() {
-    // A calibration screenshot waits for its sweep, within reason.
+    // A calibration or job screenshot waits for its sweep or run, within reason.
     static int waits = 0;
-    if (calibration_->isRunning() && waits++ < 120) {
+    if ((calibration_->isRunning() || jobs_->isRunning()) && waits++ < 120) {
         QTimer::singleShot(500, this, &MainWindow::finishScreenshotRun);
         return;
     }
@@ -399,6 +411,23 @@ void MainWindow::finishScreenshotRun() {
     QCoreApplication::exit(code);
 }
 
+void MainWindow::startJobDemo() {
+    // A short synthetic job for the README's screenshot: a few failures, the throughput
+    // climbing to its limit, in a stash that goes with the window.
+    demo_dir_ = std::make_unique<QTemporaryDir>();
+    JobInputs demo;
+    demo.range = QStringLiteral("600");
+    demo.profile = QStringLiteral("exp:8ms");
+    demo.fail_rate = 0.01;
+    demo.stash_path = demo_dir_->filePath(QStringLiteral("demo.db"));
+    demo.workers = QStringLiteral("4");
+    demo.chunk_size = 25;
+    demo.max_n = 200;
+    demo.per = 1.0;
+    jobs_->setInputs(demo);
+    if (const QString e = jobs_->startJob(); !e.isEmpty()) report(tr("demo job: %1").arg(e));
+}
+
 void MainWindow::persist() {
     if (!options_.persist) return;
     QSettings settings;
@@ -408,6 +437,7 @@ void MainWindow::persist() {
     x.title = title_;
     x.explanation = explanation_text_;
     settings.setValue(QStringLiteral("experiment/last"), x.toJson());
+    jobs_->saveSettings(settings);
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
@@ -417,6 +447,7 @@ void MainWindow::closeEvent(QCloseEvent* event) {
         if (options_.frame_stats && charts_)
             std::fprintf(stderr, "throttlelab: chart refresh: %s\n",
                          qPrintable(charts_->frameStats().summary()));
+        jobs_->shutdown();
         session_->shutdown();
     }
     event->accept();

@@ -1,17 +1,20 @@
 #pragma once
 // The ThrottleLab window: controls and preset explanation on the left, live charts and the
-// worker table in the middle, the calibration tab, the event log below, totals in the status
-// bar. It owns one EngineSession, whose throttle name is unique to this app instance.
+// worker table in the middle, the calibration and batch-job tabs, the event log below, totals
+// in the status bar. It owns one EngineSession, whose throttle name is unique to this app
+// instance.
 #include "command_line.h"
 #include "experiment.h"
 
 #include <QMainWindow>
 #include <QTimer>
+#include <memory>
 
 class QComboBox;
 class QLabel;
 class QTabWidget;
 class QAction;
+class QTemporaryDir;
 
 namespace throttlelab::ui {
 
@@ -20,6 +23,7 @@ class ChartPanel;
 class ControlPanel;
 class CalibrationView;
 class EventLog;
+class JobsView;
 class WorkerTableModel;
 class WorkerTableView;
 
@@ -33,6 +37,7 @@ public:
     ChartPanel* chartPanel() const { return charts_; }
     ControlPanel* controlPanel() const { return controls_; }
     CalibrationView* calibrationView() const { return calibration_; }
+    JobsView* jobsView() const { return jobs_; }
     EventLog* eventLog() const { return log_; }
     WorkerTableModel* workerModel() const { return worker_model_; }
     QString explanation() const;
@@ -57,12 +62,16 @@ private:
     void persist();
     void finishScreenshotRun();
     void showExplanation(const Experiment& x);
+    void startJobDemo();
 
     LaunchOptions options_;
     EngineSession* session_;
     ChartPanel* charts_;
     ControlPanel* controls_;
     CalibrationView* calibration_;
+    JobsView* jobs_;
+    // The stash of the job a --view jobs screenshot runs: gone with the window.
+    std::unique_ptr<QTemporaryDir> demo_dir_;
     EventLog* log_;
     WorkerTableModel* worker_model_;
     WorkerTableView* worker_view_;

@@ -22,10 +22,10 @@ struct SoakResult {
     double min_window_ratio = 0, max_window_ratio = 0; // achieved/target over each 10 s
     double overall_ratio = 0;
     std::uint64_t granted = 0, counted = 0, overflow = 0;
-    long long rss_kb_start = 0, rss_kb_end = 0; // throttle + monitor + this process
+    long long rss_kb_start = 0, rss_kb_end = 0;     // throttle + monitor + this process
     long long anon_kb_start = 0, anon_kb_end = 0;   // of which private
     long long shmem_kb_start = 0, shmem_kb_end = 0; // of which the shared segment's pages
-    long long fds_start = 0, fds_end = 0;       // the same three processes
+    long long fds_start = 0, fds_end = 0;           // the same three processes
     std::uint64_t reclaimed_slots = 0;
 };
 

@@ -46,7 +46,8 @@ void onInterrupt(int) {
 QString formatSeconds(double s) {
     if (s < 0) return QStringLiteral("?");
     if (s < 60) return QStringLiteral("%1s").arg(s, 0, 'f', s < 10 ? 1 : 0);
-    if (s < 3600) return QStringLiteral("%1m%2s").arg(int(s) / 60).arg(int(s) % 60, 2, 10, QChar(u'0'));
+    if (s < 3600)
+        return QStringLiteral("%1m%2s").arg(int(s) / 60).arg(int(s) % 60, 2, 10, QChar(u'0'));
     return QStringLiteral("%1h%2m").arg(int(s) / 3600).arg(int(s) % 3600 / 60, 2, 10, QChar(u'0'));
 }
 
@@ -71,9 +72,9 @@ QString progressLine(const JobProgress& p) {
 }
 
 QJsonObject toJson(const JobProgress& p) {
-    return {{"total", double(p.total)},       {"already_stored", double(p.already_stored)},
-            {"to_do", double(p.to_do)},       {"done", double(p.done)},
-            {"failed", double(p.failed)},     {"elapsed_s", p.elapsed_s},
+    return {{"total", double(p.total)},   {"already_stored", double(p.already_stored)},
+            {"to_do", double(p.to_do)},   {"done", double(p.done)},
+            {"failed", double(p.failed)}, {"elapsed_s", p.elapsed_s},
             {"limit_rate", p.limit_rate}};
 }
 
@@ -118,8 +119,8 @@ int jobRun(const QStringList& args) {
                  "A built-in task instead of a command: a work profile (none, fixed:5ms, "
                  "exp:5ms:cpu ...).",
                  "PROFILE"});
-    p.addOption({"fail-rate", "With --synthetic: the probability that an item fails (0..1).", "F",
-                 "0"});
+    p.addOption(
+        {"fail-rate", "With --synthetic: the probability that an item fails (0..1).", "F", "0"});
     p.addOption({"stash", "Where results are kept: a .db file (SQLite) or a folder.", "PATH"});
     p.addOption({"stash-format", "sqlite or dir (default: dir for a folder or a path ending in /).",
                  "FORMAT"});
@@ -127,18 +128,20 @@ int jobRun(const QStringList& args) {
                  "Worker processes: N, 0 for every core, -N for cores - N, or a fraction of the "
                  "cores in (0, 1] (default 0).",
                  "W", "0"});
-    p.addOption({"chunk-size", "Keys handed to a worker at a time; 0 = one chunk per worker "
-                               "(default 0).",
+    p.addOption({"chunk-size",
+                 "Keys handed to a worker at a time; 0 = one chunk per worker "
+                 "(default 0).",
                  "C", "0"});
     addConfigOptions(p);
-    p.addOption({"attach", "Take permits from a throttle that is already running (shared budget) "
-                           "instead of a new one.",
+    p.addOption({"attach",
+                 "Take permits from a throttle that is already running (shared budget) "
+                 "instead of a new one.",
                  "NAME"});
     p.addOption({"name", "The name of the job's own throttle (default job-PID).", "NAME"});
-    p.addOption({"timeout", "Seconds an item may run before it is killed and stored as failed.",
-                 "S"});
-    p.addOption({"max-output", "Bytes of an item's stdout kept (default 65536).", "BYTES",
-                 "65536"});
+    p.addOption(
+        {"timeout", "Seconds an item may run before it is killed and stored as failed.", "S"});
+    p.addOption(
+        {"max-output", "Bytes of an item's stdout kept (default 65536).", "BYTES", "65536"});
     p.addOption({"stop-if-error", "End the run at the first failed item."});
     p.addOption({"reprocess-failures", "Run the keys stored as failures again."});
     p.addOption({"invalidate", "Re-check every stored result first; broken ones are redone."});
@@ -181,8 +184,9 @@ int jobRun(const QStringList& args) {
     if (p.isSet("timeout")) {
         auto t = parseNumber(p.value("timeout"));
         if (!t || *t <= 0) {
-            printError(cmd, QStringLiteral("--timeout must be seconds > 0, got '%1'")
-                                .arg(p.value("timeout")));
+            printError(
+                cmd,
+                QStringLiteral("--timeout must be seconds > 0, got '%1'").arg(p.value("timeout")));
             return kExitBadInput;
         }
         task->timeout_s = *t;
@@ -272,7 +276,7 @@ int jobRun(const QStringList& args) {
         return kExitBadInput;
     }
     // Ctrl-C ends the run cleanly: workers stop, finished results are kept.
-    struct sigaction sa{};
+    struct sigaction sa {};
     sa.sa_handler = onInterrupt;
     sigaction(SIGINT, &sa, nullptr);
     sigaction(SIGTERM, &sa, nullptr);
@@ -404,8 +408,9 @@ int jobExport(const QStringList& args) {
     if (!stash) return code;
     QSaveFile out(p.value("csv"));
     if (!out.open(QIODevice::WriteOnly)) {
-        printError(cmd, QStringLiteral("--csv: cannot write '%1': %2")
-                            .arg(p.value("csv"), out.errorString()));
+        printError(
+            cmd,
+            QStringLiteral("--csv: cannot write '%1': %2").arg(p.value("csv"), out.errorString()));
         return kExitBadInput;
     }
     out.write("key,ok,exit_code,signal,timed_out,started_at,wait_s,duration_s,worker,pid,"
@@ -429,8 +434,9 @@ int jobExport(const QStringList& args) {
         ++rows;
     });
     if (!out.commit()) {
-        printError(cmd, QStringLiteral("--csv: cannot write '%1': %2")
-                            .arg(p.value("csv"), out.errorString()));
+        printError(
+            cmd,
+            QStringLiteral("--csv: cannot write '%1': %2").arg(p.value("csv"), out.errorString()));
         return kExitFailure;
     }
     std::fprintf(stderr, "%lld row(s) written to %s\n", rows, qPrintable(p.value("csv")));

@@ -150,8 +150,8 @@ QString DirectoryStash::put(const ItemResult& r) {
 
 void DirectoryStash::forEachResult(const std::function<void(const ItemResult&)>& visit) const {
     QDir results(QDir(root_).filePath(kResults));
-    const QStringList names = results.entryList({QStringLiteral("*.json")}, QDir::Files,
-                                                QDir::Name);
+    const QStringList names =
+        results.entryList({QStringLiteral("*.json")}, QDir::Files, QDir::Name);
     for (const QString& name : names)
         if (auto r = readRecord(results.filePath(name))) visit(*r);
 }

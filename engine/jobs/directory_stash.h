@@ -8,8 +8,7 @@ namespace throttlelab::jobs {
 
 class DirectoryStash final : public Stash {
 public:
-    static std::unique_ptr<DirectoryStash> open(const QString& path, Access access,
-                                                QString* error);
+    static std::unique_ptr<DirectoryStash> open(const QString& path, Access access, QString* error);
 
     StashFormat format() const override { return StashFormat::Directory; }
     QString task() const override;

@@ -69,9 +69,9 @@ QByteArray ItemResult::checksum() const {
 
 QString ItemResult::describeFailure() const {
     if (ok) return QStringLiteral("ok");
-    QString what = timed_out      ? QStringLiteral("timed out")
-                   : signal != 0  ? QStringLiteral("killed by signal %1").arg(signal)
-                                  : QStringLiteral("exit status %1").arg(exit_code);
+    QString what = timed_out     ? QStringLiteral("timed out")
+                   : signal != 0 ? QStringLiteral("killed by signal %1").arg(signal)
+                                 : QStringLiteral("exit status %1").arg(exit_code);
     const QString tail = error.trimmed().section(u'\n', -1);
     return tail.isEmpty() ? what : what + QStringLiteral(": ") + tail;
 }

@@ -13,17 +13,17 @@ struct ItemResult {
     QString key;
     bool ok = false;
     int exit_code = -1;
-    int signal = 0;          // the signal that ended the task, 0 if none
+    int signal = 0; // the signal that ended the task, 0 if none
     bool timed_out = false;
-    QByteArray output;       // stdout, at most the task's max_output_bytes
+    QByteArray output; // stdout, at most the task's max_output_bytes
     bool output_truncated = false;
-    QString error;           // stderr's tail, or why the task could not run
-    double started_at = 0;   // Unix seconds
-    double wait_s = 0;       // waiting for fuel
-    double duration_s = 0;   // running the task
-    int worker = -1;         // the job's worker index
-    qint64 pid = 0;          // the worker process
-    int attempts = 1;        // counted by the stash across runs
+    QString error;         // stderr's tail, or why the task could not run
+    double started_at = 0; // Unix seconds
+    double wait_s = 0;     // waiting for fuel
+    double duration_s = 0; // running the task
+    int worker = -1;       // the job's worker index
+    qint64 pid = 0;        // the worker process
+    int attempts = 1;      // counted by the stash across runs
 
     QJsonObject toJson() const; // the output as base64
     static std::optional<ItemResult> fromJson(const QJsonObject& o, QString* error);

@@ -9,9 +9,9 @@
 namespace throttlelab::jobs {
 
 struct ItemSource {
-    QString file;                // one key per line; blank lines are skipped
-    bool is_range = false;       // else `file`
-    long long range_start = 0;   // keys range_start .. range_stop - 1
+    QString file;              // one key per line; blank lines are skipped
+    bool is_range = false;     // else `file`
+    long long range_start = 0; // keys range_start .. range_stop - 1
     long long range_stop = 0;
 
     // "--range A:B" (A <= key < B) or "--range N" (0 .. N-1); nullopt with one line on error.

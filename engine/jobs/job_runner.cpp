@@ -68,7 +68,8 @@ struct JobRunner::Impl {
         while (samples.size() > 2 && now - samples.front().first > 3 * kNanosPerSecond)
             samples.pop_front();
         const auto& [t0, n0] = samples.front();
-        if (now - t0 > 200 * kNanosPerMilli) p.rate = double(finished_items - n0) / toSeconds(now - t0);
+        if (now - t0 > 200 * kNanosPerMilli)
+            p.rate = double(finished_items - n0) / toSeconds(now - t0);
         const long long remaining = p.to_do - finished_items;
         p.eta_s = remaining == 0 ? 0 : p.rate > 0 ? double(remaining) / p.rate : -1;
         return p;
@@ -183,7 +184,8 @@ struct JobRunner::Impl {
     }
 };
 
-JobRunner::JobRunner() : d_(std::make_unique<Impl>()) {
+JobRunner::JobRunner()
+    : d_(std::make_unique<Impl>()) {
     d_->owner = this;
 }
 
@@ -325,12 +327,14 @@ QString JobRunner::start() {
         if (!throttle_name.isEmpty()) args << QStringLiteral("--throttle") << throttle_name;
         w->process->start(exe, args);
         if (!w->process->waitForStarted(5000)) {
-            d.summary.error = QStringLiteral("cannot start %1: %2").arg(exe, w->process->errorString());
+            d.summary.error =
+                QStringLiteral("cannot start %1: %2").arg(exe, w->process->errorString());
             d.workers.push_back(std::move(w));
             d.stop();
             QTimer::singleShot(0, &d.tick, [&d] {
                 bool any = false;
-                for (auto& x : d.workers) any = any || x->alive;
+                for (auto& x : d.workers)
+                    any = any || x->alive;
                 if (!any) d.finish();
             });
             return d.summary.error;

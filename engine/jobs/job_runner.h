@@ -30,11 +30,11 @@ struct JobSpec {
     // The limit: a throttle of the job's own, or one already running (attach_name), or none.
     std::optional<ThrottleConfig> limit;
     QString attach_name;
-    QString throttle_name;      // for the job's own throttle; empty: job-<pid>
+    QString throttle_name; // for the job's own throttle; empty: job-<pid>
     bool stop_if_error = false;
     bool reprocess_failures = false;
     bool invalidate = false;
-    QString worker_executable;  // empty: throttlelab-job-worker next to this program
+    QString worker_executable; // empty: throttlelab-job-worker next to this program
 };
 
 struct JobProgress {
@@ -46,23 +46,23 @@ struct JobProgress {
     long long in_flight = 0;      // handed to workers, not yet reported
     int workers_alive = 0;
     double elapsed_s = 0;
-    double rate = 0;              // results per second, over the last few seconds
-    double limit_rate = 0;        // the throttle's target, 0 without one
-    double eta_s = -1;            // -1: unknown
+    double rate = 0;       // results per second, over the last few seconds
+    double limit_rate = 0; // the throttle's target, 0 without one
+    double eta_s = -1;     // -1: unknown
 };
 
 struct JobSummary {
     JobProgress progress;
-    long long missing = 0;        // keys still missing after the run
-    long long lost = 0;           // handed to a worker that died before reporting them
-    long long duplicates = 0;     // repeated keys dropped from the items file
+    long long missing = 0;    // keys still missing after the run
+    long long lost = 0;       // handed to a worker that died before reporting them
+    long long duplicates = 0; // repeated keys dropped from the items file
     InvalidateReport invalidated;
     bool stopped_on_error = false;
     bool cancelled = false;
-    QString error;                // a failure of the run itself
+    QString error; // a failure of the run itself
     QString throttle_name;
     double seconds = 0;
-    int exitCode() const;         // 0 all done, 1 failures, missing keys or an error
+    int exitCode() const; // 0 all done, 1 failures, missing keys or an error
 };
 
 class JobRunner {

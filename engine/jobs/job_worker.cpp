@@ -39,7 +39,7 @@ bool writeAll(const QByteArray& data) {
 } // namespace
 
 int runJobWorker(const JobWorkerOptions& o, QString* error) {
-    struct sigaction sa{};
+    struct sigaction sa {};
     sa.sa_handler = onStopSignal;
     sigaction(SIGTERM, &sa, nullptr);
     sigaction(SIGINT, &sa, nullptr);

@@ -52,8 +52,7 @@ const char* kSelectResults =
 
 } // namespace
 
-std::unique_ptr<SqliteStash> SqliteStash::open(const QString& path, Access access,
-                                               QString* error) {
+std::unique_ptr<SqliteStash> SqliteStash::open(const QString& path, Access access, QString* error) {
     const QFileInfo info(path);
     const bool exists = info.exists();
     if (access == Access::ExistingReadOnly && !exists) {
@@ -83,7 +82,8 @@ std::unique_ptr<SqliteStash> SqliteStash::open(const QString& path, Access acces
         return nullptr;
     }
     std::unique_ptr<SqliteStash> s(new SqliteStash);
-    s->connection_ = QStringLiteral("throttlelab-stash-%1").arg(g_connections.fetchAndAddRelaxed(1));
+    s->connection_ =
+        QStringLiteral("throttlelab-stash-%1").arg(g_connections.fetchAndAddRelaxed(1));
     QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), s->connection_);
     db.setDatabaseName(path);
     // A reader waits for a writer's commit instead of failing.
@@ -91,7 +91,8 @@ std::unique_ptr<SqliteStash> SqliteStash::open(const QString& path, Access acces
     if (access == Access::ExistingReadOnly) options += QStringLiteral(";QSQLITE_OPEN_READONLY");
     db.setConnectOptions(options);
     if (!db.open()) {
-        *error = sqlError(QStringLiteral("--stash '%1' cannot be opened").arg(path), db.lastError());
+        *error =
+            sqlError(QStringLiteral("--stash '%1' cannot be opened").arg(path), db.lastError());
         return nullptr;
     }
     QSqlQuery q(db);
@@ -121,12 +122,13 @@ std::unique_ptr<SqliteStash> SqliteStash::open(const QString& path, Access acces
         bool written = true;
         for (const char* sql : kSchema)
             written = written && q.exec(QString::fromLatin1(sql));
-        written = written && q.exec(QStringLiteral(
-                                 "INSERT OR IGNORE INTO meta(name, value) VALUES ('format', '%1')")
-                                 .arg(QStringLiteral("throttlelab-stash %1").arg(kStashFormatVersion)));
+        written =
+            written &&
+            q.exec(QStringLiteral("INSERT OR IGNORE INTO meta(name, value) VALUES ('format', '%1')")
+                       .arg(QStringLiteral("throttlelab-stash %1").arg(kStashFormatVersion)));
         if (!written || !db.commit()) {
-            *error = sqlError(QStringLiteral("--stash '%1' cannot be written").arg(path),
-                              q.lastError());
+            *error =
+                sqlError(QStringLiteral("--stash '%1' cannot be written").arg(path), q.lastError());
             db.rollback();
             return nullptr;
         }

@@ -5,11 +5,11 @@
 // way a result is whole or absent: a kill mid-write never leaves a torn value.
 #include "item_result.h"
 
+#include <QHash>
 #include <QString>
 #include <functional>
 #include <memory>
 #include <optional>
-#include <QHash>
 #include <vector>
 
 namespace throttlelab::jobs {

@@ -1,15 +1,15 @@
 #include "task_runner.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <algorithm>
-#include <ctime>
 #include <vector>
 
 extern char** environ;

@@ -13,18 +13,18 @@
 namespace throttlelab::jobs {
 
 struct TaskLimits {
-    double timeout_s = 0;   // 0: none
+    double timeout_s = 0; // 0: none
     qint64 max_output_bytes = 64 * 1024;
     qint64 stderr_tail_bytes = 4 * 1024;
 };
 
 struct TaskOutcome {
     bool started = false;
-    QString start_error;     // why it could not start
+    QString start_error; // why it could not start
     int exit_code = -1;
     int signal = 0;
     bool timed_out = false;
-    bool cancelled = false;  // `cancel` said stop; the result must not be stored
+    bool cancelled = false; // `cancel` said stop; the result must not be stored
     QByteArray output;
     bool output_truncated = false;
     QByteArray stderr_tail;

@@ -91,8 +91,8 @@ std::optional<TaskSpec> TaskSpec::syntheticTask(const QString& profile, double f
         return std::nullopt;
     }
     if (!std::isfinite(fail_rate) || fail_rate < 0 || fail_rate > 1) {
-        *error = QStringLiteral("--fail-rate must be a probability in [0, 1], got %1")
-                     .arg(fail_rate);
+        *error =
+            QStringLiteral("--fail-rate must be a probability in [0, 1], got %1").arg(fail_rate);
         return std::nullopt;
     }
     t.synthetic = *p;

@@ -18,7 +18,8 @@ struct TaskSpec {
     enum class Kind { Command, Synthetic };
     Kind kind = Kind::Command;
     // Command: a template split into words by splitCommandLine, with {} for the key (appended as
-    // the last argument when absent). With `shell`, /bin/sh -c runs it with the key as $1, and {} stands for "$1".
+    // the last argument when absent). With `shell`, /bin/sh -c runs it with the key as $1, and {}
+    // stands for "$1".
     QString command_template;
     bool shell = false;
     // Synthetic: work from a profile (none, fixed:5ms, exp:5ms:cpu ...) that fails with

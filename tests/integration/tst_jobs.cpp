@@ -38,7 +38,8 @@ jobs::StashCounts countsOf(const QString& path) {
 struct BackgroundJob {
     QProcess process;
     QString throttle;
-    explicit BackgroundJob(const QStringList& args, const QString& name = {}) : throttle(name) {
+    explicit BackgroundJob(const QStringList& args, const QString& name = {})
+        : throttle(name) {
         QStringList all{"job", "run", "--json"};
         if (!name.isEmpty()) all << "--name" << name;
         process.start(exe("throttlectl"), all + args);
@@ -75,11 +76,8 @@ struct BackgroundJob {
 };
 
 bool waitForDone(const QString& stash, long long at_least, int ms = 60000) {
-    return waitFor(
-        [&] {
-            return QFileInfo::exists(stash) && countsOf(stash).done >= at_least;
-        },
-        ms);
+    return waitFor([&] { return QFileInfo::exists(stash) && countsOf(stash).done >= at_least; },
+                   ms);
 }
 
 } // namespace
@@ -97,10 +95,10 @@ private Q_SLOTS:
         QTemporaryDir dir;
         const QString log = dir.filePath("log.txt");
         const QString stash = dir.filePath(stashName);
-        const Result r = runTool("throttlectl",
-                                 {"job", "run", "--range", "300", "--shell", "--command",
-                                  QStringLiteral("echo {} >> '%1'").arg(log), "--stash", stash,
-                                  "--workers", "2", "--chunk-size", "7", "--json"});
+        const Result r =
+            runTool("throttlectl", {"job", "run", "--range", "300", "--shell", "--command",
+                                    QStringLiteral("echo {} >> '%1'").arg(log), "--stash", stash,
+                                    "--workers", "2", "--chunk-size", "7", "--json"});
         QVERIFY2(r.code == 0, r.err.constData());
         const QJsonObject o = json(r);
         QCOMPARE(o["done"].toInt(), 300);
@@ -119,10 +117,10 @@ private Q_SLOTS:
         QCOMPARE(c.done, 300);
         QCOMPARE(c.missing, 0);
         // A second run has nothing to do and runs nothing.
-        const Result again = runTool("throttlectl",
-                                     {"job", "run", "--range", "300", "--shell", "--command",
-                                      QStringLiteral("echo {} >> '%1'").arg(log), "--stash",
-                                      stash, "--json"});
+        const Result again =
+            runTool("throttlectl",
+                    {"job", "run", "--range", "300", "--shell", "--command",
+                     QStringLiteral("echo {} >> '%1'").arg(log), "--stash", stash, "--json"});
         QCOMPARE(again.code, 0);
         QCOMPARE(json(again)["to_do"].toInt(), 0);
         QVERIFY(f.seek(0));
@@ -135,9 +133,9 @@ private Q_SLOTS:
         QTemporaryDir dir;
         const QString stash = dir.filePath("big.db");
         const QString name = uniqueName("job");
-        const QStringList args{"--range",   "10000",     "--command",    "true {}", "--stash",
-                               stash,       "--max-n",   "500",          "--per",   "1",
-                               "--workers", "2",         "--chunk-size", "100"};
+        const QStringList args{"--range",   "10000",   "--command",    "true {}", "--stash",
+                               stash,       "--max-n", "500",          "--per",   "1",
+                               "--workers", "2",       "--chunk-size", "100"};
         std::vector<qint64> workers;
         {
             BackgroundJob first(args, name);
@@ -175,9 +173,8 @@ private Q_SLOTS:
         QTemporaryDir dir;
         const QString stash = dir.filePath("kill.db");
         const QString name = uniqueName("jobkill");
-        const QStringList args{"--range",   "1500", "--command", "true", "--stash",
-                               stash,       "--max-n", "500",    "--per", "1",
-                               "--workers", "2"};
+        const QStringList args{"--range", "1500", "--command", "true", "--stash",   stash,
+                               "--max-n", "500",  "--per",     "1",    "--workers", "2"};
         BackgroundJob run(args, name);
         QVERIFY(waitForDone(stash, 50));
         const auto workers = run.workerPids();
@@ -228,8 +225,8 @@ private Q_SLOTS:
         QFETCH(QString, stashName);
         QTemporaryDir dir;
         const QString stash = dir.filePath(stashName);
-        const QStringList args{"--range", "20000", "--synthetic", "none", "--stash", stash,
-                               "--workers", "2", "--chunk-size", "50"};
+        const QStringList args{"--range", "20000",     "--synthetic", "none",         "--stash",
+                               stash,     "--workers", "2",           "--chunk-size", "50"};
         {
             // Unlimited: the coordinator is writing all the time when it dies.
             BackgroundJob run(args);
@@ -241,8 +238,8 @@ private Q_SLOTS:
         QVERIFY(c.done >= 500);
         QCOMPARE(c.failed, 0);
         // Every stored record verifies; the resumed run completes the rest.
-        const Result r = runTool("throttlectl", QStringList{"job", "run", "--invalidate",
-                                                            "--json"} + args);
+        const Result r =
+            runTool("throttlectl", QStringList{"job", "run", "--invalidate", "--json"} + args);
         QVERIFY2(r.code == 0, r.err.constData());
         const QJsonObject o = json(r);
         QCOMPARE(o["invalidated_dropped"].toInt(), 0);
@@ -263,8 +260,8 @@ private Q_SLOTS:
         f.write(whole.left(whole.size() / 2));
         f.close();
         QCOMPARE(countsOf(stash).missing, 1); // a torn record never counts as done
-        const Result r = runTool("throttlectl", QStringList{"job", "run", "--invalidate",
-                                                            "--json"} + args);
+        const Result r =
+            runTool("throttlectl", QStringList{"job", "run", "--invalidate", "--json"} + args);
         QCOMPARE(r.code, 0);
         QCOMPARE(json(r)["invalidated_dropped"].toInt(), 1);
         QCOMPARE(json(r)["done"].toInt(), 1);
@@ -276,14 +273,20 @@ private Q_SLOTS:
         const QString marker = dir.filePath("broken");
         QFile(marker).open(QIODevice::WriteOnly);
         const QString stash = dir.filePath("fail.db");
-        const QStringList args{"--range", "30", "--shell", "--command",
-                               QStringLiteral("test ! -e '%1' || { echo down >&2; exit 4; }")
-                                   .arg(marker),
-                               "--stash", stash, "--json"};
+        const QStringList args{
+            "--range",
+            "30",
+            "--shell",
+            "--command",
+            QStringLiteral("test ! -e '%1' || { echo down >&2; exit 4; }").arg(marker),
+            "--stash",
+            stash,
+            "--json"};
         const Result r = runTool("throttlectl", QStringList{"job", "run"} + args);
         QCOMPARE(r.code, 1);
         QCOMPARE(json(r)["failed"].toInt(), 30);
-        const Result listed = runTool("throttlectl", {"job", "failures", "--stash", stash, "--json"});
+        const Result listed =
+            runTool("throttlectl", {"job", "failures", "--stash", stash, "--json"});
         QCOMPARE(listed.code, 0);
         const QJsonArray failures = QJsonDocument::fromJson(listed.out).array();
         QCOMPARE(failures.size(), 30);
@@ -314,10 +317,10 @@ private Q_SLOTS:
     void stopIfErrorEndsAtTheFirstFailure() {
         QTemporaryDir dir;
         const QString stash = dir.filePath("stop.db");
-        const Result r = runTool("throttlectl",
-                                 {"job", "run", "--range", "1000", "--shell", "--command",
-                                  "test {} -lt 50", "--stash", stash, "--workers", "1",
-                                  "--chunk-size", "10", "--stop-if-error", "--json"});
+        const Result r =
+            runTool("throttlectl", {"job", "run", "--range", "1000", "--shell", "--command",
+                                    "test {} -lt 50", "--stash", stash, "--workers", "1",
+                                    "--chunk-size", "10", "--stop-if-error", "--json"});
         QCOMPARE(r.code, 1);
         const QJsonObject o = json(r);
         QVERIFY(o["stopped_on_error"].toBool());
@@ -331,16 +334,15 @@ private Q_SLOTS:
     void aStuckItemTimesOut() {
         QTemporaryDir dir;
         const QString stash = dir.filePath("slow.db");
-        const Result r = runTool("throttlectl", {"job", "run", "--range", "2", "--command",
-                                                 "sleep 30", "--timeout", "0.3", "--stash", stash,
-                                                 "--json"});
+        const Result r =
+            runTool("throttlectl", {"job", "run", "--range", "2", "--command", "sleep 30",
+                                    "--timeout", "0.3", "--stash", stash, "--json"});
         QCOMPARE(r.code, 1);
         QCOMPARE(json(r)["failed"].toInt(), 2);
-        const QJsonArray f = QJsonDocument::fromJson(
-                                 runTool("throttlectl", {"job", "failures", "--stash", stash,
-                                                         "--json"})
-                                     .out)
-                                 .array();
+        const QJsonArray f =
+            QJsonDocument::fromJson(
+                runTool("throttlectl", {"job", "failures", "--stash", stash, "--json"}).out)
+                .array();
         QCOMPARE(f.size(), 2);
         QVERIFY(f[0].toObject()["timed_out"].toBool());
     }
@@ -349,8 +351,8 @@ private Q_SLOTS:
         QTemporaryDir dir;
         const QString stash = dir.filePath("out.db");
         QCOMPARE(runTool("throttlectl", {"job", "run", "--range", "3", "--command",
-                                         "printf 'hello %s, this is long' {}", "--max-output",
-                                         "8", "--stash", stash})
+                                         "printf 'hello %s, this is long' {}", "--max-output", "8",
+                                         "--stash", stash})
                      .code,
                  0);
         QString error;
@@ -369,8 +371,8 @@ private Q_SLOTS:
         QTest::addColumn<QString>("mentions");
         const QStringList base{"job", "run", "--range", "10", "--command", "true"};
         QTest::newRow("missing items file")
-            << QStringList{"job", "run", "--items", "/nonexistent/items.txt", "--command", "true",
-                           "--stash", "S"}
+            << QStringList{"job",       "run",  "--items", "/nonexistent/items.txt",
+                           "--command", "true", "--stash", "S"}
             << "--items";
         QTest::newRow("no items") << QStringList{"job", "run", "--command", "true"} << "--items";
         QTest::newRow("empty command")
@@ -380,25 +382,25 @@ private Q_SLOTS:
             << "not found";
         QTest::newRow("unterminated quote")
             << QStringList{"job", "run", "--range", "10", "--command", "echo 'x"} << "quote";
-        QTest::newRow("unwritable stash") << base + QStringList{"--stash", "/proc/x/job.db"}
-                                          << "--stash";
+        QTest::newRow("unwritable stash")
+            << base + QStringList{"--stash", "/proc/x/job.db"} << "--stash";
         QTest::newRow("no stash") << base << "--stash";
-        QTest::newRow("bad workers") << base + QStringList{"--stash", "S", "--workers", "2.0"}
-                                     << "--workers";
-        QTest::newRow("bad chunk") << base + QStringList{"--stash", "S", "--chunk-size", "-1"}
-                                   << "--chunk-size";
-        QTest::newRow("bad range") << QStringList{"job", "run", "--range", "5:1", "--command",
-                                                  "true", "--stash", "S"}
-                                   << "--range";
-        QTest::newRow("bad limit") << base + QStringList{"--stash", "S", "--max-n", "0"}
-                                   << "--max-n";
-        QTest::newRow("per without max-n") << base + QStringList{"--stash", "S", "--per", "2"}
-                                           << "--max-n";
-        QTest::newRow("bad timeout") << base + QStringList{"--stash", "S", "--timeout", "0"}
-                                     << "--timeout";
+        QTest::newRow("bad workers")
+            << base + QStringList{"--stash", "S", "--workers", "2.0"} << "--workers";
+        QTest::newRow("bad chunk")
+            << base + QStringList{"--stash", "S", "--chunk-size", "-1"} << "--chunk-size";
+        QTest::newRow("bad range")
+            << QStringList{"job", "run", "--range", "5:1", "--command", "true", "--stash", "S"}
+            << "--range";
+        QTest::newRow("bad limit")
+            << base + QStringList{"--stash", "S", "--max-n", "0"} << "--max-n";
+        QTest::newRow("per without max-n")
+            << base + QStringList{"--stash", "S", "--per", "2"} << "--max-n";
+        QTest::newRow("bad timeout")
+            << base + QStringList{"--stash", "S", "--timeout", "0"} << "--timeout";
         QTest::newRow("bad fail rate")
-            << QStringList{"job", "run", "--range", "3", "--synthetic", "none", "--fail-rate",
-                           "2", "--stash", "S"}
+            << QStringList{"job",  "run",         "--range", "3",       "--synthetic",
+                           "none", "--fail-rate", "2",       "--stash", "S"}
             << "--fail-rate";
         QTest::newRow("attach to nothing")
             << base + QStringList{"--stash", "S", "--attach", "no-such-throttle-q"} << "--attach";
@@ -422,8 +424,8 @@ private Q_SLOTS:
     void stashesOfSomethingElseAreRefused() {
         QTemporaryDir dir;
         const QString other_job = dir.filePath("other.db");
-        QCOMPARE(runTool("throttlectl", {"job", "run", "--range", "3", "--command", "true",
-                                         "--stash", other_job})
+        QCOMPARE(runTool("throttlectl",
+                         {"job", "run", "--range", "3", "--command", "true", "--stash", other_job})
                      .code,
                  0);
         const QString text = dir.filePath("notes.txt");
@@ -441,8 +443,8 @@ private Q_SLOTS:
         }
         QSqlDatabase::removeDatabase("foreign");
         const QString busy = dir.filePath("busy.db");
-        QCOMPARE(runTool("throttlectl", {"job", "run", "--range", "3", "--command", "echo",
-                                         "--stash", busy})
+        QCOMPARE(runTool("throttlectl",
+                         {"job", "run", "--range", "3", "--command", "echo", "--stash", busy})
                      .code,
                  0);
         QLockFile held(busy + ".lock");

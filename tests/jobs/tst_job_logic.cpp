@@ -135,8 +135,8 @@ private Q_SLOTS:
         auto appended = TaskSpec::command("echo", false, &error);
         QCOMPARE(appended->argv("key"), (QStringList{"echo", "key"}));
         auto shell = TaskSpec::command("echo {} | wc -c", true, &error);
-        QCOMPARE(shell->argv("$(x)"), (QStringList{"/bin/sh", "-c", "echo \"$1\" | wc -c",
-                                                    "throttlelab-job", "$(x)"}));
+        QCOMPARE(shell->argv("$(x)"),
+                 (QStringList{"/bin/sh", "-c", "echo \"$1\" | wc -c", "throttlelab-job", "$(x)"}));
         QCOMPARE(*splitCommandLine("a \"b \\\"c\\\" d\" 'e f'\\ g h\\ i ''", &error),
                  (QStringList{"a", "b \"c\" d", "e f g", "h i", ""}));
         QVERIFY(!splitCommandLine("echo 'open", &error));

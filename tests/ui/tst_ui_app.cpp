@@ -1,5 +1,6 @@
 // The built application end to end: bad command lines exit 2 with one line on stderr, and
-// --screenshot runs, writes a PNG with plots, quits, and leaves no process behind.
+// --screenshot runs, writes a PNG with plots, quits, and leaves no process behind (with
+// --view jobs, after a short demo job).
 #include "ui_test_support.h"
 
 #include <QCoreApplication>
@@ -86,6 +87,28 @@ private Q_SLOTS:
             for (int x = 0; x < img.width(); x += 3)
                 colours.insert(img.pixel(x, y));
         QVERIFY(colours.size() > 50);
+        QTRY_VERIFY_WITH_TIMEOUT(processesMentioning(name).isEmpty(), 5000);
+    }
+
+    void jobsScreenshotRunsADemoJob() {
+        QTemporaryDir dir;
+        const QString png = dir.filePath(QStringLiteral("jobs.png"));
+        const QString name = uniqueName("appjobs");
+        QProcess p;
+        p.start(app(), {QStringLiteral("--screenshot"), png, QStringLiteral("--quit-after"),
+                        QStringLiteral("3"), QStringLiteral("--name"), name,
+                        QStringLiteral("--view"), QStringLiteral("jobs")});
+        QVERIFY(p.waitForStarted(10000));
+        // The demo job's workers name their throttle job-<app pid>-<run>.
+        const QString job_throttle = QStringLiteral(" job-%1-").arg(p.processId());
+        QTRY_VERIFY_WITH_TIMEOUT(!processesMentioning(job_throttle).isEmpty(), 20000);
+        QVERIFY(p.waitForFinished(90000));
+        QCOMPARE(p.exitCode(), 0);
+        QVERIFY(QString::fromLocal8Bit(p.readAllStandardError()).contains(QLatin1String("saved")));
+        QImage img(png);
+        QVERIFY(!img.isNull());
+        QVERIFY(img.width() >= 800);
+        QTRY_VERIFY_WITH_TIMEOUT(processesMentioning(job_throttle).isEmpty(), 5000);
         QTRY_VERIFY_WITH_TIMEOUT(processesMentioning(name).isEmpty(), 5000);
     }
 };

@@ -1,0 +1,521 @@
+// The Jobs tab over real job workers and a real SQLite stash: a synthetic job completes and a
+// second Start finds nothing to do, failures are listed and reprocessed, bad input starts
+// nothing, destroying the view ends its workers, the inputs persist, and the main window
+// shows the tab and logs its events.
+#include "event_log.h"
+#include "job_failures_model.h"
+#include "job_inputs.h"
+#include "job_progress_text.h"
+#include "jobs_view.h"
+#include "main_window.h"
+#include "stash.h"
+#include "ui_test_support.h"
+
+#include <QAbstractItemModelTester>
+#include <QDir>
+#include <QFile>
+#include <QProgressBar>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTabWidget>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace throttlelab;
+using namespace throttlelab::ui;
+using namespace throttlelab::ui::test;
+
+namespace {
+
+// Generous: the machine is slow and shared; nothing here asserts on timing.
+constexpr int kRunTimeoutMs = 30000;
+
+JobInputs synthetic(const QString& stash, const QString& range, const QString& profile,
+                    double fail_rate) {
+    JobInputs in;
+    in.items = JobInputs::Items::Range;
+    in.range = range;
+    in.task = JobInputs::Task::Synthetic;
+    in.profile = profile;
+    in.fail_rate = fail_rate;
+    in.stash_path = stash;
+    in.workers = QStringLiteral("2");
+    in.limited = false;
+    return in;
+}
+
+std::optional<jobs::StashCounts> readCounts(const QString& path) {
+    QString error;
+    auto stash = jobs::Stash::open(path, jobs::StashFormat::Sqlite,
+                                   jobs::Stash::Access::ExistingReadOnly, &error);
+    if (!stash) return std::nullopt;
+    return stash->counts();
+}
+
+// This process's children running `program` (by the path of their executable).
+QList<qint64> childrenRunning(const QString& program) {
+    QList<qint64> out;
+    const QDir proc(QStringLiteral("/proc"));
+    const QByteArray self = QByteArray::number(QCoreApplication::applicationPid());
+    for (const QString& entry : proc.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+        bool ok = false;
+        const qint64 pid = entry.toLongLong(&ok);
+        if (!ok) continue;
+        QFile stat(proc.filePath(entry + QStringLiteral("/stat")));
+        if (!stat.open(QIODevice::ReadOnly)) continue;
+        // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so split after
+        // the last ')'.
+        const QByteArray line = stat.readAll();
+        const QList<QByteArray> fields = line.mid(line.lastIndexOf(')') + 2).split(' ');
+        if (fields.size() < 2 || fields[1] != self) continue;
+        QFile cmdline(proc.filePath(entry + QStringLiteral("/cmdline")));
+        if (!cmdline.open(QIODevice::ReadOnly)) continue;
+        const QByteArray argv0 = cmdline.readAll().split('\0').value(0);
+        if (argv0.endsWith('/' + program.toLocal8Bit()) || argv0 == program.toLocal8Bit())
+            out << pid;
+    }
+    return out;
+}
+
+bool anyLogged(const QSignalSpy& spy, const QString& text) {
+    for (const QList<QVariant>& args : spy)
+        if (args.value(0).toString().contains(text)) return true;
+    return false;
+}
+
+} // namespace
+
+class TestJobs : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase() {
+        QStandardPaths::setTestModeEnabled(true);
+        QCoreApplication::setOrganizationName(QStringLiteral("ThrottleLabTests"));
+        QCoreApplication::setApplicationName(QStringLiteral("tst_ui_jobs"));
+        QSettings().clear();
+    }
+
+    void failuresModelUnderTester() {
+        JobFailuresModel model;
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        auto failure = [](const QString& key, int code, int attempts) {
+            jobs::ItemResult r;
+            r.key = key;
+            r.exit_code = code;
+            r.error = QStringLiteral("line one\nno such host");
+            r.attempts = attempts;
+            return r;
+        };
+        model.setFailures({failure("a", 1, 1), failure("b", 2, 3), failure("c", 7, 2)});
+        QCOMPARE(model.rowCount(), 3);
+        QCOMPARE(model.columnCount(), int(JobFailuresModel::ColumnCount));
+        QCOMPARE(model.data(model.index(1, JobFailuresModel::Key)).toString(), QStringLiteral("b"));
+        QCOMPARE(model.data(model.index(1, JobFailuresModel::Attempts)).toInt(), 3);
+        const QString what = model.data(model.index(1, JobFailuresModel::Failure)).toString();
+        QVERIFY2(what.contains(QLatin1String("exit status 2")), qPrintable(what));
+        QVERIFY2(what.contains(QLatin1String("no such host")), qPrintable(what));
+        QVERIFY(model.data(model.index(1, JobFailuresModel::Failure), Qt::ToolTipRole)
+                    .toString()
+                    .contains(QLatin1String("line one")));
+        QCOMPARE(model.headerData(JobFailuresModel::Attempts, Qt::Horizontal).toString(),
+                 QStringLiteral("attempts"));
+        model.setFailures({failure("z", 1, 1)});
+        QCOMPARE(model.keyAt(0), QStringLiteral("z"));
+        model.clear();
+        QCOMPARE(model.rowCount(), 0);
+        model.clear();
+    }
+
+    void progressText() {
+        jobs::JobProgress p;
+        p.total = 1000;
+        p.already_stored = 700;
+        p.to_do = 300;
+        p.done = 118;
+        p.failed = 2;
+        p.rate = 55.25;
+        p.limit_rate = 100;
+        p.eta_s = 3.3;
+        const QString text = jobProgressText(p);
+        QVERIFY2(text.contains(QLatin1String("120 of 300 done (40.0%)")), qPrintable(text));
+        QVERIFY2(text.contains(QLatin1String("55.3/s of 100/s limit")), qPrintable(text));
+        QVERIFY2(text.contains(QLatin1String("ETA 3.3 s")), qPrintable(text));
+        QVERIFY2(text.contains(QLatin1String("2 failed")), qPrintable(text));
+        QVERIFY2(text.contains(QLatin1String("700 stored before")), qPrintable(text));
+        p.limit_rate = 0;
+        p.eta_s = -1;
+        QVERIFY(jobProgressText(p).contains(QLatin1String("no limit")));
+        QVERIFY(jobProgressText(p).contains(QLatin1String("ETA ?")));
+        QCOMPARE(formatJobDuration(185), QStringLiteral("3 min 05 s"));
+        QCOMPARE(formatJobDuration(3720), QStringLiteral("1 h 02 min"));
+    }
+
+    void syntheticJobCompletesThenHasNothingToDo() {
+        QTemporaryDir dir;
+        const QString stash = dir.filePath(QStringLiteral("job.db"));
+        JobsView view;
+        view.show();
+        QSignalSpy logged(&view, &JobsView::logged);
+        view.setInputs(synthetic(stash, QStringLiteral("300"), QStringLiteral("none"), 0.0));
+        const QString error = view.startJob();
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        QVERIFY(view.isRunning());
+        QTRY_VERIFY_WITH_TIMEOUT(view.hasSummary(), kRunTimeoutMs);
+        QVERIFY(!view.isRunning());
+        const jobs::JobSummary s = view.lastSummary();
+        QVERIFY2(s.error.isEmpty(), qPrintable(s.error));
+        QCOMPARE(s.progress.done, 300LL);
+        QCOMPARE(s.progress.failed, 0LL);
+        QCOMPARE(s.missing, 0LL);
+        QCOMPARE(view.progressBar()->value(), view.progressBar()->maximum());
+        QCOMPARE(view.progressBar()->maximum(), 300);
+        QVERIFY(view.stashCounts());
+        QCOMPARE(view.stashCounts()->done, 300LL);
+        QCOMPARE(view.stashCounts()->missing, 0LL);
+        QCOMPARE(view.failuresModel()->rowCount(), 0);
+        QVERIFY(view.errorText().isEmpty());
+        QVERIFY2(view.statusText().contains(QLatin1String("300 done")),
+                 qPrintable(view.statusText()));
+        QVERIFY(anyLogged(logged, QStringLiteral("started 2 worker(s)")));
+        const auto counts = readCounts(stash);
+        QVERIFY(counts);
+        QCOMPARE(counts->done, 300LL);
+        QCOMPARE(counts->missing, 0LL);
+
+        // Start again: the stash holds every key, so the run has nothing to do.
+        QVERIFY(view.startJob().isEmpty());
+        QTRY_VERIFY_WITH_TIMEOUT(view.hasSummary(), kRunTimeoutMs);
+        QCOMPARE(view.lastSummary().progress.to_do, 0LL);
+        QCOMPARE(view.lastSummary().progress.already_stored, 300LL);
+        QCOMPARE(view.progressBar()->value(), view.progressBar()->maximum());
+        QVERIFY2(view.statusText().contains(QLatin1String("nothing to do")),
+                 qPrintable(view.statusText()));
+
+        // Refresh reads the stash on its own.
+        QVERIFY(view.refreshStatus().isEmpty());
+        QCOMPARE(view.stashCounts()->total, 300LL);
+    }
+
+    void syntheticFailuresAreListed() {
+        QTemporaryDir dir;
+        const QString stash = dir.filePath(QStringLiteral("fail.db"));
+        JobsView view;
+        QAbstractItemModelTester tester(view.failuresModel(),
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        view.setInputs(synthetic(stash, QStringLiteral("20"), QStringLiteral("none"), 1.0));
+        QVERIFY(view.startJob().isEmpty());
+        QTRY_VERIFY_WITH_TIMEOUT(view.hasSummary(), kRunTimeoutMs);
+        QCOMPARE(view.lastSummary().progress.failed, 20LL);
+        QCOMPARE(view.failuresModel()->rowCount(), 20);
+        QCOMPARE(view.failuresModel()->keyAt(0), QStringLiteral("0"));
+        QCOMPARE(view.failuresModel()->keyAt(19), QStringLiteral("19"));
+        QCOMPARE(view.stashCounts()->failed, 20LL);
+
+        // The same task again with reprocessing: every key is tried a second time.
+        JobInputs again = view.inputs();
+        again.reprocess_failures = true;
+        view.setInputs(again);
+        QVERIFY(view.startJob().isEmpty());
+        QTRY_VERIFY_WITH_TIMEOUT(view.hasSummary(), kRunTimeoutMs);
+        QCOMPARE(view.lastSummary().progress.to_do, 20LL);
+        QCOMPARE(view.failuresModel()->rowCount(), 20);
+        QCOMPARE(view.failuresModel()
+                     ->data(view.failuresModel()->index(0, JobFailuresModel::Attempts))
+                     .toInt(),
+                 2);
+    }
+
+    void commandFailuresAreReprocessed() {
+        QTemporaryDir dir;
+        const QString stash = dir.filePath(QStringLiteral("cmd.db"));
+        const QString marker = dir.filePath(QStringLiteral("MARKER"));
+        const QString items = dir.filePath(QStringLiteral("items.txt"));
+        {
+            QFile f(items);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("alpha\nbeta\ngamma\ndelta\nepsilon\n\nalpha\n");
+            QFile m(marker);
+            QVERIFY(m.open(QIODevice::WriteOnly));
+        }
+        JobsView view;
+        QAbstractItemModelTester tester(view.failuresModel(),
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        JobInputs in;
+        in.items = JobInputs::Items::File;
+        in.items_file = items;
+        in.task = JobInputs::Task::Command;
+        in.command = QStringLiteral("test ! -e '%1'").arg(marker);
+        in.shell = true;
+        in.stash_path = stash;
+        in.workers = QStringLiteral("2");
+        in.limited = false;
+        view.setInputs(in);
+
+        // With the marker present every key fails.
+        QVERIFY(view.startJob().isEmpty());
+        QTRY_VERIFY_WITH_TIMEOUT(view.hasSummary(), kRunTimeoutMs);
+        QCOMPARE(view.lastSummary().progress.failed, 5LL);
+        QCOMPARE(view.failuresModel()->rowCount(), 5);
+        QVERIFY(view.failuresModel()
+                    ->data(view.failuresModel()->index(0, JobFailuresModel::Failure))
+                    .toString()
+                    .contains(QLatin1String("exit status 1")));
+
+        // A plain resume leaves failures alone.
+        QVERIFY(QFile::remove(marker));
+        QVERIFY(view.startJob().isEmpty());
+        QTRY_VERIFY_WITH_TIMEOUT(view.hasSummary(), kRunTimeoutMs);
+        QCOMPARE(view.lastSummary().progress.to_do, 0LL);
+        QCOMPARE(view.failuresModel()->rowCount(), 5);
+
+        // Reprocessed without the marker, they all succeed.
+        in.reprocess_failures = true;
+        view.setInputs(in);
+        QVERIFY(view.startJob().isEmpty());
+        QTRY_VERIFY_WITH_TIMEOUT(view.hasSummary(), kRunTimeoutMs);
+        QCOMPARE(view.lastSummary().progress.to_do, 5LL);
+        QCOMPARE(view.lastSummary().progress.done, 5LL);
+        QCOMPARE(view.failuresModel()->rowCount(), 0);
+        QCOMPARE(view.stashCounts()->done, 5LL);
+        QCOMPARE(view.stashCounts()->failed, 0LL);
+        QCOMPARE(view.stashCounts()->missing, 0LL);
+    }
+
+    void badInputStartsNothing_data() {
+        QTest::addColumn<QString>("field");
+        QTest::addColumn<QString>("value");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("workers") << "workers"
+                                 << "abc"
+                                 << "--workers";
+        QTest::newRow("empty command") << "command"
+                                       << "   "
+                                       << "--command";
+        QTest::newRow("unknown program") << "command"
+                                         << "no-such-program-xyz {}"
+                                         << "--command";
+        QTest::newRow("range") << "range"
+                               << "10:5"
+                               << "--range";
+        QTest::newRow("profile") << "profile"
+                                 << "sometimes"
+                                 << "--synthetic";
+        QTest::newRow("missing items file") << "items_file"
+                                            << "/nonexistent/keys.txt"
+                                            << "--items";
+        QTest::newRow("stash") << "stash"
+                               << ""
+                               << "--stash";
+    }
+    void badInputStartsNothing() {
+        QFETCH(QString, field);
+        QFETCH(QString, value);
+        QFETCH(QString, expected);
+        QTemporaryDir dir;
+        const QString stash = dir.filePath(QStringLiteral("bad.db"));
+        JobsView view;
+        QSignalSpy running(&view, &JobsView::runningChanged);
+        JobInputs in = synthetic(stash, QStringLiteral("10"), QStringLiteral("none"), 0.0);
+        if (field == u"workers") in.workers = value;
+        if (field == u"command") {
+            in.task = JobInputs::Task::Command;
+            in.command = value;
+        }
+        if (field == u"range") in.range = value;
+        if (field == u"profile") in.profile = value;
+        if (field == u"items_file") {
+            in.items = JobInputs::Items::File;
+            in.items_file = value;
+        }
+        if (field == u"stash") in.stash_path = value;
+        view.setInputs(in);
+        const QString error = view.startJob();
+        QVERIFY2(error.contains(expected), qPrintable(error));
+        QVERIFY2(view.errorText().contains(expected), qPrintable(view.errorText()));
+        QVERIFY(!view.isRunning());
+        QCOMPARE(running.count(), 0);
+        QVERIFY(!view.hasSummary());
+        QVERIFY(childrenRunning(QStringLiteral("throttlelab-job-worker")).isEmpty());
+        QVERIFY(!QFile::exists(stash)); // every input is checked before the stash is made
+
+        // Corrected, the same view starts, and the message goes.
+        view.setInputs(synthetic(stash, QStringLiteral("10"), QStringLiteral("none"), 0.0));
+        QVERIFY(view.startJob().isEmpty());
+        QVERIFY(view.errorText().isEmpty());
+        QTRY_VERIFY_WITH_TIMEOUT(view.hasSummary(), kRunTimeoutMs);
+        QCOMPARE(view.lastSummary().progress.done, 10LL);
+    }
+
+    void destroyingTheViewEndsItsWorkers() {
+        QTemporaryDir dir;
+        const QString stash = dir.filePath(QStringLiteral("slow.db"));
+        QList<qint64> workers, helpers;
+        {
+            JobsView view;
+            JobInputs in =
+                synthetic(stash, QStringLiteral("1000"), QStringLiteral("fixed:50ms"), 0);
+            in.limited = true;
+            in.max_n = 5;
+            in.per = 1.0;
+            view.setInputs(in);
+            QVERIFY(view.startJob().isEmpty());
+            QTRY_COMPARE_WITH_TIMEOUT(
+                childrenRunning(QStringLiteral("throttlelab-job-worker")).size(), 2, kRunTimeoutMs);
+            QTRY_VERIFY_WITH_TIMEOUT(view.progressBar()->value() > 0, kRunTimeoutMs);
+            QVERIFY(view.isRunning());
+            QVERIFY(view.throughputPoints() > 0);
+            QVERIFY(!view.throttleName().isEmpty());
+            workers = childrenRunning(QStringLiteral("throttlelab-job-worker"));
+            helpers = childrenRunning(QStringLiteral("throttlelab-helper"));
+            QVERIFY(anyAlive(workers));
+        }
+        QTRY_VERIFY_WITH_TIMEOUT(!anyAlive(workers), 3000);
+        QTRY_VERIFY_WITH_TIMEOUT(!anyAlive(helpers), 5000);
+        QVERIFY(childrenRunning(QStringLiteral("throttlelab-job-worker")).isEmpty());
+
+        // What was done is kept; the rest is missing for the next Start.
+        const auto counts = readCounts(stash);
+        QVERIFY(counts);
+        QCOMPARE(counts->total, 1000LL);
+        QVERIFY(counts->done > 0);
+        QVERIFY(counts->missing > 0);
+        QCOMPARE(counts->done + counts->failed + counts->missing, 1000LL);
+    }
+
+    void cancelKeepsWhatIsDone() {
+        QTemporaryDir dir;
+        const QString stash = dir.filePath(QStringLiteral("cancel.db"));
+        JobsView view;
+        JobInputs in = synthetic(stash, QStringLiteral("1000"), QStringLiteral("fixed:50ms"), 0);
+        in.limited = true;
+        in.max_n = 20;
+        view.setInputs(in);
+        QVERIFY(view.startJob().isEmpty());
+        QTRY_VERIFY_WITH_TIMEOUT(view.progressBar()->value() > 0, kRunTimeoutMs);
+        view.cancelJob();
+        QTRY_VERIFY_WITH_TIMEOUT(view.hasSummary(), kRunTimeoutMs);
+        QVERIFY(view.lastSummary().cancelled);
+        QVERIFY(view.lastSummary().missing > 0);
+        QVERIFY2(view.statusText().contains(QLatin1String("cancelled")),
+                 qPrintable(view.statusText()));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            childrenRunning(QStringLiteral("throttlelab-job-worker")).isEmpty(), kRunTimeoutMs);
+    }
+
+    void inputsPersist() {
+        QTemporaryDir dir;
+        QSettings settings(dir.filePath(QStringLiteral("s.ini")), QSettings::IniFormat);
+        JobInputs in;
+        in.items = JobInputs::Items::File;
+        in.range = QStringLiteral("0:500");
+        in.items_file = QStringLiteral("/data/keys.txt");
+        in.task = JobInputs::Task::Command;
+        in.command = QStringLiteral("curl -sfO {}");
+        in.shell = true;
+        in.profile = QStringLiteral("exp:5ms");
+        in.fail_rate = 0.25;
+        in.stash_path = QStringLiteral("/data/fetch.db");
+        in.workers = QStringLiteral("-1");
+        in.chunk_size = 50;
+        in.limited = false;
+        in.max_n = 7;
+        in.per = 2.5;
+        in.stop_if_error = true;
+        in.reprocess_failures = true;
+        {
+            JobsView a;
+            a.setInputs(in);
+            QVERIFY(a.inputs() == in);
+            a.saveSettings(settings);
+        }
+        JobsView b;
+        QVERIFY(b.inputs() == JobInputs());
+        b.restoreSettings(settings);
+        QVERIFY(b.inputs() == in);
+
+        // Nonsense in the settings keeps the defaults.
+        settings.setValue(QStringLiteral("jobs/max_n"), QStringLiteral("lots"));
+        settings.setValue(QStringLiteral("jobs/fail_rate"), 7);
+        settings.setValue(QStringLiteral("jobs/stash"), QString());
+        const JobInputs loaded = loadJobInputs(settings);
+        QCOMPARE(loaded.max_n, JobInputs().max_n);
+        QCOMPARE(loaded.fail_rate, JobInputs().fail_rate);
+        QCOMPARE(loaded.stash_path, defaultJobStashPath());
+    }
+
+    void mainWindowHasTheTabAndLogsJobEvents() {
+        LaunchOptions o;
+        o.name = uniqueName("jobs");
+        o.unattended = true;
+        o.restore_last = false;
+        o.persist = false;
+        o.view = QStringLiteral("jobs");
+        QTemporaryDir dir;
+        MainWindow w(o);
+        auto* tabs = w.findChild<QTabWidget*>();
+        QVERIFY(tabs);
+        QCOMPARE(tabs->currentWidget(), static_cast<QWidget*>(w.jobsView()));
+        QCOMPARE(tabs->tabText(tabs->currentIndex()), QStringLiteral("Jobs"));
+        w.jobsView()->setInputs(synthetic(dir.filePath(QStringLiteral("w.db")),
+                                          QStringLiteral("50"), QStringLiteral("none"), 0.0));
+        QVERIFY(w.jobsView()->startJob().isEmpty());
+        QTRY_VERIFY_WITH_TIMEOUT(w.jobsView()->hasSummary(), kRunTimeoutMs);
+        QVERIFY(w.eventLog()->contains(QStringLiteral("job: started 2 worker(s)")));
+        QVERIFY(w.eventLog()->contains(QStringLiteral("job: finished: 50 done")));
+        w.jobsView()->setInputs(synthetic(dir.filePath(QStringLiteral("w.db")),
+                                          QStringLiteral("50"), QStringLiteral("none"), 0.0));
+        JobInputs bad = w.jobsView()->inputs();
+        bad.workers = QStringLiteral("abc");
+        w.jobsView()->setInputs(bad);
+        QVERIFY(!w.jobsView()->startJob().isEmpty());
+        QVERIFY(w.eventLog()->contains(QStringLiteral("job not started: --workers")));
+    }
+
+    void mainWindowPersistsTheJobInputs() {
+        LaunchOptions o;
+        o.name = uniqueName("jobpersist");
+        o.unattended = true;
+        o.restore_last = false;
+        JobInputs in = synthetic(QStringLiteral("/data/persisted.db"), QStringLiteral("5:50"),
+                                 QStringLiteral("fixed:1ms"), 0.5);
+        {
+            MainWindow w(o);
+            w.jobsView()->setInputs(in);
+            w.close();
+        }
+        o.name = uniqueName("jobpersist2");
+        MainWindow w(o);
+        QVERIFY(w.jobsView()->inputs() == in);
+    }
+
+    void closingTheWindowEndsARunningJob() {
+        LaunchOptions o;
+        o.name = uniqueName("jobclose");
+        o.unattended = true;
+        o.restore_last = false;
+        o.persist = false;
+        QTemporaryDir dir;
+        QList<qint64> workers;
+        {
+            MainWindow w(o);
+            w.show();
+            JobInputs in = synthetic(dir.filePath(QStringLiteral("c.db")), QStringLiteral("1000"),
+                                     QStringLiteral("fixed:50ms"), 0);
+            in.limited = true;
+            in.max_n = 5;
+            w.jobsView()->setInputs(in);
+            QVERIFY(w.jobsView()->startJob().isEmpty());
+            QTRY_COMPARE_WITH_TIMEOUT(
+                childrenRunning(QStringLiteral("throttlelab-job-worker")).size(), 2, kRunTimeoutMs);
+            workers = childrenRunning(QStringLiteral("throttlelab-job-worker"));
+            w.close();
+            QVERIFY(!w.jobsView()->isRunning());
+        }
+        QTRY_VERIFY_WITH_TIMEOUT(!anyAlive(workers), 3000);
+    }
+};
+
+QTEST_MAIN(TestJobs)
+#include "tst_ui_jobs.moc"

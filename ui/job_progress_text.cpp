@@ -1,0 +1,63 @@
+#include "job_progress_text.h"
+
+#include <QCoreApplication>
+
+namespace throttlelab::ui {
+
+namespace {
+
+QString tr(const char* text) {
+    return QCoreApplication::translate("JobProgressText", text);
+}
+
+QString formatRate(double r) {
+    return QString::number(r, 'f', r < 100 ? 1 : 0);
+}
+
+} // namespace
+
+QString formatJobDuration(double s) {
+    if (s < 0) return QStringLiteral("?");
+    if (s < 60) return tr("%1 s").arg(s, 0, 'f', s < 10 ? 1 : 0);
+    if (s < 3600) return tr("%1 min %2 s").arg(int(s) / 60).arg(int(s) % 60, 2, 10, QChar(u'0'));
+    return tr("%1 h %2 min").arg(int(s) / 3600).arg(int(s) % 3600 / 60, 2, 10, QChar(u'0'));
+}
+
+QString jobProgressText(const jobs::JobProgress& p) {
+    const long long finished = p.done + p.failed;
+    const double percent = p.to_do > 0 ? 100.0 * double(finished) / double(p.to_do) : 100.0;
+    QStringList parts;
+    parts << tr("%1 of %2 done (%3%)").arg(finished).arg(p.to_do).arg(percent, 0, 'f', 1);
+    parts << (p.limit_rate > 0
+                  ? tr("%1/s of %2/s limit").arg(formatRate(p.rate), formatRate(p.limit_rate))
+                  : tr("%1/s, no limit").arg(formatRate(p.rate)));
+    parts << tr("ETA %1").arg(formatJobDuration(p.eta_s));
+    parts << tr("%1 failed").arg(p.failed);
+    // A resumed run's share is smaller than the items: say why, or "300 of 300" looks wrong.
+    if (p.already_stored > 0) parts << tr("%1 stored before").arg(p.already_stored);
+    return parts.join(QStringLiteral(" | "));
+}
+
+QString jobSummaryText(const jobs::JobSummary& s) {
+    const jobs::JobProgress& p = s.progress;
+    QString how = !s.error.isEmpty()   ? tr("failed")
+                  : s.cancelled        ? tr("cancelled")
+                  : s.stopped_on_error ? tr("stopped at the first failure")
+                                       : tr("finished");
+    if (p.to_do == 0 && s.error.isEmpty())
+        return tr("nothing to do: all %1 key(s) are stored already").arg(p.total);
+    const long long finished = p.done + p.failed;
+    QString text = tr("%1: %2 done, %3 failed in %4 (%5/s); %6 of %7 key(s) missing")
+                       .arg(how)
+                       .arg(p.done)
+                       .arg(p.failed)
+                       .arg(formatJobDuration(s.seconds))
+                       .arg(formatRate(s.seconds > 0 ? double(finished) / s.seconds : 0.0))
+                       .arg(s.missing)
+                       .arg(p.total);
+    if (s.missing > 0) text += tr("; start again to resume");
+    if (s.lost > 0) text += tr("; %1 lost with a worker that died").arg(s.lost);
+    return text;
+}
+
+} // namespace throttlelab::ui

@@ -1,0 +1,18 @@
+#pragma once
+// A batch job's progress and outcome in one line each, for the Jobs tab's status label and the
+// event log. The CLI has its own terminal line (a text bar); this one leaves the bar to a
+// QProgressBar and spells the numbers out.
+#include "job_runner.h"
+
+#include <QString>
+
+namespace throttlelab::ui {
+
+// 4.2 s, 3 min 05 s, 1 h 02 min; "?" for an unknown (negative) time.
+QString formatJobDuration(double seconds);
+// "120 of 300 done (40.0%) | 55.2/s of 100/s limit | ETA 3.3 s | 2 failed | 700 stored before"
+QString jobProgressText(const jobs::JobProgress& p);
+// How a run ended: finished, cancelled, stopped at a failure, or failed; with what is missing.
+QString jobSummaryText(const jobs::JobSummary& s);
+
+} // namespace throttlelab::ui
