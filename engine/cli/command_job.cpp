@@ -85,10 +85,18 @@ QJsonObject toJson(const StashCounts& c) {
             {"missing", double(c.missing)}};
 }
 
-std::unique_ptr<Stash> openForReading(QCommandLineParser& p, const QString& cmd, int* code) {
+// The reading subcommands: parses `--stash PATH` (plus what the caller added to `p`) and opens
+// the stash read-only, so it works while a run writes. nullptr after printing the error.
+std::unique_ptr<Stash> openForReading(QCommandLineParser& p, const QStringList& args,
+                                      const QString& cmd, int* code) {
+    p.addOption({"stash", "The job's .db file or folder.", "PATH"});
+    *code = kExitBadInput;
+    if (QString e = parseCommand(p, args, 0); !e.isEmpty()) {
+        printError(cmd, e);
+        return nullptr;
+    }
     if (!p.isSet("stash")) {
         printError(cmd, QStringLiteral("--stash is required (the .db file or folder of a job)"));
-        *code = kExitBadInput;
         return nullptr;
     }
     const QString path = p.value("stash");
@@ -96,8 +104,9 @@ std::unique_ptr<Stash> openForReading(QCommandLineParser& p, const QString& cmd,
     auto stash = Stash::open(path, guessStashFormat(path), Stash::Access::ExistingReadOnly, &error);
     if (!stash) {
         printError(cmd, error);
-        *code = kExitBadInput;
+        return nullptr;
     }
+    *code = kExitOk;
     return stash;
 }
 
@@ -325,14 +334,9 @@ int jobStatus(const QStringList& args) {
     const QString cmd = QStringLiteral("job status");
     QCommandLineParser p;
     p.setApplicationDescription("Counts a stash's keys: total, done, failed and missing.");
-    p.addOption({"stash", "The job's .db file or folder.", "PATH"});
     p.addOption({"json", "Print one JSON object on stdout."});
-    if (QString e = parseCommand(p, args, 0); !e.isEmpty()) {
-        printError(cmd, e);
-        return kExitBadInput;
-    }
     int code = kExitOk;
-    auto stash = openForReading(p, cmd, &code);
+    auto stash = openForReading(p, args, cmd, &code);
     if (!stash) return code;
     const StashCounts c = stash->counts();
     if (p.isSet("json")) {
@@ -354,14 +358,9 @@ int jobFailures(const QStringList& args) {
     QCommandLineParser p;
     p.setApplicationDescription(
         "Lists the keys stored as failures (rerun them with job run --reprocess-failures).");
-    p.addOption({"stash", "The job's .db file or folder.", "PATH"});
     p.addOption({"json", "Print one JSON array on stdout."});
-    if (QString e = parseCommand(p, args, 0); !e.isEmpty()) {
-        printError(cmd, e);
-        return kExitBadInput;
-    }
     int code = kExitOk;
-    auto stash = openForReading(p, cmd, &code);
+    auto stash = openForReading(p, args, cmd, &code);
     if (!stash) return code;
     const auto failures = stash->failures();
     if (p.isSet("json")) {
@@ -393,19 +392,14 @@ int jobExport(const QStringList& args) {
     const QString cmd = QStringLiteral("job export");
     QCommandLineParser p;
     p.setApplicationDescription("Writes a stash's results as CSV, one row per stored key.");
-    p.addOption({"stash", "The job's .db file or folder.", "PATH"});
     p.addOption({"csv", "The CSV file to write (replaced whole, never half-written).", "FILE"});
-    if (QString e = parseCommand(p, args, 0); !e.isEmpty()) {
-        printError(cmd, e);
-        return kExitBadInput;
-    }
+    int code = kExitOk;
+    auto stash = openForReading(p, args, cmd, &code);
+    if (!stash) return code;
     if (!p.isSet("csv")) {
         printError(cmd, QStringLiteral("--csv FILE is required"));
         return kExitBadInput;
     }
-    int code = kExitOk;
-    auto stash = openForReading(p, cmd, &code);
-    if (!stash) return code;
     QSaveFile out(p.value("csv"));
     if (!out.open(QIODevice::WriteOnly)) {
         printError(
