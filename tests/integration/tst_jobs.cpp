@@ -216,6 +216,35 @@ private Q_SLOTS:
         QVERIFY2(!ThrottleClient::attach(name, false, &error), "the job's throttle outlived it");
     }
 
+    // A job can share a running throttle's budget with whatever else takes from it.
+    void attachSharesARunningThrottle() {
+        QTemporaryDir dir;
+        const QString name = uniqueName("shared");
+        QProcess owner;
+        owner.start(exe("throttlectl"), {"run", "--name", name, "--max-n", "100", "--per", "1",
+                                         "--workers", "0", "--duration", "60"});
+        std::unique_ptr<ThrottleClient> observer;
+        QVERIFY(waitFor(
+            [&] {
+                QString error;
+                observer = ThrottleClient::attach(name, false, &error);
+                return observer != nullptr && observer->runInfo().running;
+            },
+            10000));
+        const std::uint64_t before = observer->runInfo().granted;
+        const Result r =
+            runTool("throttlectl", {"job", "run", "--range", "60", "--command", "true", "--attach",
+                                    name, "--stash", dir.filePath("a.db"), "--json"});
+        QVERIFY2(r.code == 0, r.err.constData());
+        QCOMPARE(json(r)["done"].toInt(), 60);
+        QCOMPARE(json(r)["limit_rate"].toDouble(), 100.0);
+        QVERIFY(observer->runInfo().granted - before >= 60); // every item took a permit
+        QVERIFY(observer->runInfo().running);                // and the throttle is still there
+        observer.reset();
+        owner.kill();
+        owner.waitForFinished();
+    }
+
     void noTornResultsAfterAKillDuringWrites_data() {
         QTest::addColumn<QString>("stashName");
         QTest::newRow("sqlite") << "torn.db";
