@@ -14,6 +14,7 @@
 #include <QProcess>
 #include <QSet>
 #include <QTimer>
+#include <algorithm>
 #include <deque>
 #include <unistd.h>
 
@@ -73,6 +74,45 @@ struct JobRunner::Impl {
         const long long remaining = p.to_do - finished_items;
         p.eta_s = remaining == 0 ? 0 : p.rate > 0 ? double(remaining) / p.rate : -1;
         return p;
+    }
+
+    QString worker_exe, task_json, throttle_for_workers;
+    int replacements = 0;
+
+    // Starts worker `index` and hands it its first chunk; the error says why it did not start.
+    QString spawnWorker(int index) {
+        auto w = std::make_unique<Worker>();
+        w->index = index;
+        w->process = std::make_unique<QProcess>();
+        Worker* raw = w.get();
+        QObject::connect(w->process.get(), &QProcess::readyReadStandardOutput,
+                         [this, raw] { readResults(*raw); });
+        QObject::connect(w->process.get(), &QProcess::readyReadStandardError, [this, raw] {
+            for (const QByteArray& line : raw->process->readAllStandardError().split('\n'))
+                if (!line.trimmed().isEmpty())
+                    event(QStringLiteral("worker %1: %2")
+                              .arg(raw->index)
+                              .arg(oneLine(QString::fromUtf8(line))));
+        });
+        QObject::connect(w->process.get(), &QProcess::finished,
+                         [this, raw](int code, QProcess::ExitStatus status) {
+                             workerEnded(*raw, code, status);
+                         });
+        QStringList args{QStringLiteral("--task-json"), task_json, QStringLiteral("--index"),
+                         QString::number(index)};
+        if (!throttle_for_workers.isEmpty())
+            args << QStringLiteral("--throttle") << throttle_for_workers;
+        w->process->start(worker_exe, args);
+        const bool started = w->process->waitForStarted(5000);
+        const QString error =
+            started
+                ? QString()
+                : QStringLiteral("cannot start %1: %2").arg(worker_exe, w->process->errorString());
+        w->alive = started;
+        w->pid = started ? w->process->processId() : 0;
+        workers.push_back(std::move(w));
+        if (started) dispatch(*raw);
+        return error;
     }
 
     void dispatch(Worker& w) {
@@ -145,6 +185,18 @@ struct JobRunner::Impl {
             w.pending.clear();
         } else if (crashed || code != 0) {
             event(QStringLiteral("worker %1 (pid %2) %3").arg(w.index).arg(w.pid).arg(how));
+        }
+        // Chunks nobody holds yet still get done: a crashed worker is replaced, within a
+        // budget, so a task that kills its worker every time cannot loop forever.
+        if (crashed && !stopping && next_chunk < chunks.size() &&
+            replacements < std::max(4, 2 * spec.workers)) {
+            ++replacements;
+            if (QString e = spawnWorker(w.index); e.isEmpty())
+                event(QStringLiteral("worker %1 replaced (pid %2)")
+                          .arg(w.index)
+                          .arg(workers.back()->pid));
+            else
+                event(e);
         }
         for (const auto& other : workers)
             if (other->alive) return;
@@ -304,32 +356,12 @@ QString JobRunner::start() {
     const QString task_json =
         QString::fromUtf8(QJsonDocument(d.spec.task.toJson()).toJson(QJsonDocument::Compact));
     const int count = int(std::min<std::size_t>(std::size_t(d.spec.workers), d.chunks.size()));
+    d.worker_exe = exe;
+    d.task_json = task_json;
+    d.throttle_for_workers = throttle_name;
     for (int i = 0; i < count; ++i) {
-        auto w = std::make_unique<Impl::Worker>();
-        w->index = i;
-        w->process = std::make_unique<QProcess>();
-        Impl::Worker* raw = w.get();
-        QObject::connect(w->process.get(), &QProcess::readyReadStandardOutput,
-                         [&d, raw] { d.readResults(*raw); });
-        QObject::connect(w->process.get(), &QProcess::readyReadStandardError, [&d, raw] {
-            for (const QByteArray& line : raw->process->readAllStandardError().split('\n'))
-                if (!line.trimmed().isEmpty())
-                    d.event(QStringLiteral("worker %1: %2")
-                                .arg(raw->index)
-                                .arg(oneLine(QString::fromUtf8(line))));
-        });
-        QObject::connect(w->process.get(), &QProcess::finished,
-                         [&d, raw](int code, QProcess::ExitStatus status) {
-                             d.workerEnded(*raw, code, status);
-                         });
-        QStringList args{QStringLiteral("--task-json"), task_json, QStringLiteral("--index"),
-                         QString::number(i)};
-        if (!throttle_name.isEmpty()) args << QStringLiteral("--throttle") << throttle_name;
-        w->process->start(exe, args);
-        if (!w->process->waitForStarted(5000)) {
-            d.summary.error =
-                QStringLiteral("cannot start %1: %2").arg(exe, w->process->errorString());
-            d.workers.push_back(std::move(w));
+        if (QString e = d.spawnWorker(i); !e.isEmpty()) {
+            d.summary.error = e;
             d.stop();
             QTimer::singleShot(0, &d.tick, [&d] {
                 bool any = false;
@@ -337,12 +369,8 @@ QString JobRunner::start() {
                     any = any || x->alive;
                 if (!any) d.finish();
             });
-            return d.summary.error;
+            return e;
         }
-        w->alive = true;
-        w->pid = w->process->processId();
-        d.workers.push_back(std::move(w));
-        d.dispatch(*raw);
     }
     d.event(QStringLiteral("started %1 worker(s) on %2 key(s) in %3 chunk(s)%4")
                 .arg(count)

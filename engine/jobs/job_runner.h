@@ -2,8 +2,9 @@
 // The coordinator of a rate-limited batch job: it reads the items, opens and locks the stash,
 // works out what is missing, starts a throttle (or joins one) and worker processes, hands each
 // worker one chunk at a time, and commits every result to the stash the moment it arrives. It
-// is the stash's only writer. A worker that dies is noticed at once (its unfinished keys stay
-// missing for the next run); nothing waits forever.
+// is the stash's only writer. A worker that dies is noticed at once: its unfinished keys stay
+// missing for the next run, and a replacement takes the chunks nobody holds yet; nothing waits
+// forever.
 //
 // It runs on the caller's Qt event loop (the CLI's or the GUI's) and reports through
 // callbacks, so a window stays responsive while a job runs.

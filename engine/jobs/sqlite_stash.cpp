@@ -134,7 +134,14 @@ std::unique_ptr<SqliteStash> SqliteStash::open(const QString& path, Access acces
         }
     }
     if (!q.exec(QStringLiteral("SELECT value FROM meta WHERE name='format'")) || !q.next()) {
-        *error = QStringLiteral("--stash '%1' is not a ThrottleLab stash").arg(oneLine(path));
+        QSqlQuery tables(db);
+        const bool empty = tables.exec(QStringLiteral("SELECT count(*) FROM sqlite_master")) &&
+                           tables.next() && tables.value(0).toInt() == 0;
+        // A run creates the schema in one transaction: an empty database is one being made.
+        *error = empty
+                     ? QStringLiteral("--stash '%1' holds no stash yet (a run may be creating it)")
+                           .arg(oneLine(path))
+                     : QStringLiteral("--stash '%1' is not a ThrottleLab stash").arg(oneLine(path));
         return nullptr;
     }
     const QString format = q.value(0).toString();

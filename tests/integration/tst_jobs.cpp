@@ -194,6 +194,26 @@ private Q_SLOTS:
         QCOMPARE(countsOf(stash).done, 1500);
     }
 
+    void aKilledWorkerIsReplacedForTheChunksNobodyHolds() {
+        QTemporaryDir dir;
+        const QString stash = dir.filePath("replace.db");
+        const QString name = uniqueName("jobrep");
+        BackgroundJob run({"--range", "400", "--command", "true", "--stash", stash, "--max-n",
+                           "200", "--per", "1", "--workers", "1", "--chunk-size", "50"},
+                          name);
+        QVERIFY(waitForDone(stash, 60));
+        const auto workers = run.workerPids();
+        QCOMPARE(int(workers.size()), 1);
+        ::kill(pid_t(workers.front()), SIGKILL);
+        const Result r = run.finish(60000);
+        QCOMPARE(r.code, 1); // keys of the killed chunk are missing
+        const QJsonObject o = json(r);
+        QVERIFY(r.err.contains("replaced"));
+        QVERIFY(o["lost"].toInt() > 0 && o["lost"].toInt() <= 50);
+        QCOMPARE(o["missing"].toInt(), o["lost"].toInt());
+        QCOMPARE(o["done"].toInt(), 400 - o["lost"].toInt());
+    }
+
     void ctrlCEndsTheRunCleanly() {
         QTemporaryDir dir;
         const QString stash = dir.filePath("int.db");
