@@ -23,6 +23,7 @@
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QSaveFile>
 #include <QScrollArea>
 #include <QSettings>
 #include <QSplitter>
@@ -355,8 +356,13 @@ bool MainWindow::exportEmissionsCsv(const QString& path) {
         report(tr("no emissions recorded: check File > Record emissions, then restart"));
         return false;
     }
-    QFile::remove(path);
-    if (!QFile::copy(source, path)) {
+    // The monitor may be appending as we read: keep whole rows only, and replace `path` only
+    // once the copy is complete.
+    QFile in(source);
+    QSaveFile out(path);
+    QByteArray rows = in.open(QIODevice::ReadOnly) ? in.readAll() : QByteArray();
+    rows.truncate(rows.lastIndexOf('\n') + 1);
+    if (!out.open(QIODevice::WriteOnly) || out.write(rows) != rows.size() || !out.commit()) {
         report(tr("cannot write '%1'").arg(path));
         return false;
     }

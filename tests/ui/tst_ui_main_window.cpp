@@ -1,6 +1,8 @@
 // The whole window, offscreen, over a real throttle: charts fill, a control edit reaches the
 // engine (read back by a second client), invalid input is marked and not applied, presets and
-// experiment files load, a screenshot shows plots, and closing ends every process.
+// experiment files load, a screenshot shows plots, the calibration view's Apply sets the
+// measured correction on the running throttle, and closing ends every process.
+#include "calibration_view.h"
 #include "chart_panel.h"
 #include "control_panel.h"
 #include "engine_session.h"
@@ -15,8 +17,10 @@
 #include <QFile>
 #include <QImage>
 #include <QLineEdit>
+#include <QPushButton>
 #include <QSet>
 #include <QSettings>
+#include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -41,6 +45,12 @@ void typeInto(QLineEdit* edit, const QString& text) {
     edit->selectAll();
     QTest::keyClicks(edit, text);
     QTest::keyClick(edit, Qt::Key_Return);
+}
+
+QPushButton* buttonNamed(QWidget* parent, const QString& text) {
+    for (QPushButton* b : parent->findChildren<QPushButton*>())
+        if (b->text() == text) return b;
+    return nullptr;
 }
 
 } // namespace
@@ -210,6 +220,61 @@ private Q_SLOTS:
             }
         QVERIFY2(colours.size() > 50, "not a single colour");
         QVERIFY2(latest_blue > 20, "the latest-rate line or worker bars are drawn");
+    }
+
+    void calibrationApplySetsTheRunningCorrection() {
+        MainWindow w(testOptions("calibration"));
+        w.show();
+        QString error;
+        auto observer = ThrottleClient::attach(w.session()->name(), false, &error);
+        QVERIFY2(observer, qPrintable(error));
+        // A starting correction the measurement will not produce, so a change is visible.
+        ThrottleConfig start = w.session()->config();
+        start.max_n = 100;
+        start.per = 1;
+        start.correction = 0.5;
+        QCOMPARE(w.session()->applyConfig(start), QString());
+        QTRY_COMPARE_WITH_TIMEOUT(observer->config().correction, 0.5, 5000);
+        QCOMPARE(observer->config().max_n, 100);
+
+        CalibrationView* v = w.calibrationView();
+        QPushButton* run = buttonNamed(v, QStringLiteral("Run sweep"));
+        QPushButton* apply = buttonNamed(v, QStringLiteral("Apply correction"));
+        QVERIFY(run && apply);
+        QVERIFY(!apply->isEnabled());
+        QVERIFY(!v->applyCorrection().isEmpty()); // nothing measured yet: refused
+        QCOMPARE(observer->config().correction, 0.5);
+
+        v->setRates({100, 1000});
+        v->setSecondsPerPoint(0.5);
+        QSignalSpy finished(v, &CalibrationView::sweepFinished);
+        QTest::mouseClick(run, Qt::LeftButton);
+        QVERIFY(v->isRunning());
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 60000);
+        QVERIFY(!v->isRunning());
+        QCOMPARE(v->points().size(), 2);
+        for (const CalibrationPoint& p : v->points())
+            QVERIFY2(p.error.isEmpty(), qPrintable(p.error));
+
+        // The suggestion is the correction measured at the sweep rate nearest the target.
+        double at = 0;
+        const double measured = v->suggestedCorrection(&at);
+        QCOMPARE(at, 100.0);
+        QCOMPARE(measured, v->points().first().correction);
+        QVERIFY2(measured >= 0 && measured < 1, qPrintable(QString::number(measured)));
+        QVERIFY2(measured != 0.5, "the measured correction equals the starting one");
+        QCOMPARE(observer->config().correction, 0.5); // measuring alone changes nothing
+
+        QVERIFY(apply->isEnabled());
+        QTest::mouseClick(apply, Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(observer->config().correction, measured, 5000);
+        QCOMPARE(w.session()->config().correction, measured);
+        // Only the correction changed.
+        QCOMPARE(observer->config().max_n, 100);
+        QCOMPARE(observer->config().per, 1.0);
+        QCOMPARE(int(observer->config().mode), int(start.mode));
+        QVERIFY(w.eventLog()->contains(QStringLiteral("applied calibrated correction")));
+        QVERIFY(w.session()->isRunning());
     }
 
     void closingEndsEveryProcessAndPersists() {
