@@ -22,14 +22,6 @@ using namespace throttlelab::ui::test;
 
 namespace {
 
-LaunchOptions testOptions(const char* what) {
-    LaunchOptions o;
-    o.name = uniqueName(what);
-    o.unattended = true; // never a modal dialog in tests
-    o.restore_last = false;
-    return o;
-}
-
 QAction* actionNamed(QWidget* w, const QString& text) {
     for (QAction* a : w->findChildren<QAction*>())
         if (a->text() == text) return a;

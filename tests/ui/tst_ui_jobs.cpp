@@ -446,10 +446,7 @@ private Q_SLOTS:
     }
 
     void mainWindowHasTheTabAndLogsJobEvents() {
-        LaunchOptions o;
-        o.name = uniqueName("jobs");
-        o.unattended = true;
-        o.restore_last = false;
+        LaunchOptions o = testOptions("jobs");
         o.persist = false;
         o.view = QStringLiteral("jobs");
         QTemporaryDir dir;
@@ -474,10 +471,7 @@ private Q_SLOTS:
     }
 
     void mainWindowPersistsTheJobInputs() {
-        LaunchOptions o;
-        o.name = uniqueName("jobpersist");
-        o.unattended = true;
-        o.restore_last = false;
+        LaunchOptions o = testOptions("jobpersist");
         JobInputs in = synthetic(QStringLiteral("/data/persisted.db"), QStringLiteral("5:50"),
                                  QStringLiteral("fixed:1ms"), 0.5);
         {
@@ -491,10 +485,7 @@ private Q_SLOTS:
     }
 
     void closingTheWindowEndsARunningJob() {
-        LaunchOptions o;
-        o.name = uniqueName("jobclose");
-        o.unattended = true;
-        o.restore_last = false;
+        LaunchOptions o = testOptions("jobclose");
         o.persist = false;
         QTemporaryDir dir;
         QList<qint64> workers;

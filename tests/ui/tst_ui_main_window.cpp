@@ -32,14 +32,6 @@ using namespace throttlelab::ui::test;
 
 namespace {
 
-LaunchOptions testOptions(const char* what) {
-    LaunchOptions o;
-    o.name = uniqueName(what);
-    o.unattended = true; // never a modal dialog in tests
-    o.restore_last = false;
-    return o;
-}
-
 void typeInto(QLineEdit* edit, const QString& text) {
     edit->setFocus();
     edit->selectAll();

@@ -1,5 +1,7 @@
 #pragma once
 // Small helpers shared by the UI tests.
+#include "command_line.h"
+
 #include <QList>
 #include <QString>
 #include <atomic>
@@ -25,6 +27,16 @@ inline bool anyAlive(const QList<qint64>& pids) {
     for (qint64 p : pids)
         if (pidAlive(p)) return true;
     return false;
+}
+
+// Launch options for a window under test: its own throttle name, never a modal dialog, and no
+// last experiment restored from the developer's settings.
+inline LaunchOptions testOptions(const char* what) {
+    LaunchOptions o;
+    o.name = uniqueName(what);
+    o.unattended = true;
+    o.restore_last = false;
+    return o;
 }
 
 } // namespace throttlelab::ui::test
