@@ -38,6 +38,16 @@ QList<qint64> processesMentioning(const QString& needle) {
 
 class TestApp : public QObject {
     Q_OBJECT
+    // `throttlelab --screenshot PNG --quit-after 3 --name NAME EXTRA...`, as the README's
+    // screenshots are made.
+    void startScreenshotRun(QProcess& p, const QString& png, const QString& name,
+                            const QStringList& extra) {
+        p.start(app(),
+                QStringList{QStringLiteral("--screenshot"), png, QStringLiteral("--quit-after"),
+                            QStringLiteral("3"), QStringLiteral("--name"), name} +
+                    extra);
+    }
+
 private Q_SLOTS:
     void badCommandLine_data() {
         QTest::addColumn<QStringList>("args");
@@ -71,9 +81,8 @@ private Q_SLOTS:
         const QString png = dir.filePath(QStringLiteral("main.png"));
         const QString name = uniqueName("app");
         QProcess p;
-        p.start(app(), {QStringLiteral("--screenshot"), png, QStringLiteral("--quit-after"),
-                        QStringLiteral("3"), QStringLiteral("--name"), name,
-                        QStringLiteral("--preset"), QStringLiteral("slow-workers")});
+        startScreenshotRun(p, png, name,
+                           {QStringLiteral("--preset"), QStringLiteral("slow-workers")});
         QVERIFY(p.waitForStarted(10000));
         QTRY_VERIFY_WITH_TIMEOUT(processesMentioning(name).size() >= 3,
                                  10000); // helpers and workers run
@@ -95,9 +104,7 @@ private Q_SLOTS:
         const QString png = dir.filePath(QStringLiteral("jobs.png"));
         const QString name = uniqueName("appjobs");
         QProcess p;
-        p.start(app(), {QStringLiteral("--screenshot"), png, QStringLiteral("--quit-after"),
-                        QStringLiteral("3"), QStringLiteral("--name"), name,
-                        QStringLiteral("--view"), QStringLiteral("jobs")});
+        startScreenshotRun(p, png, name, {QStringLiteral("--view"), QStringLiteral("jobs")});
         QVERIFY(p.waitForStarted(10000));
         // The demo job's workers name their throttle job-<app pid>-<run>.
         const QString job_throttle = QStringLiteral(" job-%1-").arg(p.processId());

@@ -54,11 +54,7 @@ struct RemoveFile {
 class TestExports : public QObject {
     Q_OBJECT
 private Q_SLOTS:
-    void initTestCase() {
-        QStandardPaths::setTestModeEnabled(true);
-        QCoreApplication::setOrganizationName(QStringLiteral("ThrottleLabTests"));
-        QSettings().clear();
-    }
+    void initTestCase() { isolateSettings(); }
 
     void emissionsAreRecordedAndExported() {
         RemoveFile recording;

@@ -90,10 +90,8 @@ class TestJobs : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void initTestCase() {
-        QStandardPaths::setTestModeEnabled(true);
-        QCoreApplication::setOrganizationName(QStringLiteral("ThrottleLabTests"));
         QCoreApplication::setApplicationName(QStringLiteral("tst_ui_jobs"));
-        QSettings().clear();
+        isolateSettings();
     }
 
     void failuresModelUnderTester() {

@@ -50,11 +50,7 @@ QPushButton* buttonNamed(QWidget* parent, const QString& text) {
 class TestMainWindow : public QObject {
     Q_OBJECT
 private Q_SLOTS:
-    void initTestCase() {
-        QStandardPaths::setTestModeEnabled(true);
-        QCoreApplication::setOrganizationName(QStringLiteral("ThrottleLabTests"));
-        QSettings().clear();
-    }
+    void initTestCase() { isolateSettings(); }
 
     void chartsReceiveData() {
         MainWindow w(testOptions("charts"));

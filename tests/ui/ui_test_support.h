@@ -2,7 +2,10 @@
 // Small helpers shared by the UI tests.
 #include "command_line.h"
 
+#include <QCoreApplication>
 #include <QList>
+#include <QSettings>
+#include <QStandardPaths>
 #include <QString>
 #include <atomic>
 #include <cerrno>
@@ -27,6 +30,14 @@ inline bool anyAlive(const QList<qint64>& pids) {
     for (qint64 p : pids)
         if (pidAlive(p)) return true;
     return false;
+}
+
+// Settings and standard paths of their own, emptied: a test never reads or writes the
+// developer's real QSettings.
+inline void isolateSettings() {
+    QStandardPaths::setTestModeEnabled(true);
+    QCoreApplication::setOrganizationName(QStringLiteral("ThrottleLabTests"));
+    QSettings().clear();
 }
 
 // Launch options for a window under test: its own throttle name, never a modal dialog, and no
