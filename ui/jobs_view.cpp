@@ -2,7 +2,7 @@
 
 #include "chart_adapter.h"
 #include "job_failures_model.h"
-#include "job_progress_text.h"
+#include "job_text.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -498,7 +498,7 @@ void JobsView::showProgress(const jobs::JobProgress& p) {
         progress_->setRange(0, int(std::min<long long>(p.to_do, INT_MAX)));
         progress_->setValue(int(std::min<long long>(p.done + p.failed, INT_MAX)));
     }
-    status_->setText(jobProgressText(p));
+    status_->setText(jobs::jobProgressText(p));
 }
 
 void JobsView::plot(const jobs::JobProgress& p) {
@@ -524,10 +524,10 @@ void JobsView::finished(const jobs::JobSummary& s) {
     showProgress(s.progress);
     refreshStatus();
     // After the refresh, which reports on the stash alone: the run's own outcome is the news.
-    status_->setText(jobSummaryText(s));
+    status_->setText(jobs::jobSummaryText(s));
     showError(s.error);
     setRunning(false);
-    Q_EMIT logged(tr("job: %1").arg(jobSummaryText(s)));
+    Q_EMIT logged(tr("job: %1").arg(jobs::jobSummaryText(s)));
     Q_EMIT jobFinished();
 }
 

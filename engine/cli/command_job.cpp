@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "cli_options.h"
 #include "job_runner.h"
+#include "job_text.h"
 #include "one_line.h"
 #include "report.h"
 #include "worker_count.h"
@@ -43,32 +44,14 @@ void onInterrupt(int) {
     g_interrupted = 1;
 }
 
-QString formatSeconds(double s) {
-    if (s < 0) return QStringLiteral("?");
-    if (s < 60) return QStringLiteral("%1s").arg(s, 0, 'f', s < 10 ? 1 : 0);
-    if (s < 3600)
-        return QStringLiteral("%1m%2s").arg(int(s) / 60).arg(int(s) % 60, 2, 10, QChar(u'0'));
-    return QStringLiteral("%1h%2m").arg(int(s) / 3600).arg(int(s) % 3600 / 60, 2, 10, QChar(u'0'));
-}
-
-// One terminal line: [#####.....] done/total  rate/s of limit  ETA  failures.
+// The terminal line: a text bar, then the numbers spelled out.
 QString progressLine(const JobProgress& p) {
     const long long finished = p.done + p.failed;
     const double fraction = p.to_do > 0 ? double(finished) / double(p.to_do) : 1.0;
     const int width = 28;
     const int filled = int(fraction * width + 1e-9);
-    QString bar = QString(filled, u'#') + QString(width - filled, u'.');
-    QString limit = p.limit_rate > 0 ? QStringLiteral(" of %1/s").arg(p.limit_rate, 0, 'g', 6)
-                                     : QStringLiteral(" (no limit)");
-    return QStringLiteral("[%1] %2/%3 %4%  %5/s%6  ETA %7  failed %8")
-        .arg(bar)
-        .arg(finished)
-        .arg(p.to_do)
-        .arg(fraction * 100, 0, 'f', 1)
-        .arg(p.rate, 0, 'f', 1)
-        .arg(limit)
-        .arg(formatSeconds(p.eta_s))
-        .arg(p.failed);
+    return QStringLiteral("[%1%2] %3")
+        .arg(QString(filled, u'#'), QString(width - filled, u'.'), jobProgressText(p));
 }
 
 QJsonObject toJson(const JobProgress& p) {
@@ -309,7 +292,7 @@ int jobRun(const QStringList& args) {
         o["lost"] = double(s.lost);
         o["duplicates"] = double(s.duplicates);
         o["seconds"] = s.seconds;
-        o["rate"] = s.seconds > 0 ? double(s.progress.done + s.progress.failed) / s.seconds : 0;
+        o["rate"] = s.rate();
         o["stopped_on_error"] = s.stopped_on_error;
         o["cancelled"] = s.cancelled;
         o["invalidated_dropped"] = double(s.invalidated.dropped);
@@ -318,13 +301,8 @@ int jobRun(const QStringList& args) {
         o["error"] = s.error;
         printJson(o);
     } else {
-        std::fprintf(stderr,
-                     "%lld done, %lld failed in %.2f s (%.1f/s, %.3f ms per item); %lld of %lld "
-                     "key(s) still missing%s\n",
-                     s.progress.done, s.progress.failed, s.seconds,
-                     s.seconds > 0 ? double(s.progress.done + s.progress.failed) / s.seconds : 0.0,
-                     per_item * 1000, s.missing, s.progress.total,
-                     s.missing > 0 ? "; run again to resume" : "");
+        std::fprintf(stderr, "%s (%.3f ms per item)\n", qPrintable(jobSummaryText(s)),
+                     per_item * 1000);
     }
     if (!s.error.isEmpty()) printError(cmd, s.error);
     return s.exitCode();

@@ -64,6 +64,10 @@ struct JobSummary {
     QString throttle_name;
     double seconds = 0;
     int exitCode() const; // 0 all done, 1 failures, missing keys or an error
+    // Results (done or failed) per second over the run.
+    double rate() const {
+        return seconds > 0 ? double(progress.done + progress.failed) / seconds : 0.0;
+    }
 };
 
 class JobRunner {

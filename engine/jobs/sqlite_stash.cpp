@@ -155,6 +155,7 @@ std::unique_ptr<SqliteStash> SqliteStash::open(const QString& path, Access acces
 }
 
 SqliteStash::~SqliteStash() {
+    put_.reset(); // a statement must not outlive its connection
     {
         QSqlDatabase d = QSqlDatabase::database(connection_, false);
         if (d.isOpen()) d.close();
@@ -220,16 +221,19 @@ QHash<QString, Stash::Stored> SqliteStash::stored() const {
 
 QString SqliteStash::put(const ItemResult& r) {
     // One statement in autocommit is one transaction: the row is there whole or not at all.
-    QSqlQuery q(db());
-    q.prepare(QStringLiteral(
-        "INSERT INTO results(key, ok, exit_code, signal, timed_out, output, output_truncated, "
-        "error, started_at, wait_s, duration_s, worker, pid, attempts, checksum) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,1,?) ON CONFLICT(key) DO UPDATE SET ok=excluded.ok, "
-        "exit_code=excluded.exit_code, signal=excluded.signal, timed_out=excluded.timed_out, "
-        "output=excluded.output, output_truncated=excluded.output_truncated, "
-        "error=excluded.error, started_at=excluded.started_at, wait_s=excluded.wait_s, "
-        "duration_s=excluded.duration_s, worker=excluded.worker, pid=excluded.pid, "
-        "attempts=results.attempts+1, checksum=excluded.checksum"));
+    if (!put_) {
+        put_ = std::make_unique<QSqlQuery>(db());
+        put_->prepare(QStringLiteral(
+            "INSERT INTO results(key, ok, exit_code, signal, timed_out, output, output_truncated, "
+            "error, started_at, wait_s, duration_s, worker, pid, attempts, checksum) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,1,?) ON CONFLICT(key) DO UPDATE SET ok=excluded.ok, "
+            "exit_code=excluded.exit_code, signal=excluded.signal, timed_out=excluded.timed_out, "
+            "output=excluded.output, output_truncated=excluded.output_truncated, "
+            "error=excluded.error, started_at=excluded.started_at, wait_s=excluded.wait_s, "
+            "duration_s=excluded.duration_s, worker=excluded.worker, pid=excluded.pid, "
+            "attempts=results.attempts+1, checksum=excluded.checksum"));
+    }
+    QSqlQuery& q = *put_;
     q.addBindValue(r.key);
     q.addBindValue(r.ok);
     q.addBindValue(r.exit_code);

@@ -4,6 +4,8 @@
 #include "stash.h"
 
 #include <QSqlDatabase>
+#include <QSqlQuery>
+#include <memory>
 
 namespace throttlelab::jobs {
 
@@ -26,6 +28,8 @@ private:
     QString writeTask(const QString& task) override;
     QSqlDatabase db() const;
     QString connection_;
+    // put() runs once per result: its statement is parsed once.
+    std::unique_ptr<QSqlQuery> put_;
 };
 
 // Identifies a ThrottleLab stash among SQLite files, and its layout.

@@ -2,6 +2,8 @@
 #include "chunking.h"
 #include "item_result.h"
 #include "job_items.h"
+#include "job_runner.h"
+#include "job_text.h"
 #include "task_spec.h"
 #include "worker_count.h"
 
@@ -183,6 +185,41 @@ private Q_SLOTS:
         QVERIFY(!ItemResult::fromLine("{\"key\": 1}", &error));
         QVERIFY(!ItemResult::fromLine("garbage", &error));
         QCOMPARE(r.describeFailure(), QString("exit status 3: boom"));
+    }
+
+    void progressAndSummaryText() {
+        JobProgress p;
+        p.total = 1000;
+        p.already_stored = 700;
+        p.to_do = 300;
+        p.done = 118;
+        p.failed = 2;
+        p.rate = 55.25;
+        p.limit_rate = 100;
+        p.eta_s = 3.3;
+        const QString text = jobProgressText(p);
+        QVERIFY2(text.contains(QLatin1String("120 of 300 done (40.0%)")), qPrintable(text));
+        QVERIFY2(text.contains(QLatin1String("55.3/s of 100/s limit")), qPrintable(text));
+        QVERIFY2(text.contains(QLatin1String("ETA 3.3 s")), qPrintable(text));
+        QVERIFY2(text.contains(QLatin1String("2 failed")), qPrintable(text));
+        QVERIFY2(text.contains(QLatin1String("700 stored before")), qPrintable(text));
+        p.limit_rate = 0;
+        p.eta_s = -1;
+        QVERIFY(jobProgressText(p).contains(QLatin1String("no limit")));
+        QVERIFY(jobProgressText(p).contains(QLatin1String("ETA ?")));
+        QCOMPARE(formatJobDuration(185), QStringLiteral("3 min 05 s"));
+        QCOMPARE(formatJobDuration(3720), QStringLiteral("1 h 02 min"));
+        JobSummary s;
+        s.progress = p;
+        s.seconds = 2;
+        s.missing = 180;
+        QCOMPARE(s.rate(), 60.0);
+        const QString summary = jobSummaryText(s);
+        QVERIFY2(
+            summary.startsWith(QLatin1String("finished: 118 done, 2 failed in 2.0 s (60.0/s)")),
+            qPrintable(summary));
+        QVERIFY2(summary.contains(QLatin1String("180 of 1000 key(s) missing; start again")),
+                 qPrintable(summary));
     }
 };
 

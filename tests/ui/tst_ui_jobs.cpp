@@ -5,7 +5,6 @@
 #include "event_log.h"
 #include "job_failures_model.h"
 #include "job_inputs.h"
-#include "job_progress_text.h"
 #include "jobs_view.h"
 #include "main_window.h"
 #include "stash.h"
@@ -124,30 +123,6 @@ private Q_SLOTS:
         model.clear();
         QCOMPARE(model.rowCount(), 0);
         model.clear();
-    }
-
-    void progressText() {
-        jobs::JobProgress p;
-        p.total = 1000;
-        p.already_stored = 700;
-        p.to_do = 300;
-        p.done = 118;
-        p.failed = 2;
-        p.rate = 55.25;
-        p.limit_rate = 100;
-        p.eta_s = 3.3;
-        const QString text = jobProgressText(p);
-        QVERIFY2(text.contains(QLatin1String("120 of 300 done (40.0%)")), qPrintable(text));
-        QVERIFY2(text.contains(QLatin1String("55.3/s of 100/s limit")), qPrintable(text));
-        QVERIFY2(text.contains(QLatin1String("ETA 3.3 s")), qPrintable(text));
-        QVERIFY2(text.contains(QLatin1String("2 failed")), qPrintable(text));
-        QVERIFY2(text.contains(QLatin1String("700 stored before")), qPrintable(text));
-        p.limit_rate = 0;
-        p.eta_s = -1;
-        QVERIFY(jobProgressText(p).contains(QLatin1String("no limit")));
-        QVERIFY(jobProgressText(p).contains(QLatin1String("ETA ?")));
-        QCOMPARE(formatJobDuration(185), QStringLiteral("3 min 05 s"));
-        QCOMPARE(formatJobDuration(3720), QStringLiteral("1 h 02 min"));
     }
 
     void syntheticJobCompletesThenHasNothingToDo() {

@@ -1,13 +1,13 @@
-#include "job_progress_text.h"
+#include "job_text.h"
 
-#include <QCoreApplication>
+#include <QStringList>
 
-namespace throttlelab::ui {
+namespace throttlelab::jobs {
 
 namespace {
 
 QString tr(const char* text) {
-    return QCoreApplication::translate("JobProgressText", text);
+    return QString::fromLatin1(text);
 }
 
 QString formatRate(double r) {
@@ -23,7 +23,7 @@ QString formatJobDuration(double s) {
     return tr("%1 h %2 min").arg(int(s) / 3600).arg(int(s) % 3600 / 60, 2, 10, QChar(u'0'));
 }
 
-QString jobProgressText(const jobs::JobProgress& p) {
+QString jobProgressText(const JobProgress& p) {
     const long long finished = p.done + p.failed;
     const double percent = p.to_do > 0 ? 100.0 * double(finished) / double(p.to_do) : 100.0;
     QStringList parts;
@@ -38,21 +38,20 @@ QString jobProgressText(const jobs::JobProgress& p) {
     return parts.join(QStringLiteral(" | "));
 }
 
-QString jobSummaryText(const jobs::JobSummary& s) {
-    const jobs::JobProgress& p = s.progress;
+QString jobSummaryText(const JobSummary& s) {
+    const JobProgress& p = s.progress;
     QString how = !s.error.isEmpty()   ? tr("failed")
                   : s.cancelled        ? tr("cancelled")
                   : s.stopped_on_error ? tr("stopped at the first failure")
                                        : tr("finished");
     if (p.to_do == 0 && s.error.isEmpty())
         return tr("nothing to do: all %1 key(s) are stored already").arg(p.total);
-    const long long finished = p.done + p.failed;
     QString text = tr("%1: %2 done, %3 failed in %4 (%5/s); %6 of %7 key(s) missing")
                        .arg(how)
                        .arg(p.done)
                        .arg(p.failed)
                        .arg(formatJobDuration(s.seconds))
-                       .arg(formatRate(s.seconds > 0 ? double(finished) / s.seconds : 0.0))
+                       .arg(formatRate(s.rate()))
                        .arg(s.missing)
                        .arg(p.total);
     if (s.missing > 0) text += tr("; start again to resume");
@@ -60,4 +59,4 @@ QString jobSummaryText(const jobs::JobSummary& s) {
     return text;
 }
 
-} // namespace throttlelab::ui
+} // namespace throttlelab::jobs
