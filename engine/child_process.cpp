@@ -1,8 +1,12 @@
 #include "child_process.h"
 
+#include "clock.h"
+
 #include <QDir>
 #include <QFileInfo>
 #include <QStandardPaths>
+#include <csignal>
+#include <thread>
 
 namespace throttlelab {
 
@@ -62,6 +66,21 @@ void ChildProcess::kill() {
         process_->kill();
         process_->waitForFinished(2000);
     }
+}
+
+void finishAll(const std::vector<ChildProcess*>& children, int grace_ms) {
+    const Nanos deadline = monotonicNow() + Nanos(grace_ms) * kNanosPerMilli;
+    for (;;) {
+        bool any = false;
+        for (ChildProcess* c : children)
+            any = (c && c->running()) || any;
+        if (!any || monotonicNow() >= deadline) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    for (ChildProcess* c : children)
+        if (c && c->running()) ::kill(pid_t(c->pid()), SIGKILL);
+    for (ChildProcess* c : children)
+        if (c) c->finish(2000);
 }
 
 int ChildProcess::exitCode() const {

@@ -6,6 +6,7 @@
 #include <QString>
 #include <QStringList>
 #include <memory>
+#include <vector>
 
 namespace throttlelab {
 
@@ -33,5 +34,10 @@ public:
 private:
     std::unique_ptr<QProcess> process_;
 };
+
+// Ends many children together: waits up to `grace_ms` in all for them to exit by themselves
+// (each sees the kill flag at the same moment), then kills the rest at once and reaps them.
+// So stopping N busy children costs one grace period, not N.
+void finishAll(const std::vector<ChildProcess*>& children, int grace_ms);
 
 } // namespace throttlelab

@@ -1,6 +1,9 @@
 #include "emission_ring.h"
 
+#include "fault_injection.h"
 #include "futex.h"
+
+#include <limits>
 
 namespace throttlelab {
 
@@ -21,9 +24,11 @@ bool pushEmission(shm::EmissionRing& ring, const Emission& e) {
             break;
     }
     shm::EmissionEntry& slot = ring.entries[head % shm::kEmissionRingSize];
+    faultPoint(FaultPoint::EmissionReserved);
     slot.grant_ns.store(e.grant_ns, std::memory_order_relaxed);
     slot.emit_ns.store(e.emit_ns, std::memory_order_relaxed);
     slot.worker.store(e.worker, std::memory_order_relaxed);
+    slot.pid.store(e.pid, std::memory_order_relaxed);
     slot.seq.store(head + 1, std::memory_order_release);
     ring.emitted.fetch_add(1, std::memory_order_relaxed);
     if (ring.monitor_parked.load(std::memory_order_seq_cst) &&
@@ -46,28 +51,60 @@ bool parkMonitorIfEmpty(shm::EmissionRing& ring, Nanos until) {
     return true;
 }
 
-std::size_t drainEmissions(shm::EmissionRing& ring, std::vector<Emission>& out, Nanos now,
-                           Nanos stuck_after_ns, Nanos* stuck_since) {
-    std::uint64_t tail = ring.tail.load(std::memory_order_relaxed);
+std::size_t takeEmissions(const shm::EmissionRing& ring, std::uint64_t& cursor, Nanos horizon,
+                          std::vector<Emission>& out, const StuckEntryPolicy& stuck,
+                          std::uint64_t& abandoned) {
     const std::uint64_t head = ring.head.load(std::memory_order_acquire);
     std::size_t n = 0;
-    while (tail < head) {
-        shm::EmissionEntry& slot = ring.entries[tail % shm::kEmissionRingSize];
-        if (slot.seq.load(std::memory_order_acquire) != tail + 1) {
-            if (*stuck_since == 0) *stuck_since = now;
-            if (now - *stuck_since < stuck_after_ns) break;
-            ring.overflow.fetch_add(1, std::memory_order_relaxed);
-            ring.abandoned.fetch_add(1, std::memory_order_relaxed);
+    while (cursor < head) {
+        const shm::EmissionEntry& slot = ring.entries[cursor % shm::kEmissionRingSize];
+        if (slot.seq.load(std::memory_order_acquire) != cursor + 1) {
+            // Claimed, not yet filled: its writer is mid-push, or died there.
+            if (*stuck.since == 0) *stuck.since = stuck.now;
+            if (stuck.now - *stuck.since < stuck.after_ns) break;
+            ++abandoned;
         } else {
-            out.push_back({slot.grant_ns.load(std::memory_order_relaxed),
-                           slot.emit_ns.load(std::memory_order_relaxed),
-                           std::uint32_t(slot.worker.load(std::memory_order_relaxed))});
+            const Emission e{slot.grant_ns.load(std::memory_order_relaxed),
+                             slot.emit_ns.load(std::memory_order_relaxed),
+                             std::uint32_t(slot.worker.load(std::memory_order_relaxed)),
+                             slot.pid.load(std::memory_order_relaxed)};
+            if (e.emit_ns > horizon) break;
+            out.push_back(e);
             ++n;
         }
-        *stuck_since = 0;
-        ++tail;
-        ring.tail.store(tail, std::memory_order_release);
+        *stuck.since = 0;
+        ++cursor;
     }
+    return n;
+}
+
+ResidentCount countResident(const shm::EmissionRing& ring, std::uint64_t cursor,
+                            Nanos recent_after) {
+    const std::uint64_t head = ring.head.load(std::memory_order_acquire);
+    ResidentCount r;
+    for (; cursor < head; ++cursor) {
+        const shm::EmissionEntry& slot = ring.entries[cursor % shm::kEmissionRingSize];
+        if (slot.seq.load(std::memory_order_acquire) != cursor + 1) continue;
+        ++r.total;
+        if (slot.emit_ns.load(std::memory_order_relaxed) > recent_after) ++r.recent;
+    }
+    return r;
+}
+
+void releaseEmissions(shm::EmissionRing& ring, std::uint64_t cursor) {
+    if (ring.tail.load(std::memory_order_relaxed) < cursor)
+        ring.tail.store(cursor, std::memory_order_release);
+}
+
+std::size_t drainEmissions(shm::EmissionRing& ring, std::vector<Emission>& out, Nanos now,
+                           Nanos stuck_after_ns, Nanos* stuck_since) {
+    std::uint64_t cursor = ring.tail.load(std::memory_order_relaxed);
+    std::uint64_t abandoned = 0;
+    const std::size_t n = takeEmissions(ring, cursor, std::numeric_limits<Nanos>::max(), out,
+                                        {now, stuck_after_ns, stuck_since}, abandoned);
+    ring.overflow.fetch_add(abandoned, std::memory_order_relaxed);
+    ring.abandoned.fetch_add(abandoned, std::memory_order_relaxed);
+    releaseEmissions(ring, cursor);
     return n;
 }
 

@@ -16,9 +16,37 @@ bool pushEmission(shm::EmissionRing& ring, const Emission& e);
 // (then it returns false at once).
 bool parkMonitorIfEmpty(shm::EmissionRing& ring, Nanos until);
 
-// Moves every published entry to `out`. An entry claimed by a writer that died before
-// publishing it would block the ring; after `stuck_after_ns` it is skipped and counted as
-// overflow.
+// An entry claimed by a writer that died before publishing it would block the ring: after
+// `after_ns` of waiting at the same entry (since `*since`, kept by the caller) it is skipped.
+struct StuckEntryPolicy {
+    Nanos now = 0;
+    Nanos after_ns = 0;
+    Nanos* since = nullptr;
+};
+
+// The monitor's read side. Copies the published entries from `cursor` on, in ring order, up
+// to the first one stamped after `horizon` (it and everything after stay for a later call),
+// and moves `cursor` past them. Nothing is released to writers: releaseEmissions() does that
+// once the statistics that count them are published, so a monitor killed in between loses
+// nothing. Skipped (abandoned) entries are added to `abandoned`.
+std::size_t takeEmissions(const shm::EmissionRing& ring, std::uint64_t& cursor, Nanos horizon,
+                          std::vector<Emission>& out, const StuckEntryPolicy& stuck,
+                          std::uint64_t& abandoned);
+
+// The published entries from `cursor` on that are not taken yet: all of them, and those
+// stamped after `recent_after` (they count in the latest window).
+struct ResidentCount {
+    std::uint64_t total = 0;
+    std::uint64_t recent = 0;
+};
+ResidentCount countResident(const shm::EmissionRing& ring, std::uint64_t cursor,
+                            Nanos recent_after);
+
+// Gives the entries below `cursor` back to the writers.
+void releaseEmissions(shm::EmissionRing& ring, std::uint64_t cursor);
+
+// Takes and releases every published entry at once, counting skipped ones as overflow (for
+// readers that keep nothing across a crash, like the tests of the ring itself).
 std::size_t drainEmissions(shm::EmissionRing& ring, std::vector<Emission>& out, Nanos now,
                            Nanos stuck_after_ns, Nanos* stuck_since);
 

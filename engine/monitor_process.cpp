@@ -8,8 +8,10 @@
 #include "stats_channel.h"
 #include "throttle_client.h"
 
+#include "fault_injection.h"
+
 #include <QFile>
-#include <QTextStream>
+#include <csignal>
 #include <cstdio>
 #include <ctime>
 
@@ -36,6 +38,9 @@ void sleepFor(Nanos ns) {
 } // namespace
 
 int runMonitorProcess(const QString& name, const QString& log_path) {
+    // Ctrl-C reaches the whole process group: the monitor ends through the kill flag the
+    // owner sets, after its last round, so the log and the totals are complete.
+    std::signal(SIGINT, SIG_IGN);
     QString error;
     auto client = ThrottleClient::attach(name, false, &error);
     if (!client) {
@@ -43,21 +48,28 @@ int runMonitorProcess(const QString& name, const QString& log_path) {
         return 1;
     }
     shm::Segment& s = client->data();
+    // Where the previous monitor of this run (killed, stalled and replaced) left off: every
+    // emission below the cursor is in its published figures, the log held log_bytes then.
+    const StatsSnapshot previous = readStats(s.stats);
+    std::uint64_t cursor = std::max(previous.ring_cursor, s.emissions.tail.load());
+    std::uint64_t abandoned = previous.abandoned;
     QFile log(log_path);
-    QTextStream log_out;
     if (!log_path.isEmpty()) {
+        // Rows written after the last publication are written again below: cut them off.
+        if (previous.log_bytes > 0 && log.exists() && log.size() > previous.log_bytes)
+            log.resize(previous.log_bytes);
         const bool fresh = !log.exists() || log.size() == 0;
-        if (!log.open(QIODevice::Append | QIODevice::Text)) {
+        if (!log.open(QIODevice::Append)) {
             std::fprintf(stderr, "monitor process: cannot write the log %s: %s\n",
                          qPrintable(log_path), qPrintable(log.errorString()));
             return 1;
         }
-        log_out.setDevice(&log);
-        if (fresh) log_out << "worker,grant_s,emit_s\n";
+        if (fresh) log.write("worker,grant_s,emit_s\n");
+        log.flush();
     }
 
     StatisticsAccumulator acc;
-    acc.seed(readStats(s.stats));
+    acc.seed(previous);
     acc.beginRun();
     acc.setKeepFinalized(!log_path.isEmpty());
     s.helpers.monitor_pid.store(getpid());
@@ -65,8 +77,12 @@ int runMonitorProcess(const QString& name, const QString& log_path) {
 
     std::vector<Emission> batch;
     batch.reserve(shm::kEmissionRingSize);
+    QByteArray rows;
     Nanos stuck_since = 0;
     Nanos next_housekeeping = 0;
+    auto heartbeat = [&](Nanos now) {
+        s.helpers.monitor_heartbeat_ns.store(now, std::memory_order_release);
+    };
     for (;;) {
         const bool last_round = s.control.kill.load(std::memory_order_acquire) != 0;
         const ThrottleConfig c = client->config();
@@ -75,29 +91,50 @@ int runMonitorProcess(const QString& name, const QString& log_path) {
         // The last round describes the run as it was when the kill flag stopped the work.
         if (last_round && s.control.kill_ns.load() > 0)
             now = std::min(now, s.control.kill_ns.load());
-        batch.clear();
-        drainEmissions(s.emissions, batch, monotonicNow(), 200 * kNanosPerMilli, &stuck_since);
-        for (const Emission& e : batch)
-            acc.receive(e);
-        // Emissions from several processes arrive slightly out of time order: let them settle.
+        // Emissions from several processes arrive slightly out of time order: they wait in
+        // the ring for `lag`, then are taken and placed in time order.
         const Nanos lag = last_round
                               ? -10 * kNanosPerSecond
                               : std::max<Nanos>(20 * kNanosPerMilli, 2 * fromSeconds(c.rf_rate));
+        batch.clear();
+        takeEmissions(s.emissions, cursor, now - lag, batch,
+                      {monotonicNow(), 200 * kNanosPerMilli, &stuck_since}, abandoned);
+        for (const Emission& e : batch)
+            acc.receive(e);
         acc.advance(now, lag, per_ns);
-        if (log_out.device()) {
+        const ResidentCount resident = countResident(s.emissions, cursor, now - per_ns);
+        acc.setResident(resident.total, resident.recent);
+        std::int64_t log_bytes = -1;
+        if (log.isOpen()) {
+            rows.clear();
             for (const Emission& e : acc.takeFinalized()) {
-                const qint64 pid = e.worker < shm::kMaxWorkers ? s.workers[e.worker].pid.load() : 0;
-                log_out << pid << ',' << QString::number(toSeconds(e.grant_ns), 'f', 9) << ','
-                        << QString::number(toSeconds(e.emit_ns), 'f', 9) << '\n';
+                rows += QByteArray::number(qint64(e.pid));
+                rows += ',';
+                rows += QByteArray::number(toSeconds(e.grant_ns), 'f', 9);
+                rows += ',';
+                rows += QByteArray::number(toSeconds(e.emit_ns), 'f', 9);
+                rows += '\n';
             }
-            log_out.flush();
+            if (!rows.isEmpty() && (log.write(rows) != rows.size() || !log.flush())) {
+                std::fprintf(stderr, "monitor process: cannot write the log %s: %s\n",
+                             qPrintable(log_path), qPrintable(log.errorString()));
+                return 1;
+            }
+            log_bytes = log.size();
+            faultPoint(FaultPoint::MonitorLogWritten);
         }
-        acc.setOverflow(s.emissions.overflow.load(std::memory_order_relaxed));
+        acc.setOverflow(s.emissions.overflow.load(std::memory_order_relaxed) + abandoned);
         Nanos runtime = s.control.accumulated_runtime_ns.load();
         if (s.control.run_state.load() == std::uint32_t(shm::RunState::Running))
             runtime += now - s.control.run_started_ns.load();
-        const StatsSnapshot snap = acc.snapshot(now, per_ns, runtime, c.targetRate());
+        StatsSnapshot snap = acc.snapshot(now, per_ns, runtime, c.targetRate());
+        snap.ring_cursor = cursor;
+        snap.log_bytes = log_bytes;
+        snap.abandoned = abandoned;
         publishStats(s.stats, snap);
+        // Only now may writers reuse the entries these figures count.
+        releaseEmissions(s.emissions, cursor);
+        s.emissions.abandoned.store(abandoned, std::memory_order_relaxed);
         const PacingParams params = PacingParams::from(c, s.config.as_throttle.load() != 0);
         appendHistory(s.history,
                       {now, snap.latest.rate, snap.mean.rate, snap.hi_lo_window.rate,
@@ -108,16 +145,18 @@ int runMonitorProcess(const QString& name, const QString& log_path) {
         if (now >= next_housekeeping) {
             if (!client->ownerAlive()) break;
             reapDeadWorkers(s);
-            s.helpers.monitor_heartbeat_ns.store(now, std::memory_order_release);
+            heartbeat(now);
             s.helpers.monitor_cpu_ns.store(selfCpuTime(), std::memory_order_relaxed);
             next_housekeeping = now + 100 * kNanosPerMilli;
         }
-        // Sleeps in slices so the kill flag is seen within 50 ms whatever rf_rate is.
+        // Sleeps in slices so the kill flag is seen within 50 ms whatever rf_rate is, and the
+        // heartbeat goes on through a long rf_rate.
         const Nanos until = now + fromSeconds(c.rf_rate);
         while (!s.control.kill.load(std::memory_order_acquire)) {
             const Nanos left = until - monotonicNow();
             if (left <= 0) break;
             sleepFor(std::min<Nanos>(left, 50 * kNanosPerMilli));
+            heartbeat(monotonicNow());
         }
         // Nothing arrived: rather than waking every rf_rate to recompute the same figures, it
         // parks until the figures change by themselves (an emission leaves the latest window,

@@ -61,8 +61,12 @@ QString validateConfig(const ThrottleConfig& c) {
             .arg(c.targetRate());
     if (!std::isfinite(c.correction) || c.correction < 0 || c.correction >= 1)
         return QStringLiteral("correction must be in [0, 1), got %1").arg(c.correction);
-    if (!std::isfinite(c.rf_rate) || c.rf_rate <= 0 || c.rf_rate > 60)
-        return QStringLiteral("rf_rate must be a number of seconds > 0 and <= 60, got %1")
+    // Below a millisecond the monitor would only spin: its rounds take longer than that at
+    // high rates, and nothing shows figures faster. (1e-10 used to round to 0 ns when stored,
+    // after which every later change failed.)
+    if (!std::isfinite(c.rf_rate) || c.rf_rate < kMinRefreshSeconds || c.rf_rate > 60)
+        return QStringLiteral("rf_rate must be a number of seconds from %1 to 60, got %2")
+            .arg(kMinRefreshSeconds)
             .arg(c.rf_rate);
     if (c.hardcap == Hardcap::Window && c.max_n > kMaxWindowPermits)
         return QStringLiteral("hardcap window accepts max_n up to %1, got %2")

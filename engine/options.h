@@ -23,6 +23,7 @@ constexpr long long kMaxWindowPermits = 65536;
 constexpr long long kMaxPermitsPerWindow = 1'000'000'000;
 constexpr double kMaxPerSeconds = 1'000'000.0;
 constexpr double kMaxRatePerSecond = 100'000'000.0;
+constexpr double kMinRefreshSeconds = 0.001;
 
 // The live-tunable part: what every attached process reads before each decision.
 struct ThrottleConfig {

@@ -1,9 +1,9 @@
 #include "pacer.h"
 
-#include "process_identity.h"
+#include "fault_injection.h"
+#include "pid_lock.h"
 
 #include <algorithm>
-#include <sched.h>
 
 namespace throttlelab {
 namespace {
@@ -49,26 +49,18 @@ GrantResult tryPaced(shm::Pacing& p, const PacingParams& params, Nanos now) {
     return r;
 }
 
-// A lock word holding the holder's pid: a holder that dies inside the few instructions it
-// is held is detected and its lock taken over, so a SIGKILL never wedges the others.
+// The window ring's lock (pid_lock.h): a dead holder's lock is taken over at once, and a
+// holder stopped for 50 ms loses it, so neither a SIGKILL nor a Ctrl-Z inside the few
+// instructions it is held wedges the others. (A stopped holder that resumes after losing the
+// lock finds the count moved and records nothing.)
 class WindowLock {
 public:
     WindowLock(shm::AI64& word, pid_t self)
         : word_(word)
         , self_(self) {
-        std::int64_t expected = 0;
-        for (unsigned spins = 0;; ++spins) {
-            expected = 0;
-            if (word_.compare_exchange_weak(expected, self_, std::memory_order_acquire)) return;
-            if ((spins & 0x3ff) == 0x3ff) {
-                if (expected != 0 && !ProcessIdentity{pid_t(expected), 0}.isAlive() &&
-                    word_.compare_exchange_strong(expected, self_, std::memory_order_acquire))
-                    return;
-                sched_yield();
-            }
-        }
+        acquirePidLock(word_, self_, -1, StalledHolder::Steal);
     }
-    ~WindowLock() { word_.store(0, std::memory_order_release); }
+    ~WindowLock() { releasePidLock(word_, self_); }
     WindowLock(const WindowLock&) = delete;
     WindowLock& operator=(const WindowLock&) = delete;
 
@@ -126,37 +118,42 @@ double exactTokens(std::int64_t tat, const PacingParams& params, Nanos now) {
 std::int64_t exactTatFor(double tokens, const PacingParams& params, Nanos now) {
     const long long b = params.burst();
     if (b >= 0) tokens = std::min(tokens, double(b));
-    const double lead = (tokens - 1.0) * double(params.interval_q);
+    // An unbounded bank (hardcap none) may hold more permits than a 64-bit tat can express at
+    // a slow new rate (1.5e8 permits at 1 per 1e6 s): keep the lead within +-2^61 (a bank
+    // of centuries), rather than let the conversion wrap into a wrong, even negative, bank.
+    constexpr double kMaxLead = double(std::int64_t(1) << 61);
+    const double lead = std::clamp((tokens - 1.0) * double(params.interval_q), -kMaxLead, kMaxLead);
     return toQ(now) + (params.hardcap == Hardcap::None ? 0 : params.tau_q) - std::int64_t(lead);
 }
 
+// While a change is being published, exact grants are refused: tat is put this far ahead.
+constexpr Nanos kClosedDuringChange = 100 * kNanosPerMilli;
+
 } // namespace
 
-void rescalePacing(shm::Pacing& p, const PacingParams& before, const PacingParams& after,
-                   Nanos now) {
+double closePacingForChange(shm::Pacing& p, const PacingParams& before, const PacingParams& after,
+                            Nanos now) {
+    if (before.mode == PacingMode::Classic)
+        return double(p.tank.exchange(0, std::memory_order_acq_rel));
+    const std::int64_t closed =
+        toQ(now + kClosedDuringChange) + std::max(before.tau_q, after.tau_q);
+    const std::int64_t tat = p.tat.exchange(closed, std::memory_order_acq_rel);
+    return exactTokens(tat, before, now);
+}
+
+void openPacingAfterChange(shm::Pacing& p, const PacingParams& after, double tokens, Nanos now) {
     if (after.mode == PacingMode::Exact) {
-        std::int64_t tat = p.tat.load(std::memory_order_acquire);
-        for (;;) {
-            const double tokens = before.mode == PacingMode::Exact
-                                      ? exactTokens(tat, before, now)
-                                      : double(p.tank.load(std::memory_order_acquire));
-            if (p.tat.compare_exchange_weak(tat, exactTatFor(tokens, after, now),
-                                            std::memory_order_acq_rel))
-                break;
-        }
+        p.tat.store(exactTatFor(tokens, after, now), std::memory_order_release);
         return;
     }
     const long long cap = after.burst();
-    if (before.mode == PacingMode::Exact) {
-        const double tokens = exactTokens(p.tat.load(std::memory_order_acquire), before, now);
-        const long long whole = std::max<long long>(0, (long long)tokens);
-        p.tank.store(cap >= 0 ? std::min(whole, cap) : whole, std::memory_order_release);
-        return;
-    }
-    std::int64_t tank = p.tank.load(std::memory_order_acquire);
-    while (cap >= 0 && tank > cap &&
-           !p.tank.compare_exchange_weak(tank, cap, std::memory_order_acq_rel)) {
-    }
+    const long long whole = tokens >= 1 ? (long long)std::min(tokens, 9.0e18) : 0;
+    p.tank.store(cap >= 0 ? std::min(whole, cap) : whole, std::memory_order_release);
+}
+
+void rescalePacing(shm::Pacing& p, const PacingParams& before, const PacingParams& after,
+                   Nanos now) {
+    openPacingAfterChange(p, after, closePacingForChange(p, before, after, now), now);
 }
 
 GrantResult tryGrant(shm::Pacing& p, const PacingParams& params, Nanos now, pid_t self) {
@@ -178,7 +175,8 @@ GrantResult tryGrant(shm::Pacing& p, const PacingParams& params, Nanos now, pid_
         }
     }
     GrantResult r = tryPaced(p, params, t);
-    if (r.granted) {
+    faultPoint(FaultPoint::WindowLockHeld);
+    if (r.granted && p.window_count.load(std::memory_order_relaxed) == k) {
         p.window_ring[k % shm::kWindowRingSize].store(t, std::memory_order_relaxed);
         p.window_count.store(k + 1, std::memory_order_release);
     }

@@ -44,7 +44,18 @@ void resetPacing(shm::Pacing& p, const PacingParams& params, Nanos now);
 // A live change keeps what was banked or owed, counted in permits: 0.5 permits owed at the
 // old rate are 0.5 permits owed at the new one. (Keeping the raw timestamp instead would
 // leave a change from 1 per 1000 s to 1000/s waiting out the old 1000 s.) A switch between
-// classic and exact carries the tank over the same way.
+// classic and exact carries the tank over the same way, and creates no permit.
+//
+// A change is applied in two halves around the publication of the new configuration, so no
+// grant can use one configuration's meaning of the state with the other's parameters:
+// closePacingForChange() takes the banked permits out (the tank emptied, or tat moved out of
+// reach for 100 ms) and returns how many there were; openPacingAfterChange() puts them back
+// in the new configuration's terms. Between the two every grant is refused, and a writer that
+// dies between them costs at most the permits it took out (none are created).
+double closePacingForChange(shm::Pacing& p, const PacingParams& before, const PacingParams& after,
+                            Nanos now);
+void openPacingAfterChange(shm::Pacing& p, const PacingParams& after, double tokens, Nanos now);
+// Both halves at once (for a change nobody else can observe).
 void rescalePacing(shm::Pacing& p, const PacingParams& before, const PacingParams& after,
                    Nanos now);
 

@@ -70,6 +70,12 @@ bool ProcessIdentity::isAlive() const {
     return start_ticks == 0 || s.start_ticks == start_ticks;
 }
 
+bool ProcessIdentity::isStopped() const {
+    StatFields s;
+    if (pid <= 0 || !readStat(pid, s)) return false;
+    return (s.state == 'T' || s.state == 't') && (start_ticks == 0 || s.start_ticks == start_ticks);
+}
+
 Nanos selfCpuTime() {
     timespec ts{};
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);

@@ -16,6 +16,8 @@ struct ProcessIdentity {
     static ProcessIdentity of(pid_t pid); // start_ticks 0 when the process does not exist
     // True while this very process (not a later one with the same pid) runs and is no zombie.
     bool isAlive() const;
+    // True while it is stopped (SIGSTOP, Ctrl-Z, a debugger): alive, but it will not move.
+    bool isStopped() const;
 };
 
 // CPU time (user + system) this process has used.

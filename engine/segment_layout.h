@@ -2,6 +2,10 @@
 // The layout of one throttle's shared-memory segment. Every process maps it at a different
 // address, so it holds no pointers: only lock-free atomics and plain numbers. Bump
 // kLayoutVersion whenever anything here changes; an attach refuses any other version.
+//
+// Any process may die (SIGKILL) or stall (SIGSTOP) at any instruction, so every structure
+// below says who writes it, what a writer that dies or stops halfway leaves, and how readers
+// and a replacement writer recover. docs/recovery.md collects these rules in one table.
 #include "clock.h"
 
 #include <atomic>
@@ -12,7 +16,7 @@
 namespace throttlelab::shm {
 
 constexpr std::uint64_t kMagic = 0x42414c54544f5254ull; // "TROTTLAB" little-endian
-constexpr std::uint32_t kLayoutVersion = 1;
+constexpr std::uint32_t kLayoutVersion = 2;
 constexpr std::size_t kCacheLine = 64;
 constexpr std::size_t kMaxWorkers = 64;
 constexpr std::size_t kEmissionRingSize = 1u << 18; // 0.26 s of emissions at 1M/s
@@ -40,8 +44,8 @@ struct alignas(kCacheLine) Header {
     Nanos created_ns;
 };
 
-// Live configuration. Written by any attached process; `generation` tells readers it moved.
-struct alignas(kCacheLine) Config {
+// One complete configuration, as the writer left it.
+struct ConfigValues {
     AI64 max_n;
     AI64 per_ns;
     A32 hardcap;
@@ -49,13 +53,28 @@ struct alignas(kCacheLine) Config {
     A64 correction_bits; // a double
     AI64 rf_rate_ns;
     A32 auto_emit;
-    A32 as_throttle;
-    A32 as_monitor;
-    A32 generation;
+};
+
+// Live configuration, double buffered. Writers: any attached process, one at a time under
+// `writer_pid` (a lock word holding the holder's pid). A writer fills the slot that is not
+// published, then publishes it with one store of `published` ((generation << 1) | slot), so
+// a reader never sees a half-applied change. Recovery: a writer that dies mid-write leaves
+// only the unpublished slot torn and its pid in `writer_pid`; the next writer sees that pid
+// is dead and takes the lock over. A writer that stops while holding the lock makes other
+// writers give up with an error naming its pid; readers are never blocked.
+struct alignas(kCacheLine) Config {
+    A64 published;
+    AI64 writer_pid;
+    A32 as_throttle; // fixed at creation
+    A32 as_monitor;  // fixed at creation
+    ConfigValues slot[2];
 };
 
 // Run control. `wake` is the one futex word every waiter sleeps on: any grant-relevant event
-// (a classic token, a config change, the kill flag) bumps it.
+// (a classic token, a config change, the kill flag) bumps it. Writers: the owner (run state,
+// epoch, runtime) and any process (kill, stop_requested). Each field is one atomic store, so
+// a writer that dies leaves nothing half-done; `waiters` is a hint only (a waiter killed
+// inside await_fuel leaves it one too high, which costs a fairness check, never a permit).
 struct alignas(kCacheLine) Control {
     A32 wake;
     A32 waiters;
@@ -71,6 +90,13 @@ struct alignas(kCacheLine) Control {
 // Grant state. exact mode: `tat` (theoretical arrival time of the next permit, in 1/256 ns
 // since the segment's creation) moved by one CAS per grant. classic mode: `tank`, filled by
 // the throttle process. Both modes record grants in `window_ring` for the window hardcap.
+// Writers: every worker (one CAS per grant: a death leaves either the old or the new value),
+// the throttle process (tank), config writers (rescaling). The window ring is written only
+// under `window_lock_pid`, a lock word holding its holder's pid: a holder that dies inside
+// the few instructions it is held is seen dead and its lock taken over; the count is stored
+// after the time, so a death between them leaves that grant unrecorded, never a torn one.
+// A worker killed between its grant and recording it takes one permit with it: it is neither
+// granted (in any slot) nor counted, so conservation holds; the rate loses that one permit.
 constexpr int kTatShift = 8;
 struct alignas(kCacheLine) Pacing {
     alignas(kCacheLine) AI64 tat;
@@ -83,6 +109,10 @@ struct alignas(kCacheLine) Pacing {
     AI64 window_ring[kWindowRingSize];
 };
 
+// Writer: the worker that holds the slot (pid); the monitor frees the slot of a dead one
+// (releaseWorkerSlot folds its grants into Pacing::granted first). A stopped worker keeps
+// its slot; a waiter that yielded to it in vain marks its wait `passed_over_since` so no
+// one yields to that wait again.
 struct alignas(kCacheLine) WorkerSlot {
     AI64 pid;
     A64 start_ticks;
@@ -92,9 +122,13 @@ struct alignas(kCacheLine) WorkerSlot {
     A64 emits;
     AI64 last_grant_ns;
     AI64 attached_ns;
-    AI64 waiting_since_ns; // when its current await_fuel began: the oldest waiter goes first
+    AI64 waiting_since_ns;  // when its current await_fuel began: the oldest waiter goes first
+    AI64 passed_over_since; // == waiting_since_ns: this wait was skipped as stalled
 };
 
+// Writers: each helper its own fields (pid, heartbeat every 100-250 ms, CPU time); the
+// owner's supervision the counters. A helper whose heartbeat is older than the stall bound
+// is reported, killed and replaced by the owner.
 struct alignas(kCacheLine) Helpers {
     AI64 throttle_pid;
     AI64 monitor_pid;
@@ -104,6 +138,8 @@ struct alignas(kCacheLine) Helpers {
     AI64 monitor_cpu_ns;
     A64 reclaimed_worker_slots;
     AI64 last_reclaimed_pid;
+    A64 helper_restarts; // helpers that died and were restarted
+    A64 helper_stalls;   // helpers that stopped answering and were replaced
 };
 
 struct EmissionEntry {
@@ -111,8 +147,14 @@ struct EmissionEntry {
     AI64 grant_ns;
     AI64 emit_ns;
     A64 worker; // slot index, or kMaxWorkers for an anonymous emitter
+    AI64 pid;   // the emitting process, stamped when it emitted (its slot may be gone since)
 };
 
+// Writers: every emitter claims an index by CAS on `head`, fills the entry, then sets its
+// seq. Reader: the one monitor. `tail` moves only after the statistics that count the
+// entries below it are published (Stats carries the same cursor), so a monitor killed at any
+// point loses nothing: its replacement resumes at the published cursor. An entry claimed by
+// an emitter that died before setting seq is skipped after 200 ms and counted as abandoned.
 struct alignas(kCacheLine) EmissionRing {
     alignas(kCacheLine) A64 head;     // next index to claim (writers)
     alignas(kCacheLine) A64 tail;     // next index to read (the monitor)
@@ -126,15 +168,23 @@ struct alignas(kCacheLine) EmissionRing {
     EmissionEntry entries[kEmissionRingSize];
 };
 
-// The monitor's published statistics, as 64-bit words under a sequence lock: readers copy
-// and retry while `seq` is odd or moved. Doubles are stored as their bits.
+// The monitor's published statistics, as 64-bit words (doubles as their bits), double
+// buffered: the monitor writes the buffer that is not published, under that buffer's own
+// sequence word, then publishes it with one store of `published` ((count << 1) | buffer).
+// Readers copy the published buffer and retry only if the writer lapped them. Recovery: a
+// monitor that dies or stops mid-write leaves only the unpublished buffer torn (its seq odd);
+// readers never look at it, and a replacement writes over it.
 struct StatsWords {
     static constexpr std::size_t kCount = 48 + kGapHistogramBuckets;
     A64 word[kCount];
 };
-struct alignas(kCacheLine) Stats {
+struct StatsBuffer {
     A64 seq;
     StatsWords data;
+};
+struct alignas(kCacheLine) Stats {
+    A64 published;
+    StatsBuffer buffer[2];
 };
 
 struct HistoryPoint {
@@ -148,6 +198,10 @@ struct HistoryPoint {
     AI64 available;
     A64 total;
 };
+// Writer: the monitor. Each point has its own seq (0 while being written, its index once
+// complete); `head` moves after the point. Recovery: a point left half-written by a dead
+// monitor keeps a seq that is not its index, so readers skip it; the replacement appends
+// after `head`, over it.
 struct alignas(kCacheLine) History {
     A64 head;
     HistoryPoint points[kHistorySize];

@@ -36,7 +36,8 @@ Nanos gapBucketMid(int bucket) {
 }
 
 void StatisticsAccumulator::seed(const StatsSnapshot& s) {
-    total_ = s.total;
+    // Only what the previous monitor had placed: what it had not is still in the ring.
+    total_ = s.placed;
     late_ = s.late;
     gaps_ = s.gaps;
     // A fresh segment's zeros are not a gap of 0 ns.
@@ -121,10 +122,11 @@ StatsSnapshot StatisticsAccumulator::snapshot(Nanos now, Nanos per_ns, Nanos run
     s.runtime_ns = runtime_ns;
     s.per_ns = per_ns;
     s.target_rate = target_rate;
-    s.total = total_;
+    s.total = total_ + resident_total_;
+    s.placed = total_;
     s.overflow = overflow_;
     s.late = late_;
-    std::uint64_t recent = window_emits_.size();
+    std::uint64_t recent = window_emits_.size() + resident_recent_;
     for (const Emission& e : pending_)
         if (e.emit_ns > now - per_ns) ++recent;
     s.latest_count = recent;

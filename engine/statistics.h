@@ -41,6 +41,13 @@ struct StatsSnapshot {
     double gap_p50_s = 0, gap_p90_s = 0, gap_p99_s = 0;
     std::uint64_t gaps = 0;
     Nanos min_gap_ns = -1, max_gap_ns = -1;
+    // What a replacement monitor resumes from: `placed` of `total` are in the figures above
+    // (the rest still wait in the emission ring, below nothing: they are re-read), every ring
+    // entry below `ring_cursor` is in them, and the permit log held `log_bytes` bytes then.
+    std::uint64_t placed = 0;
+    std::uint64_t ring_cursor = 0;
+    std::int64_t log_bytes = -1;
+    std::uint64_t abandoned = 0; // ring entries an emitter claimed but died before filling
     std::array<std::uint64_t, shm::kGapHistogramBuckets> gap_histogram{};
 };
 
@@ -48,6 +55,7 @@ struct Emission {
     Nanos grant_ns = 0;
     Nanos emit_ns = 0;
     std::uint32_t worker = 0;
+    std::int64_t pid = 0; // the emitting process
 };
 
 // Log-scale buckets, 16 per octave: a percentile read from them is within about 3%.
@@ -96,6 +104,15 @@ private:
 
 public:
     void setOverflow(std::uint64_t n) { overflow_ = n; }
+    // Emissions the monitor has seen but not taken yet (they wait in the ring for their lag):
+    // they count in the total and, when recent, in the latest window.
+    void setResident(std::uint64_t total, std::uint64_t recent) {
+        resident_total_ = total;
+        resident_recent_ = recent;
+    }
+
+private:
+    std::uint64_t resident_total_ = 0, resident_recent_ = 0;
 };
 
 } // namespace throttlelab

@@ -1,5 +1,7 @@
 #include "stats_channel.h"
 
+#include "fault_injection.h"
+
 #include <bit>
 #include <thread>
 
@@ -35,8 +37,12 @@ template <typename Visit> void visitScalars(StatsSnapshot& s, Visit&& v) {
     v(s.gaps);
     v(s.min_gap_ns);
     v(s.max_gap_ns);
+    v(s.placed);
+    v(s.ring_cursor);
+    v(s.log_bytes);
+    v(s.abandoned);
 }
-constexpr std::size_t kScalarWords = 27;
+constexpr std::size_t kScalarWords = 31;
 static_assert(kScalarWords + shm::kGapHistogramBuckets <= shm::StatsWords::kCount);
 
 template <typename T> std::uint64_t toWord(T v) {
@@ -56,35 +62,45 @@ template <typename T> T fromWord(std::uint64_t w) {
 
 void publishStats(shm::Stats& out, const StatsSnapshot& snapshot) {
     StatsSnapshot s = snapshot;
-    const std::uint64_t seq = out.seq.load(std::memory_order_relaxed);
-    out.seq.store(seq + 1, std::memory_order_relaxed);
+    const std::uint64_t published = out.published.load(std::memory_order_acquire);
+    shm::StatsBuffer& b = out.buffer[(published & 1) ^ 1];
+    // Odd while being written. A dead writer may have left it odd already: step to the next
+    // odd value, so a reader that copied the torn words before still sees the seq move.
+    const std::uint64_t seq = b.seq.load(std::memory_order_relaxed);
+    const std::uint64_t writing = (seq | 1) + ((seq & 1) ? 2 : 0);
+    b.seq.store(writing, std::memory_order_relaxed);
     std::atomic_thread_fence(std::memory_order_release);
     std::size_t i = 0;
     visitScalars(s, [&](auto& field) {
-        out.data.word[i++].store(toWord(field), std::memory_order_relaxed);
+        b.data.word[i++].store(toWord(field), std::memory_order_relaxed);
+        if (i == kScalarWords / 2) faultPoint(FaultPoint::MonitorStatsPublish);
     });
-    for (std::size_t b = 0; b < shm::kGapHistogramBuckets; ++b)
-        out.data.word[kScalarWords + b].store(s.gap_histogram[b], std::memory_order_relaxed);
-    out.seq.store(seq + 2, std::memory_order_release);
+    for (std::size_t k = 0; k < shm::kGapHistogramBuckets; ++k)
+        b.data.word[kScalarWords + k].store(s.gap_histogram[k], std::memory_order_relaxed);
+    b.seq.store(writing + 1, std::memory_order_release);
+    out.published.store((((published >> 1) + 1) << 1) | ((published & 1) ^ 1),
+                        std::memory_order_release);
 }
 
 StatsSnapshot readStats(const shm::Stats& in) {
     StatsSnapshot s;
     for (int attempt = 0;; ++attempt) {
-        const std::uint64_t before = in.seq.load(std::memory_order_acquire);
-        if (before & 1) {
-            if (attempt > 64) std::this_thread::yield();
-            continue;
-        }
+        // Only a writer that lapped this reader (published twice during one copy) makes it
+        // retry; a writer that died or stopped never does.
+        if (attempt > 64) std::this_thread::yield();
+        const std::uint64_t published = in.published.load(std::memory_order_acquire);
+        const shm::StatsBuffer& b = in.buffer[published & 1];
+        const std::uint64_t before = b.seq.load(std::memory_order_acquire);
+        if (before & 1) continue;
         std::size_t i = 0;
         visitScalars(s, [&](auto& field) {
             field = fromWord<std::decay_t<decltype(field)>>(
-                in.data.word[i++].load(std::memory_order_relaxed));
+                b.data.word[i++].load(std::memory_order_relaxed));
         });
-        for (std::size_t b = 0; b < shm::kGapHistogramBuckets; ++b)
-            s.gap_histogram[b] = in.data.word[kScalarWords + b].load(std::memory_order_relaxed);
+        for (std::size_t k = 0; k < shm::kGapHistogramBuckets; ++k)
+            s.gap_histogram[k] = b.data.word[kScalarWords + k].load(std::memory_order_relaxed);
         std::atomic_thread_fence(std::memory_order_acquire);
-        if (in.seq.load(std::memory_order_relaxed) == before) return s;
+        if (b.seq.load(std::memory_order_relaxed) == before) return s;
     }
 }
 
@@ -101,6 +117,7 @@ void appendHistory(shm::History& h, const HistorySample& s) {
     p.lo_hi_rate_bits.store(std::bit_cast<std::uint64_t>(s.lo_hi_rate), std::memory_order_relaxed);
     p.target_rate_bits.store(std::bit_cast<std::uint64_t>(s.target_rate),
                              std::memory_order_relaxed);
+    faultPoint(FaultPoint::MonitorHistoryAppend);
     p.available.store(s.available, std::memory_order_relaxed);
     p.total.store(s.total, std::memory_order_relaxed);
     p.seq.store(index, std::memory_order_release);

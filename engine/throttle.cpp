@@ -5,10 +5,16 @@
 #include "stats_channel.h"
 
 #include <thread>
+#include <unistd.h>
 
 namespace throttlelab {
 namespace {
 constexpr int kHelperStartTimeoutMs = 5000;
+// Helpers heartbeat every 100-250 ms; one silent this long is stopped or stuck.
+constexpr Nanos kHelperStallBound = 2 * kNanosPerSecond;
+// The monitor's last round and the throttle's exit take milliseconds; past this they are
+// killed, and a monitor killed so is replaced for its last round.
+constexpr int kHelperStopGraceMs = 600;
 } // namespace
 
 Throttle::Throttle(ThrottleOptions options)
@@ -58,7 +64,7 @@ QString Throttle::start() {
         shm::Segment& s = segment_->data();
         s.config.as_throttle.store(options_.as_throttle);
         s.config.as_monitor.store(options_.as_monitor);
-        writeConfig(s, options_.config);
+        changeConfig(s, ConfigPatch::everything(options_.config), getpid());
     }
     if (*options_.auto_calibrate && config().mode == PacingMode::Classic) {
         CalibrationRequest req;
@@ -98,12 +104,26 @@ QString Throttle::start() {
 QStringList Throttle::superviseHelpers() {
     QStringList restarted;
     if (!running_) return restarted;
-    if (options_.as_monitor && !monitor_process_.running() &&
-        startHelper(monitor_process_, QStringLiteral("monitor")).isEmpty())
-        restarted << QStringLiteral("monitor");
-    if (options_.as_throttle && !throttle_process_.running() &&
-        startHelper(throttle_process_, QStringLiteral("throttle")).isEmpty())
-        restarted << QStringLiteral("throttle");
+    shm::Segment& s = segment_->data();
+    const Nanos now = monotonicNow();
+    auto supervise = [&](bool wanted, ChildProcess& child, const QString& role,
+                         const shm::AI64& heartbeat) {
+        if (!wanted) return;
+        bool replace = !child.running();
+        if (!replace && now - heartbeat.load(std::memory_order_acquire) > kHelperStallBound) {
+            // Alive but silent (stopped, or stuck): it cannot be trusted to end by itself.
+            child.kill();
+            s.helpers.helper_stalls.fetch_add(1);
+            replace = true;
+        } else if (replace) {
+            s.helpers.helper_restarts.fetch_add(1);
+        }
+        if (replace && startHelper(child, role).isEmpty()) restarted << role;
+    };
+    supervise(options_.as_monitor, monitor_process_, QStringLiteral("monitor"),
+              s.helpers.monitor_heartbeat_ns);
+    supervise(options_.as_throttle, throttle_process_, QStringLiteral("throttle"),
+              s.helpers.throttle_heartbeat_ns);
     return restarted;
 }
 
@@ -120,9 +140,14 @@ RunSummary Throttle::stop() {
     if (!running_) return last_summary_;
     shm::Segment& s = segment_->data();
     setKillFlag();
-    // The monitor's last round drains what is left; both end well within the grace time.
-    monitor_process_.finish(900);
-    throttle_process_.finish(100);
+    // Both see the kill flag at once; the monitor's last round counts what is left.
+    finishAll({&monitor_process_, &throttle_process_}, kHelperStopGraceMs);
+    if (options_.as_monitor && (monitor_process_.crashed() || monitor_process_.exitCode() != 0)) {
+        // It died, or was stalled and killed, before its last round: a replacement does it
+        // (it sees the kill flag, takes everything from the published cursor on, and ends).
+        if (startHelper(monitor_process_, QStringLiteral("monitor")).isEmpty())
+            monitor_process_.finish(kHelperStopGraceMs);
+    }
     // The run ended when work was told to stop, not when the helpers were done.
     const Nanos ended = s.control.kill_ns.load();
     s.control.accumulated_runtime_ns.fetch_add(ended - s.control.run_started_ns.load());

@@ -1,6 +1,7 @@
 #include "throttle_client.h"
 
 #include "emission_ring.h"
+#include "fault_injection.h"
 #include "futex.h"
 #include "pacer.h"
 #include "stats_channel.h"
@@ -24,18 +25,27 @@ constexpr Nanos kYieldToOlderAtMost = 2 * kNanosPerMilli;
 constexpr std::int64_t kFairnessBelowRateInterval = std::int64_t(20 * kNanosPerMicro)
                                                     << shm::kTatShift;
 
-// True when a live worker that began waiting before `since` (ties: the lower slot) waits now.
-bool olderWaiterExists(const shm::Segment& s, int self, Nanos since) {
+// True when a worker that began waiting before `since` (ties: the lower slot) waits now and
+// was not passed over in this wait. With `pass_over`, marks each such waiter passed over
+// instead: it had its chance and did not take it (stopped, descheduled or dead), so nobody
+// yields to that wait again. It may still take a permit; it has lost its turn, no more.
+bool olderWaiterExists(shm::Segment& s, int self, Nanos since, bool pass_over = false) {
+    bool found = false;
     for (std::size_t i = 0; i < shm::kMaxWorkers; ++i) {
         if (int(i) == self) continue;
-        const shm::WorkerSlot& w = s.workers[i];
+        shm::WorkerSlot& w = s.workers[i];
         if (w.pid.load(std::memory_order_relaxed) <= 0 ||
             w.state.load(std::memory_order_relaxed) != std::uint32_t(shm::WorkerState::Waiting))
             continue;
         const Nanos other = w.waiting_since_ns.load(std::memory_order_relaxed);
-        if (other < since || (other == since && int(i) < self)) return true;
+        if (w.passed_over_since.load(std::memory_order_relaxed) == other) continue;
+        if (other < since || (other == since && int(i) < self)) {
+            if (!pass_over) return true;
+            w.passed_over_since.store(other, std::memory_order_relaxed);
+            found = true;
+        }
     }
-    return false;
+    return found;
 }
 
 inline void cpuRelax() {
@@ -80,30 +90,6 @@ bool releaseWorkerSlot(shm::Segment& s, std::size_t slot, std::int64_t expected_
     return true;
 }
 
-ThrottleConfig readConfig(const shm::Segment& s) {
-    ThrottleConfig c;
-    c.max_n = s.config.max_n.load(std::memory_order_acquire);
-    c.per = toSeconds(s.config.per_ns.load(std::memory_order_acquire));
-    c.hardcap = Hardcap(s.config.hardcap.load(std::memory_order_acquire));
-    c.mode = PacingMode(s.config.mode.load(std::memory_order_acquire));
-    c.correction = std::bit_cast<double>(s.config.correction_bits.load(std::memory_order_acquire));
-    c.rf_rate = toSeconds(s.config.rf_rate_ns.load(std::memory_order_acquire));
-    c.auto_emit = s.config.auto_emit.load(std::memory_order_acquire) != 0;
-    return c;
-}
-
-void writeConfig(shm::Segment& s, const ThrottleConfig& c) {
-    s.config.max_n.store(c.max_n, std::memory_order_release);
-    s.config.per_ns.store(fromSeconds(c.per), std::memory_order_release);
-    s.config.hardcap.store(std::uint32_t(c.hardcap), std::memory_order_release);
-    s.config.mode.store(std::uint32_t(c.mode), std::memory_order_release);
-    s.config.correction_bits.store(std::bit_cast<std::uint64_t>(c.correction),
-                                   std::memory_order_release);
-    s.config.rf_rate_ns.store(fromSeconds(c.rf_rate), std::memory_order_release);
-    s.config.auto_emit.store(c.auto_emit ? 1 : 0, std::memory_order_release);
-    s.config.generation.fetch_add(1, std::memory_order_acq_rel);
-}
-
 void signalEvent(shm::Segment& s) {
     s.control.wake.fetch_add(1, std::memory_order_acq_rel);
     futexWakeAll(s.control.wake);
@@ -136,6 +122,8 @@ ThrottleClient::ThrottleClient(std::shared_ptr<SharedSegment> segment, bool as_w
             w.grants.store(0);
             w.emits.store(0);
             w.last_grant_ns.store(0);
+            w.waiting_since_ns.store(0);
+            w.passed_over_since.store(-1);
             w.attached_ns.store(monotonicNow());
             w.state.store(std::uint32_t(shm::WorkerState::Idle), std::memory_order_release);
             slot_ = int(i);
@@ -150,9 +138,11 @@ ThrottleClient::~ThrottleClient() {
 }
 
 const PacingParams& ThrottleClient::params() {
-    const std::uint32_t gen = data().config.generation.load(std::memory_order_acquire);
+    const std::uint64_t gen = configGeneration(data());
     if (gen != params_generation_) {
-        *params_ = PacingParams::from(readConfig(data()), data().config.as_throttle.load() != 0);
+        const ThrottleConfig c = readConfig(data());
+        *params_ = PacingParams::from(c, data().config.as_throttle.load() != 0);
+        auto_emit_ = c.auto_emit;
         params_generation_ = gen;
     }
     return *params_;
@@ -163,7 +153,8 @@ void ThrottleClient::recordGrant(Nanos grant_ns) {
     last_grant_ns_ = grant_ns;
     const std::uint32_t worker =
         slot_ >= 0 ? std::uint32_t(slot_) : std::uint32_t(shm::kMaxWorkers);
-    const bool auto_emit = s.config.auto_emit.load(std::memory_order_relaxed) != 0;
+    params();
+    const bool auto_emit = auto_emit_;
     if (slot_ >= 0) {
         // This process is the slot's only writer: a load and a store, no contended RMW.
         shm::WorkerSlot& w = s.workers[std::size_t(slot_)];
@@ -178,7 +169,7 @@ void ThrottleClient::recordGrant(Nanos grant_ns) {
         s.pacing.granted.fetch_add(1, std::memory_order_relaxed);
     }
     if (auto_emit && s.config.as_monitor.load(std::memory_order_relaxed))
-        pushEmission(s.emissions, {grant_ns, grant_ns, worker});
+        pushEmission(s.emissions, {grant_ns, grant_ns, worker, pid_});
 }
 
 bool ThrottleClient::hasFuel() {
@@ -190,6 +181,7 @@ bool ThrottleClient::hasFuel() {
     const Nanos now = monotonicNow();
     const GrantResult r = tryGrant(s.pacing, params(), segment_->relative(now), pid_);
     if (!r.granted) return false;
+    faultPoint(FaultPoint::GrantUnrecorded);
     recordGrant(r.grant_ns + s.header.created_ns);
     return true;
 }
@@ -238,7 +230,11 @@ WaitResult ThrottleClient::awaitFuel(double timeout_s) {
             if (yield)
                 wake_at = std::min(wake_at,
                                    std::min(due + kYieldToOlderAtMost, now + 100 * kNanosPerMicro));
+            else if (slot_ >= 0 && now >= due + kYieldToOlderAtMost)
+                // Yielded in vain for the whole bound: whoever was first is not coming.
+                olderWaiterExists(s, slot_, start, true);
             if (r.granted) {
+                faultPoint(FaultPoint::GrantUnrecorded);
                 s.control.waiters.fetch_sub(1, std::memory_order_acq_rel);
                 recordGrant(r.grant_ns + s.header.created_ns);
                 return WaitResult::Granted;
@@ -268,7 +264,8 @@ WaitResult ThrottleClient::awaitFuel(double timeout_s) {
 
 bool ThrottleClient::emit(Nanos monotonic_ns) {
     shm::Segment& s = data();
-    if (s.config.auto_emit.load(std::memory_order_acquire)) return false;
+    params();
+    if (auto_emit_) return false;
     const Nanos t = monotonic_ns < 0 ? monotonicNow() : monotonic_ns;
     const std::uint32_t worker =
         slot_ >= 0 ? std::uint32_t(slot_) : std::uint32_t(shm::kMaxWorkers);
@@ -278,7 +275,7 @@ bool ThrottleClient::emit(Nanos monotonic_ns) {
         w.state.store(std::uint32_t(shm::WorkerState::Idle), std::memory_order_relaxed);
     }
     if (s.config.as_monitor.load(std::memory_order_relaxed))
-        pushEmission(s.emissions, {last_grant_ns_ > 0 ? last_grant_ns_ : t, t, worker});
+        pushEmission(s.emissions, {last_grant_ns_ > 0 ? last_grant_ns_ : t, t, worker, pid_});
     return true;
 }
 
@@ -287,13 +284,25 @@ ThrottleConfig ThrottleClient::config() const {
 }
 
 QString ThrottleClient::setConfig(const ThrottleConfig& c) {
-    if (QString e = validateConfig(c); !e.isEmpty()) return e;
-    const bool as_throttle = data().config.as_throttle.load() != 0;
-    const PacingParams before = PacingParams::from(readConfig(data()), as_throttle);
-    writeConfig(data(), c);
-    rescalePacing(data().pacing, before, PacingParams::from(c, as_throttle),
-                  segment_->relative(monotonicNow()));
-    signalEvent(data());
+    return changeConfig(ConfigPatch::everything(c));
+}
+
+QString ThrottleClient::changeConfig(const ConfigPatch& patch, ThrottleConfig* applied) {
+    shm::Segment& s = data();
+    const bool as_throttle = s.config.as_throttle.load() != 0;
+    double banked = 0;
+    ConfigTransition t;
+    t.beforePublish = [&](const ThrottleConfig& before, const ThrottleConfig& after) {
+        banked = closePacingForChange(s.pacing, PacingParams::from(before, as_throttle),
+                                      PacingParams::from(after, as_throttle),
+                                      segment_->relative(monotonicNow()));
+    };
+    t.afterPublish = [&](const ThrottleConfig&, const ThrottleConfig& after) {
+        openPacingAfterChange(s.pacing, PacingParams::from(after, as_throttle), banked,
+                              segment_->relative(monotonicNow()));
+    };
+    if (QString e = throttlelab::changeConfig(s, patch, pid_, t, applied); !e.isEmpty()) return e;
+    signalEvent(s);
     return {};
 }
 

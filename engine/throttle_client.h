@@ -2,6 +2,7 @@
 // A process's handle on a running throttle, found by name: what workers, observers, the
 // throttle and monitor processes, the GUI and the C interface all use. Taking fuel is a few
 // atomic operations on the shared segment; nothing here holds a lock another process needs.
+#include "config_channel.h"
 #include "options.h"
 #include "shared_segment.h"
 #include "statistics.h"
@@ -64,9 +65,12 @@ public:
     bool emit(Nanos monotonic_ns = -1);
 
     ThrottleConfig config() const;
-    // Applies a live change; returns the validation error, or empty when applied. Waiters
-    // wake and recompute at once.
+    // Applies a live change of every field; returns the validation error, or empty when
+    // applied. Waiters wake and recompute at once.
     QString setConfig(const ThrottleConfig& c);
+    // Applies a change of only the fields `patch` sets, merged into the configuration current
+    // at that moment (so two processes changing different fields at once both win).
+    QString changeConfig(const ConfigPatch& patch, ThrottleConfig* applied = nullptr);
     StatsSnapshot stats() const;
     RunInfo runInfo() const;
     std::vector<WorkerInfo> workers() const;
@@ -85,8 +89,9 @@ private:
     std::shared_ptr<SharedSegment> segment_;
     int slot_ = -1;
     pid_t pid_ = 0;
-    std::uint32_t params_generation_ = ~0u;
+    std::uint64_t params_generation_ = ~std::uint64_t(0);
     std::unique_ptr<PacingParams> params_;
+    bool auto_emit_ = true;
     Nanos last_grant_ns_ = 0;
     Nanos last_owner_check_ns_ = 0;
     bool owner_gone_ = false;
@@ -99,9 +104,6 @@ std::uint64_t totalGranted(const shm::Segment& s);
 // slot another process has just taken.
 bool releaseWorkerSlot(shm::Segment& s, std::size_t slot, std::int64_t expected_pid);
 
-// Reads and writes the configuration block.
-ThrottleConfig readConfig(const shm::Segment& s);
-void writeConfig(shm::Segment& s, const ThrottleConfig& c);
 // Wakes everything that waits on the segment: waiters, the throttle and the monitor.
 void signalEvent(shm::Segment& s);
 

@@ -8,11 +8,14 @@
 #include "process_identity.h"
 #include "throttle_client.h"
 
+#include <csignal>
 #include <cstdio>
 
 namespace throttlelab {
 
 int runThrottleProcess(const QString& name) {
+    // Ctrl-C reaches the whole process group; the throttle ends through the owner's kill flag.
+    std::signal(SIGINT, SIG_IGN);
     QString error;
     auto client = ThrottleClient::attach(name, false, &error);
     if (!client) {
@@ -36,29 +39,35 @@ int runThrottleProcess(const QString& name) {
     auto sleepInterval = [](const ThrottleConfig& c) {
         return Nanos(double(fromSeconds(c.per)) / double(c.max_n) * (1.0 - c.correction));
     };
+    // The run's first token comes at once, as in the reference. After a live switch from
+    // exact, the banked permits were carried into the tank: the next token is an interval
+    // away, or every switch would create one.
+    bool token_due = true;
     while (!s.control.kill.load(std::memory_order_acquire)) {
         if (!housekeeping(monotonicNow())) break;
         ThrottleConfig c = client->config();
         const std::uint32_t seen = s.control.wake.load(std::memory_order_acquire);
         if (c.mode != PacingMode::Classic) {
+            token_due = false;
             futexWaitUntil(s.control.wake, seen, next_housekeeping);
             continue;
         }
-        if (addClassicToken(s.pacing, PacingParams::from(c))) {
+        if (token_due && addClassicToken(s.pacing, PacingParams::from(c))) {
             s.pacing.last_token_ns.store(monotonicNow(), std::memory_order_relaxed);
             s.control.wake.fetch_add(1, std::memory_order_acq_rel);
             if (s.control.waiters.load(std::memory_order_acquire) > 0) futexWake(s.control.wake, 1);
         }
+        token_due = true;
         // Relative on purpose (see above): the sleep starts after this iteration's own work.
         // A live change re-times the sleep from its start; only the kill flag ends it early.
         const Nanos sleep_start = monotonicNow();
-        std::uint32_t generation = s.config.generation.load(std::memory_order_acquire);
+        std::uint64_t generation = configGeneration(s);
         Nanos until = sleep_start + sleepInterval(c);
         for (;;) {
             const std::uint32_t w = s.control.wake.load(std::memory_order_acquire);
             if (s.control.kill.load(std::memory_order_acquire)) break;
-            if (s.config.generation.load(std::memory_order_acquire) != generation) {
-                generation = s.config.generation.load(std::memory_order_acquire);
+            if (configGeneration(s) != generation) {
+                generation = configGeneration(s);
                 c = client->config();
                 if (c.mode != PacingMode::Classic) break;
                 until = sleep_start + sleepInterval(c);

@@ -87,6 +87,18 @@ QString applyConfigOptionsUnquoted(const QCommandLineParser& p, ThrottleConfig& 
     return e;
 }
 
+ConfigPatch configPatchFromOptions(const QCommandLineParser& p, const ThrottleConfig& parsed) {
+    ConfigPatch patch;
+    if (p.isSet("max-n")) patch.max_n = parsed.max_n;
+    if (p.isSet("per")) patch.per = parsed.per;
+    if (p.isSet("hardcap")) patch.hardcap = parsed.hardcap;
+    if (p.isSet("mode")) patch.mode = parsed.mode;
+    if (p.isSet("correction")) patch.correction = parsed.correction;
+    if (p.isSet("rf-rate")) patch.rf_rate = parsed.rf_rate;
+    if (p.isSet("auto-emit")) patch.auto_emit = parsed.auto_emit;
+    return patch;
+}
+
 QString parseCommand(QCommandLineParser& p, const QStringList& args, int max_positional) {
     p.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
     p.addHelpOption();

@@ -1,6 +1,7 @@
 #pragma once
 // Parsing of the options throttlectl's commands share, into the engine's types. Every
 // failure is one line naming the option and what it accepts.
+#include "config_channel.h"
 #include "options.h"
 
 #include <QCommandLineParser>
@@ -12,6 +13,8 @@ namespace throttlelab::cli {
 void addConfigOptions(QCommandLineParser& p);
 // Applies the options that are set onto `config`; returns an error line or empty.
 QString applyConfigOptions(const QCommandLineParser& p, ThrottleConfig& config);
+// The fields the options set, with the values applyConfigOptions() parsed into `parsed`.
+ConfigPatch configPatchFromOptions(const QCommandLineParser& p, const ThrottleConfig& parsed);
 
 std::optional<long long> parsePositiveInt(const QString& text);
 std::optional<double> parseNumber(const QString& text);

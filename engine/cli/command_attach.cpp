@@ -86,17 +86,29 @@ int commandSet(const QStringList& args) {
     int code = kExitOk;
     auto client = attachNamed(p, args, cmd, &code);
     if (!client) return code;
-    ThrottleConfig c = client->config();
-    if (QString e = applyConfigOptions(p, c); !e.isEmpty()) {
+    // Only the options given are changed, merged into the configuration current when the
+    // change is applied: a concurrent `set` of other fields is kept, not overwritten.
+    ThrottleConfig preview = client->config();
+    if (QString e = applyConfigOptions(p, preview); !e.isEmpty()) {
         printError(cmd, e);
         return kExitBadInput;
     }
-    if (QString e = client->setConfig(c); !e.isEmpty()) {
-        printError(cmd, e);
+    const ConfigPatch patch = configPatchFromOptions(p, preview);
+    if (patch.empty()) {
+        printError(cmd, QStringLiteral("nothing to change: give at least one of --max-n, --per, "
+                                       "--hardcap, --mode, --correction, --rf-rate, --auto-emit"));
         return kExitBadInput;
+    }
+    ThrottleConfig c;
+    if (QString e = client->changeConfig(patch, &c); !e.isEmpty()) {
+        QString line = e;
+        line.replace(QStringLiteral("max_n"), QStringLiteral("--max-n"));
+        line.replace(QStringLiteral("rf_rate"), QStringLiteral("--rf-rate"));
+        printError(cmd, line);
+        return e.contains(QStringLiteral("does not respond")) ? kExitFailure : kExitBadInput;
     }
     if (p.isSet("json"))
-        printJson(toJson(client->config()));
+        printJson(toJson(c));
     else
         std::printf("%s: %lld per %g s, hardcap %s, mode %s, correction %g\n",
                     qPrintable(client->segment().name()), c.max_n, c.per,
@@ -105,15 +117,43 @@ int commandSet(const QStringList& args) {
 }
 
 int commandStop(const QStringList& args) {
+    const QString cmd = QStringLiteral("stop");
     QCommandLineParser p;
-    p.setApplicationDescription("Stops a running throttle: its workers, monitor and throttle end.");
+    p.setApplicationDescription(
+        "Stops a running throttle: its workers, monitor and throttle end. Exits 0 once the "
+        "run has ended, 1 if its owner did not end it within --wait seconds.");
+    p.addOption({"wait", "Seconds to wait for the owner to end the run (default 5).", "S", "5"});
     int code = kExitOk;
-    auto client = attachNamed(p, args, QStringLiteral("stop"), &code);
+    auto client = attachNamed(p, args, cmd, &code);
     if (!client) return code;
+    const auto wait = parseNumber(p.value("wait"));
+    if (!wait || *wait < 0 || *wait > 3600) {
+        printError(
+            cmd,
+            QStringLiteral("--wait must be seconds from 0 to 3600, got '%1'").arg(p.value("wait")));
+        return kExitBadInput;
+    }
+    const QString name = client->segment().name();
+    const qint64 owner = client->segment().owner().pid;
     client->requestStop();
-    for (int i = 0; i < 300 && client->ownerAlive() && client->runInfo().running; ++i)
+    const Nanos deadline = monotonicNow() + fromSeconds(*wait);
+    while (client->ownerAlive() && client->runInfo().running && monotonicNow() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    return kExitOk;
+    if (!client->ownerAlive()) {
+        std::printf("%s: stopped; its owner (pid %lld) has ended\n", qPrintable(name), owner);
+        return kExitOk;
+    }
+    if (!client->runInfo().running) {
+        std::printf("%s: stopped; its owner (pid %lld) keeps the throttle open\n", qPrintable(name),
+                    owner);
+        return kExitOk;
+    }
+    printError(cmd, QStringLiteral("asked '%1' to stop, but its owner (pid %2) has not ended the "
+                                   "run within %3 s; it may be stopped (Ctrl-Z) or busy")
+                        .arg(name)
+                        .arg(owner)
+                        .arg(*wait));
+    return kExitFailure;
 }
 
 int commandRemove(const QStringList& args) {

@@ -18,6 +18,9 @@
 namespace throttlelab::cli {
 namespace {
 
+// A worker checks the kill flag between work items; one busy longer is killed.
+constexpr int kWorkerStopGraceMs = 400;
+
 volatile std::sig_atomic_t g_interrupted = 0;
 void onSignal(int) {
     g_interrupted = 1;
@@ -152,9 +155,13 @@ int commandRun(const QStringList& args) {
     if (live) std::fputc('\n', stderr);
 
     const std::vector<WorkerInfo> worker_info = client.workers();
+    // Every worker sees the kill flag at once; one busy in a long work item is killed after
+    // the grace time, together with the others, so the whole stop stays within about 1 s.
     throttle.setKillFlag();
+    std::vector<ChildProcess*> all;
     for (auto& child : children)
-        child->finish(1000);
+        all.push_back(child.get());
+    finishAll(all, kWorkerStopGraceMs);
     const RunSummary summary = throttle.stop();
     const StatsSnapshot stats = throttle.stats();
     const RunInfo info = client.runInfo();

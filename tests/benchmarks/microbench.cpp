@@ -29,7 +29,7 @@ struct Fixture {
         c.max_n = 100'000'000; // never the limit: measures the decision, not waiting
         c.hardcap = hardcap;
         c.auto_emit = auto_emit;
-        writeConfig(s, c);
+        changeConfig(s, ConfigPatch::everything(c), getpid());
         resetPacing(s.pacing, PacingParams::from(c), segment->relative(monotonicNow()));
         s.control.run_state.store(std::uint32_t(shm::RunState::Running));
         client = std::make_unique<ThrottleClient>(segment, true);

@@ -1,5 +1,6 @@
 // The structures inside the segment, in ordinary memory: the header check, the emission
 // ring, the statistics sequence lock and the history ring.
+#include "config_channel.h"
 #include "emission_ring.h"
 #include "shared_segment.h"
 #include "stats_channel.h"
@@ -8,9 +9,21 @@
 #include <cstring>
 #include <memory>
 #include <random>
+#include <sys/wait.h>
 #include <thread>
+#include <unistd.h>
 
 using namespace throttlelab;
+
+namespace {
+// A pid that ran a moment ago and runs no more.
+pid_t deadPid() {
+    const pid_t child = fork();
+    if (child == 0) _exit(0);
+    waitpid(child, nullptr, 0);
+    return child;
+}
+} // namespace
 
 class TestSharedStructures : public QObject {
     Q_OBJECT
@@ -120,7 +133,75 @@ private Q_SLOTS:
         QCOMPARE(r.min_gap_ns, Nanos(12));
         QCOMPARE(r.gap_p99_s, 0.125);
         QVERIFY(r.gap_histogram == s.gap_histogram);
-        QCOMPARE(stats->seq.load() % 2, 0ull);
+        QCOMPARE(stats->buffer[stats->published.load() & 1].seq.load() % 2, 0ull);
+    }
+    // A monitor killed (or stopped) inside publishStats leaves the buffer it was writing torn
+    // and its sequence word odd. Readers must not wait for it (they used to spin forever), and
+    // a replacement monitor must publish over it.
+    void statsReadersIgnoreABufferLeftTornByADeadWriter() {
+        auto stats = std::make_unique<shm::Stats>();
+        StatsSnapshot first;
+        first.total = 1000;
+        first.max_in_window = 10;
+        publishStats(*stats, first);
+        shm::StatsBuffer& torn = stats->buffer[(stats->published.load() & 1) ^ 1];
+        torn.seq.store(torn.seq.load() + 1); // odd: a write began
+        for (auto& w : torn.data.word)
+            w.store(0xdeadbeefdeadbeefull); // and stopped halfway
+        const StatsSnapshot read = readStats(*stats);
+        QCOMPARE(read.total, 1000ull);
+        QCOMPARE(read.max_in_window, 10LL);
+        StatsSnapshot next;
+        next.total = 1200;
+        publishStats(*stats, next); // the replacement writes over the torn buffer
+        QCOMPARE(readStats(*stats).total, 1200ull);
+        publishStats(*stats, first);
+        publishStats(*stats, next);
+        QCOMPARE(readStats(*stats).total, 1200ull);
+    }
+    void configReadersSeeWholeChangesOnly() {
+        auto seg = std::make_unique<shm::Segment>();
+        ThrottleConfig a;
+        a.max_n = 10;
+        a.per = 2;
+        QCOMPARE(changeConfig(*seg, ConfigPatch::everything(a), getpid()), QString());
+        // A writer dies inside its write: the unpublished slot is torn, its lock word holds a
+        // pid that no longer runs.
+        shm::ConfigValues& torn = seg->config.slot[(seg->config.published.load() & 1) ^ 1];
+        torn.max_n.store(999);
+        torn.per_ns.store(1);
+        const pid_t dead = deadPid();
+        seg->config.writer_pid.store(dead);
+        QCOMPARE(readConfig(*seg).max_n, 10LL);
+        QCOMPARE(readConfig(*seg).per, 2.0);
+        ConfigPatch p;
+        p.per = 4;
+        ThrottleConfig applied;
+        QCOMPARE(changeConfig(*seg, p, getpid(), {}, &applied), QString()); // took the lock over
+        QCOMPARE(applied.max_n, 10LL); // merged into the current config, not the torn slot
+        QCOMPARE(readConfig(*seg).per, 4.0);
+        QCOMPARE(seg->config.writer_pid.load(), 0LL);
+    }
+    void concurrentFieldChangesAreMergedNotLost() {
+        auto seg = std::make_unique<shm::Segment>();
+        ThrottleConfig base;
+        base.max_n = 1;
+        QCOMPARE(changeConfig(*seg, ConfigPatch::everything(base), getpid()), QString());
+        for (int round = 0; round < 300; ++round) {
+            ConfigPatch to_n, to_per, reset;
+            to_n.max_n = 77 + round;
+            to_per.per = 7 + round;
+            reset.max_n = 1;
+            reset.per = 1;
+            QCOMPARE(changeConfig(*seg, reset, getpid()), QString());
+            std::thread t1([&] { changeConfig(*seg, to_n, getpid()); });
+            std::thread t2([&] { changeConfig(*seg, to_per, getpid()); });
+            t1.join();
+            t2.join();
+            const ThrottleConfig c = readConfig(*seg);
+            QCOMPARE(c.max_n, 77LL + round);
+            QCOMPARE(c.per, 7.0 + round);
+        }
     }
     void historyKeepsTheNewestPoints() {
         auto h = std::make_unique<shm::History>();
