@@ -10,8 +10,6 @@
 namespace throttlelab {
 namespace {
 constexpr int kHelperStartTimeoutMs = 5000;
-// Helpers heartbeat every 100-250 ms; one silent this long is stopped or stuck.
-constexpr Nanos kHelperStallBound = 2 * kNanosPerSecond;
 // The monitor's last round and the throttle's exit take milliseconds; past this they are
 // killed, and a monitor killed so is replaced for its last round.
 constexpr int kHelperStopGraceMs = 600;

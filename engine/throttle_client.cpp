@@ -344,6 +344,17 @@ RunInfo ThrottleClient::runInfo() const {
     r.overflow = s.emissions.overflow.load();
     r.abandoned = s.emissions.abandoned.load();
     r.reclaimed_worker_slots = s.helpers.reclaimed_worker_slots.load();
+    r.helper_restarts = s.helpers.helper_restarts.load();
+    r.helper_stalls = s.helpers.helper_stalls.load();
+    if (r.running) {
+        const Nanos now = monotonicNow();
+        r.throttle_silent_ns = now - s.helpers.throttle_heartbeat_ns.load();
+        r.monitor_silent_ns = now - s.helpers.monitor_heartbeat_ns.load();
+        r.throttle_stalled = s.config.as_throttle.load() && r.throttle_pid > 0 &&
+                             r.throttle_silent_ns > kHelperStallBound;
+        r.monitor_stalled = s.config.as_monitor.load() && r.monitor_pid > 0 &&
+                            r.monitor_silent_ns > kHelperStallBound;
+    }
     r.waiters = s.control.waiters.load();
     r.as_throttle = s.config.as_throttle.load() != 0;
     r.as_monitor = s.config.as_monitor.load() != 0;

@@ -16,6 +16,10 @@ namespace throttlelab {
 struct PacingParams;
 
 enum class WaitResult { Granted, TimedOut, Killed, Gone };
+
+// Helpers heartbeat every 100-250 ms; one silent this long is stopped or stuck, and its
+// owner replaces it.
+constexpr Nanos kHelperStallBound = 2 * kNanosPerSecond;
 QString toString(WaitResult r);
 
 struct WorkerInfo {
@@ -38,6 +42,10 @@ struct RunInfo {
     Nanos throttle_cpu_ns = 0, monitor_cpu_ns = 0;
     std::uint64_t granted = 0, produced = 0, emitted = 0, overflow = 0, abandoned = 0;
     std::uint64_t reclaimed_worker_slots = 0;
+    std::uint64_t helper_restarts = 0, helper_stalls = 0;
+    // Time since each helper's last heartbeat; past kHelperStallBound it is stalled.
+    Nanos throttle_silent_ns = 0, monitor_silent_ns = 0;
+    bool throttle_stalled = false, monitor_stalled = false;
     long long available = 0; // permits that could be taken now, -1 unbounded
     std::uint32_t waiters = 0;
     bool as_throttle = true, as_monitor = true;

@@ -66,6 +66,15 @@ int commandInspect(const QStringList& args) {
                 c.rf_rate);
     std::printf("owner pid %lld, throttle pid %lld, monitor pid %lld\n", info.owner_pid,
                 info.throttle_pid, info.monitor_pid);
+    // Figures from a monitor that stopped answering are stale: say so before showing them.
+    if (info.monitor_stalled)
+        std::printf("monitor STALLED: no heartbeat for %.1f s; the statistics below are stale "
+                    "until its owner replaces it\n",
+                    toSeconds(info.monitor_silent_ns));
+    if (info.throttle_stalled)
+        std::printf("throttle process STALLED: no heartbeat for %.1f s (classic mode makes no "
+                    "permits) until its owner replaces it\n",
+                    toSeconds(info.throttle_silent_ns));
     std::printf("%s\n", qPrintable(oneLineStatus(s, info)));
     std::printf("hi_lo %s | lo_hi %s | max in window %lld\n", qPrintable(describeRate(s.hi_lo)),
                 qPrintable(describeRate(s.lo_hi)), s.max_in_window);

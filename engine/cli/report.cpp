@@ -63,7 +63,13 @@ QJsonObject toJson(const RunInfo& r) {
             {"abandoned", double(r.abandoned)},
             {"available", double(r.available)},
             {"waiters", double(r.waiters)},
-            {"reclaimed_worker_slots", double(r.reclaimed_worker_slots)}};
+            {"reclaimed_worker_slots", double(r.reclaimed_worker_slots)},
+            {"helper_restarts", double(r.helper_restarts)},
+            {"helper_stalls", double(r.helper_stalls)},
+            {"throttle_stalled", r.throttle_stalled},
+            {"monitor_stalled", r.monitor_stalled},
+            {"throttle_silent_s", toSeconds(r.throttle_silent_ns)},
+            {"monitor_silent_s", toSeconds(r.monitor_silent_ns)}};
 }
 
 QJsonArray toJson(const std::vector<WorkerInfo>& workers) {

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <atomic>
 #include <csignal>
+#include <memory>
 #include <thread>
 #include <unistd.h>
 #include <vector>
@@ -44,6 +45,31 @@ inline Result runTool(const char* program, const QStringList& args, int timeout_
     p.waitForFinished();
     return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
             p.readAllStandardError()};
+}
+
+// Starts a built executable with extra environment variables (e.g. THROTTLELAB_FAULT) and
+// leaves it running; the QProcess kills and reaps it when destroyed.
+struct Running {
+    std::unique_ptr<QProcess> process = std::make_unique<QProcess>();
+    qint64 pid() const { return process->processId(); }
+    ~Running() {
+        if (process->state() != QProcess::NotRunning) {
+            ::kill(pid_t(process->processId()), SIGKILL);
+            process->waitForFinished(3000);
+        }
+    }
+};
+inline std::unique_ptr<Running> startTool(const char* program, const QStringList& args,
+                                          const QStringList& env = {}) {
+    auto r = std::make_unique<Running>();
+    QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
+    for (const QString& kv : env)
+        e.insert(kv.section(u'=', 0, 0), kv.section(u'=', 1));
+    r->process->setProcessEnvironment(e);
+    r->process->setStandardInputFile(QProcess::nullDevice());
+    r->process->start(exe(program), args);
+    r->process->waitForStarted();
+    return r;
 }
 
 inline void sleepMs(int ms) {
