@@ -5,8 +5,12 @@
 
 namespace throttlelab {
 namespace {
-// Bounds the memory of one window; at 1M permits/s and per = 4 s it is never reached.
-constexpr std::size_t kMaxWindowEntries = 4u << 20;
+// Up to this many entries a window holds one per emission and is exact. Beyond it (rates
+// above 65,536 per `per`), emissions closer than per/65,536 to the newest entry join it as a
+// count, so memory stays bounded whatever the rate: the latest count is then late by at most
+// that slice (a relative error below 2e-5), instead of stopping at a cap as it used to
+// (4,194,304 at 1e8/s).
+constexpr std::size_t kExactWindowEntries = 65536;
 } // namespace
 
 RatePair RatePair::fromInterval(double interval_s) {
@@ -51,6 +55,7 @@ void StatisticsAccumulator::beginRun() {
     last_emit_ = -1;
     window_emits_.clear();
     window_grants_.clear();
+    window_emit_count_ = window_grant_count_ = 0;
     window_min_.clear();
     window_max_.clear();
 }
@@ -90,24 +95,40 @@ void StatisticsAccumulator::place(const Emission& e, Nanos per_ns) {
             window_max_.push_back({e.emit_ns, gap});
         }
         last_emit_ = e.emit_ns;
-        window_emits_.push_back(e.emit_ns);
-        if (window_emits_.size() > kMaxWindowEntries) window_emits_.pop_front();
+        if (window_emits_.size() >= kExactWindowEntries &&
+            e.emit_ns - window_emits_.back().t < per_ns / Nanos(kExactWindowEntries))
+            ++window_emits_.back().n;
+        else
+            window_emits_.push_back({e.emit_ns, 1});
+        ++window_emit_count_;
     }
     // Grants are what the window hardcap limits; with manual emits they may arrive out of
     // grant order, so they are inserted in place.
-    auto pos = std::upper_bound(window_grants_.begin(), window_grants_.end(), e.grant_ns);
-    window_grants_.insert(pos, e.grant_ns);
-    const Nanos newest = window_grants_.back();
-    while (!window_grants_.empty() && window_grants_.front() + per_ns <= newest)
+    // Coalesced the same way past kExactWindowEntries: an entry counts grants from its time
+    // on, so the most-in-a-window figure is exact up to 65,536 per window (every hardcap
+    // 'window' setting) and within one slice beyond.
+    auto pos = std::upper_bound(window_grants_.begin(), window_grants_.end(), e.grant_ns,
+                                [](Nanos t, const TimedCount& c) { return t < c.t; });
+    if (window_grants_.size() >= kExactWindowEntries && pos != window_grants_.begin() &&
+        e.grant_ns - std::prev(pos)->t < per_ns / Nanos(kExactWindowEntries))
+        ++std::prev(pos)->n;
+    else
+        window_grants_.insert(pos, {e.grant_ns, 1});
+    ++window_grant_count_;
+    const Nanos newest = window_grants_.back().t;
+    while (!window_grants_.empty() && window_grants_.front().t + per_ns <= newest) {
+        window_grant_count_ -= window_grants_.front().n;
         window_grants_.pop_front();
-    if (window_grants_.size() > kMaxWindowEntries) window_grants_.pop_front();
-    max_in_window_ = std::max<long long>(max_in_window_, (long long)window_grants_.size());
+    }
+    max_in_window_ = std::max<long long>(max_in_window_, (long long)window_grant_count_);
 }
 
 void StatisticsAccumulator::pruneWindow(Nanos now, Nanos per_ns) {
     const Nanos edge = now - per_ns;
-    while (!window_emits_.empty() && window_emits_.front() <= edge)
+    while (!window_emits_.empty() && window_emits_.front().t <= edge) {
+        window_emit_count_ -= window_emits_.front().n;
         window_emits_.pop_front();
+    }
     while (!window_min_.empty() && window_min_.front().t <= edge)
         window_min_.pop_front();
     while (!window_max_.empty() && window_max_.front().t <= edge)
@@ -126,7 +147,7 @@ StatsSnapshot StatisticsAccumulator::snapshot(Nanos now, Nanos per_ns, Nanos run
     s.placed = total_;
     s.overflow = overflow_;
     s.late = late_;
-    std::uint64_t recent = window_emits_.size() + resident_recent_;
+    std::uint64_t recent = window_emit_count_ + resident_recent_;
     for (const Emission& e : pending_)
         if (e.emit_ns > now - per_ns) ++recent;
     s.latest_count = recent;
@@ -161,7 +182,7 @@ StatsSnapshot StatisticsAccumulator::snapshot(Nanos now, Nanos per_ns, Nanos run
 Nanos StatisticsAccumulator::nextChange(Nanos per_ns, Nanos lag) const {
     Nanos next = -1;
     auto earliest = [&next](Nanos t) { next = next < 0 ? t : std::min(next, t); };
-    if (!window_emits_.empty()) earliest(window_emits_.front() + per_ns);
+    if (!window_emits_.empty()) earliest(window_emits_.front().t + per_ns);
     for (const Emission& e : pending_)
         earliest(e.emit_ns + lag);
     return next;

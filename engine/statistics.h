@@ -96,8 +96,13 @@ private:
     long long max_in_window_ = 0;
     std::array<std::uint64_t, shm::kGapHistogramBuckets> histogram_{};
     std::vector<Emission> pending_;
-    std::deque<Nanos> window_emits_;
-    std::deque<Nanos> window_grants_;
+    struct TimedCount {
+        Nanos t;
+        std::uint64_t n;
+    };
+    std::deque<TimedCount> window_emits_;
+    std::deque<TimedCount> window_grants_;
+    std::uint64_t window_emit_count_ = 0, window_grant_count_ = 0;
     std::deque<TimedGap> window_min_, window_max_;
     std::vector<Emission> finalized_;
     bool keep_finalized_ = false;

@@ -180,13 +180,25 @@ int commandRun(const QStringList& args) {
         out.insert("throttle_cpu_s", toSeconds(info.throttle_cpu_ns));
         out.insert("monitor_cpu_s", toSeconds(info.monitor_cpu_ns));
         out.insert("granted", double(info.granted));
+        out.insert("counted", double(stats.total));
+        out.insert("overflow", double(info.overflow));
         out.insert("abandoned", double(info.abandoned));
         out.insert("workers", toJson(worker_info));
         printJson(out);
     } else {
-        std::printf("ran %.3f s: %llu permits, mean %s, target %g/s\n", summary.runtime_s,
-                    (unsigned long long)summary.total, qPrintable(describeRate(stats.mean)),
-                    config.targetRate());
+        // Permits are what workers were granted; the monitor's figures below are over the
+        // emissions it counted, and a full emission ring (the monitor outrun, above roughly
+        // 10M/s here) drops emissions, never permits: say so where it happens.
+        std::printf(
+            "ran %.3f s: %llu permits granted, mean %s, target %g/s\n", summary.runtime_s,
+            (unsigned long long)info.granted,
+            qPrintable(describeRate(RatePair::fromCount(double(info.granted), summary.runtime_s))),
+            config.targetRate());
+        if (stats.total != info.granted)
+            std::printf("the monitor counted %llu of them: %llu emissions lost to a full "
+                        "emission ring (overflow), %llu abandoned by processes that died\n",
+                        (unsigned long long)stats.total, (unsigned long long)info.overflow,
+                        (unsigned long long)info.abandoned);
         std::printf(
             "latest %s | hi_lo %s | lo_hi %s | most in any %g s window: %lld (max_n %lld)\n",
             qPrintable(describeRate(stats.latest)), qPrintable(describeRate(stats.hi_lo)),

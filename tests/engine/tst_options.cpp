@@ -31,6 +31,8 @@ private Q_SLOTS:
         QTest::newRow("correction NaN") << "correction" << nan << "correction";
         QTest::newRow("rf_rate 0") << "rf_rate" << 0.0 << "rf_rate";
         QTest::newRow("rf_rate NaN") << "rf_rate" << nan << "rf_rate";
+        QTest::newRow("rf_rate 1e-10 (0 ns once stored)") << "rf_rate" << 1e-10 << "rf_rate";
+        QTest::newRow("rf_rate below 1 ms") << "rf_rate" << 0.0009 << "rf_rate";
     }
     void badConfigIsRefused() {
         QFETCH(QString, field);

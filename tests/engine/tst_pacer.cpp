@@ -188,6 +188,59 @@ private Q_SLOTS:
         rescalePacing(*b.pacing, classic, b.params, 200 * kNanosPerSecond);
         QCOMPARE(b.drain(200 * kNanosPerSecond), 3);
     }
+    // hardcap none at 1e8/s idle for 1.5 s banks 1.5e8 permits; rescaled to 1 per 1e6 s the
+    // lead overflowed 64 bits: inspect said 0 available while 37 reached a worker.
+    void hugeBankRescalesWithoutOverflow() {
+        Bench b(100'000'000, 1.0, Hardcap::None);
+        const Nanos t = 1500 * ms;
+        QVERIFY(availablePermits(*b.pacing, b.params, t) > 100'000'000);
+        const PacingParams before = b.params;
+        b.configure(1, 1'000'000.0, Hardcap::None);
+        rescalePacing(*b.pacing, before, b.params, t);
+        const long long available = availablePermits(*b.pacing, b.params, t);
+        QVERIFY2(available > 0, qPrintable(QString::number(available)));
+        // What inspect says is what a worker gets, no more.
+        QCOMPARE((long long)b.drain(t), available);
+        QCOMPARE(availablePermits(*b.pacing, b.params, t), 0LL);
+    }
+    // Every switch between exact and classic used to create a permit (21 in 6 s at 1 per
+    // 10 s with hardcap one). The bank is carried over in permits, never created.
+    void modeSwitchesCreateNoPermit() {
+        Bench b(1, 10.0, Hardcap::One);
+        QCOMPARE(b.drain(0), 1); // the run's first permit
+        Nanos now = 0;
+        for (int i = 0; i < 20; ++i) {
+            now += 50 * ms;
+            const PacingParams before = b.params;
+            b.configure(1, 10.0, Hardcap::One, i % 2 ? PacingMode::Exact : PacingMode::Classic);
+            rescalePacing(*b.pacing, before, b.params, now);
+            QCOMPARE(b.drain(now), 0);
+        }
+        // A full bank goes across both ways intact.
+        Bench l(10, 1.0, Hardcap::Limit);
+        QCOMPARE(availablePermits(*l.pacing, l.params, 5 * kNanosPerSecond), 10LL);
+        for (int i = 0; i < 6; ++i) {
+            const PacingParams before = l.params;
+            l.configure(10, 1.0, Hardcap::Limit, i % 2 ? PacingMode::Exact : PacingMode::Classic);
+            rescalePacing(*l.pacing, before, l.params, 5 * kNanosPerSecond);
+        }
+        QCOMPARE(l.drain(5 * kNanosPerSecond), 10);
+    }
+    // While a change is being published no grant may use either state: every grant is
+    // refused between the two halves.
+    void nothingIsGrantedMidChange() {
+        Bench b(10, 1.0, Hardcap::Limit);
+        const Nanos t = 5 * kNanosPerSecond;
+        const PacingParams before = b.params;
+        b.configure(10, 1.0, Hardcap::Limit, PacingMode::Classic);
+        const double banked = closePacingForChange(*b.pacing, before, b.params, t);
+        QCOMPARE(banked, 10.0);
+        PacingParams exact = before;
+        QVERIFY(!tryGrant(*b.pacing, exact, t, 1).granted);    // old parameters
+        QVERIFY(!tryGrant(*b.pacing, b.params, t, 1).granted); // new parameters
+        openPacingAfterChange(*b.pacing, b.params, banked, t);
+        QCOMPARE(b.drain(t), 10);
+    }
     void availableCountsTheBank() {
         Bench b(10, 1.0, Hardcap::Limit);
         QCOMPARE(availablePermits(*b.pacing, b.params, 0), 1LL);

@@ -140,6 +140,37 @@ private Q_SLOTS:
         QCOMPARE(after.hi_lo.interval_s, 0.1); // the minute between runs is no gap
         QCOMPARE(after.mean.rate, 2.5);
     }
+    // At 1e8 permits/s the latest count and "most in any window" used to stop at exactly
+    // 4,194,304 (a cap on the window's memory). Now they follow the rate, within 2e-5.
+    void highRatesAreCountedNotCapped() {
+        StatisticsAccumulator acc;
+        const Nanos step = 100; // 1e7 per second
+        const std::uint64_t n = 10'000'000;
+        for (std::uint64_t i = 0; i < n; ++i)
+            acc.receive({Nanos(i) * step, Nanos(i) * step, 0});
+        acc.advance(s1, 0, s1);
+        const StatsSnapshot full = acc.snapshot(s1, s1, s1, 1e7);
+        QCOMPARE(full.total, n);
+        QVERIFY2(std::llabs((long long)full.latest_count - (long long)n) <= (long long)(n / 50000),
+                 qPrintable(QString::number(full.latest_count)));
+        QVERIFY2(std::llabs(full.max_in_window - (long long)n) <= (long long)(n / 50000),
+                 qPrintable(QString::number(full.max_in_window)));
+        // Half a second later half of them have left the latest window.
+        const StatsSnapshot half = acc.snapshot(s1 + s1 / 2, s1, s1, 1e7);
+        QVERIFY2(std::llabs((long long)half.latest_count - (long long)n / 2) <=
+                     (long long)(n / 50000),
+                 qPrintable(QString::number(half.latest_count)));
+    }
+    void moderateWindowsStayExact() {
+        // Below 65,536 per window, every grant is its own entry: the count is exact at the
+        // window's edge, which the window hardcap's promise is checked against.
+        StatisticsAccumulator acc;
+        for (int i = 0; i < 1000; ++i)
+            acc.receive({Nanos(i) * ms, Nanos(i) * ms, 0});
+        acc.advance(2 * s1, 0, s1);
+        QCOMPARE(acc.snapshot(s1 + 500 * ms, s1, s1, 1000).latest_count, 499ull);
+        QCOMPARE(acc.snapshot(2 * s1, s1, s1, 1000).max_in_window, 1000LL);
+    }
     void freshSeedIsNotAZeroGap() {
         StatisticsAccumulator acc;
         StatsSnapshot zeroed; // as a fresh segment holds it

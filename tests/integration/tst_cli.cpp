@@ -70,6 +70,9 @@ private Q_SLOTS:
             << QStringList{"run", "--max-n", "4", "--correction", "-0.5"} << "--correction";
         QTest::newRow("rf-rate 0")
             << QStringList{"run", "--max-n", "4", "--rf-rate", "0"} << "--rf-rate";
+        // Used to be stored as 0 ns, after which every later `set` failed.
+        QTest::newRow("rf-rate 1e-10")
+            << QStringList{"run", "--max-n", "4", "--rf-rate", "1e-10"} << "--rf-rate";
         QTest::newRow("unknown option") << QStringList{"run", "--max-n", "4", "--turbo"} << "turbo";
         QTest::newRow("work profile")
             << QStringList{"run", "--max-n", "4", "--work", "gauss:5ms"} << "--work";

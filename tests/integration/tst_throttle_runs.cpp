@@ -7,6 +7,7 @@
 
 #include <QTemporaryDir>
 #include <QtTest>
+#include <map>
 
 using namespace throttlelab;
 using namespace testsupport;
@@ -234,6 +235,79 @@ private Q_SLOTS:
         QVERIFY(s.latest.rate > 0);
         QVERIFY(s.mean.rate > 0);
         QVERIFY(s.lo_hi.rate >= s.hi_lo.rate);
+    }
+    // Live switches exact <-> classic with the real throttle process: each switch to classic
+    // used to add a token at once (21 permits in 6 s at 1 per 10 s with hardcap one).
+    void liveModeSwitchesCreateNoPermit_data() {
+        QTest::addColumn<int>("hardcap");
+        QTest::addColumn<long long>("max_n");
+        QTest::addColumn<double>("per");
+        QTest::addColumn<int>("allowed");
+        QTest::newRow("one, 1 per 10 s") << int(Hardcap::One) << 1LL << 10.0 << 1;
+        // 10/s for about 1.2 s: the first permit, about 12 paced, and slack for a slow machine.
+        QTest::newRow("limit, 10/s") << int(Hardcap::Limit) << 10LL << 1.0 << 15;
+    }
+    void liveModeSwitchesCreateNoPermit() {
+        QFETCH(int, hardcap);
+        QFETCH(long long, max_n);
+        QFETCH(double, per);
+        QFETCH(int, allowed);
+        Throttle t(options("mode-switch", max_n, per, Hardcap(hardcap)));
+        QCOMPARE(t.start(), QString());
+        auto workers = startWorkers(t.options().name, 2);
+        for (int i = 0; i < 20; ++i) {
+            sleepMs(60);
+            ThrottleConfig c = t.config();
+            c.mode = c.mode == PacingMode::Exact ? PacingMode::Classic : PacingMode::Exact;
+            QCOMPARE(t.setConfig(c), QString());
+        }
+        t.setKillFlag();
+        for (auto& w : workers)
+            w->finish(2000);
+        t.stop();
+        const std::uint64_t granted = t.client().runInfo().granted;
+        QVERIFY2(granted <= std::uint64_t(allowed), qPrintable(QString::number(granted)));
+    }
+    // At 1e8/s the monitor is outrun and its ring overflows: the summary used to give the
+    // counted figure as the permits, with no word of overflow, and the latest count stopped
+    // at exactly 4,194,304.
+    void overflowIsShownWhereItHappens() {
+        const Result r = runTool("throttlectl", {"run", "--name", uniqueName("1e8"), "--max-n",
+                                                 "100000000", "--workers", "2", "--duration", "1"});
+        QCOMPARE(r.code, 0);
+        const QList<QByteArray> lines = r.out.split('\n');
+        QVERIFY(lines.value(0).contains("permits granted"));
+        const qulonglong granted = lines.value(0).split(' ').value(3).toULongLong();
+        QVERIFY(granted > 0);
+        if (r.out.contains("the monitor counted")) QVERIFY(r.out.contains("overflow"));
+        QVERIFY(!r.out.contains("4194304"));
+    }
+    // A worker that exits right after its last permit: the log row used to name worker 0,
+    // since the pid was looked up in its (by then freed) slot when the row was written.
+    void everyLogRowNamesItsOwnWorker() {
+        QTemporaryDir dir;
+        ThrottleOptions o = options("log-pid", 200, 1.0);
+        o.log_path = dir.filePath("permits.csv");
+        Throttle t(o);
+        QCOMPARE(t.start(), QString());
+        std::vector<qint64> pids;
+        for (int i = 0; i < 3; ++i) {
+            ChildProcess w;
+            QString error;
+            QVERIFY(w.start(exe("throttle-worker"), {"--name", o.name, "--count", "5"}, &error));
+            pids.push_back(w.pid());
+            w.finish(5000);
+        }
+        t.stop();
+        QFile f(o.log_path);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        std::map<qint64, int> per_pid;
+        f.readLine();
+        while (!f.atEnd())
+            ++per_pid[f.readLine().split(',').value(0).toLongLong()];
+        QCOMPARE(per_pid.size(), 3u);
+        for (qint64 pid : pids)
+            QCOMPARE(per_pid[pid], 5);
     }
 };
 
