@@ -7,6 +7,7 @@
 #include <csignal>
 #include <cstring>
 #include <random>
+#include <thread>
 
 namespace throttlelab::bench {
 namespace {
@@ -85,8 +86,27 @@ SoakResult soak(const SoakSettings& s) {
     Nanos window_start = t0;
     std::uint64_t window_granted = g0;
     r.min_window_ratio = 1e9;
+    Nanos next_second = t0 + kNanosPerSecond;
+    int second = 0;
+    // Continuity: the counted total is sampled every 50 ms; it may stand still only while a
+    // monitor is being replaced.
+    std::uint64_t last_counted = t.stats().total;
+    Nanos counted_moved_at = t0;
     while (monotonicNow() - t0 < fromSeconds(s.seconds)) {
-        sleepSeconds(1.0);
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        t.superviseHelpers();
+        const Nanos sample = monotonicNow();
+        const std::uint64_t counted = t.stats().total;
+        if (counted < last_counted) ++r.stats_regressions;
+        if (counted != last_counted) {
+            last_counted = counted;
+            counted_moved_at = sample;
+        }
+        r.longest_stats_freeze_s =
+            std::max(r.longest_stats_freeze_s, toSeconds(sample - counted_moved_at));
+        if (sample < next_second) continue;
+        next_second += kNanosPerSecond;
+        ++second;
         // A crash in front of the class: the worker dies wherever it is, its slot with it.
         if (!workers.empty()) {
             const std::size_t victim = rng() % workers.size();
@@ -96,7 +116,16 @@ SoakResult soak(const SoakSettings& s) {
             ++r.kills;
             spawn();
         }
-        t.superviseHelpers();
+        // Every 7 s, one helper fault: killed or stopped, the throttle or the monitor,
+        // whatever it is doing at that instant.
+        if (s.helper_faults && second % 7 == 0) {
+            const RunInfo info = client.runInfo();
+            const bool monitor = rng() % 2 == 0;
+            const bool stop = rng() % 2 == 0;
+            const qint64 pid = monitor ? info.monitor_pid : info.throttle_pid;
+            if (pid > 0 && ::kill(pid_t(pid), stop ? SIGSTOP : SIGKILL) == 0)
+                ++(stop ? r.helper_stops : r.helper_kills);
+        }
         const Nanos now = monotonicNow();
         if (now - window_start >= 10 * kNanosPerSecond) {
             const std::uint64_t g = client.runInfo().granted;
@@ -108,9 +137,12 @@ SoakResult soak(const SoakSettings& s) {
             window_granted = g;
             if (s.progress)
                 s.progress(toSeconds(now - t0) / s.seconds,
-                           QStringLiteral("%1 s: %2 kills, last 10 s at %3 of target")
+                           QStringLiteral("%1 s: %2 worker kills, %3 helper kills, %4 helper "
+                                          "stops, last 10 s at %5 of target")
                                .arg(toSeconds(now - t0), 0, 'f', 0)
                                .arg(r.kills)
+                               .arg(r.helper_kills)
+                               .arg(r.helper_stops)
                                .arg(ratio, 0, 'f', 4));
         }
     }
@@ -130,6 +162,9 @@ SoakResult soak(const SoakSettings& s) {
     r.granted = final_info.granted;
     r.counted = t.stats().total;
     r.overflow = final_info.overflow;
+    r.abandoned = final_info.abandoned;
+    r.helper_restarts = final_info.helper_restarts;
+    r.helper_stalls = final_info.helper_stalls;
     r.reclaimed_slots = final_info.reclaimed_worker_slots;
     if (r.min_window_ratio > 1e8) r.min_window_ratio = r.max_window_ratio = r.overall_ratio;
     return r;
@@ -147,6 +182,14 @@ QJsonObject toJson(const SoakResult& r) {
             {"counted", double(r.counted)},
             {"granted_minus_counted", double(r.granted) - double(r.counted)},
             {"overflow", double(r.overflow)},
+            {"abandoned", double(r.abandoned)},
+            {"conserved", r.granted == r.counted + r.overflow + r.abandoned},
+            {"helper_kills", r.helper_kills},
+            {"helper_stops", r.helper_stops},
+            {"helper_restarts", double(r.helper_restarts)},
+            {"helper_stalls", double(r.helper_stalls)},
+            {"longest_stats_freeze_s", r.longest_stats_freeze_s},
+            {"stats_regressions", r.stats_regressions},
             {"reclaimed_worker_slots", double(r.reclaimed_slots)},
             {"rss_kb_start", double(r.rss_kb_start)},
             {"rss_kb_end", double(r.rss_kb_end)},

@@ -14,11 +14,15 @@ int commandSoak(const QStringList& args) {
     QCommandLineParser p;
     p.setApplicationDescription(
         "Runs a throttle with worker processes and SIGKILLs one every second (a replacement "
-        "starts at once), then reports the rate held, permit conservation, and memory and file "
+        "starts at once); every 7 s it also SIGKILLs or SIGSTOPs the throttle or monitor "
+        "process, which the owner must notice and replace. Then it reports the rate held, permit "
+        "conservation, and memory and file "
         "descriptors of the throttle, monitor and this process at start and end.");
     p.addOption({"duration", "Seconds to run (default 600).", "S", "600"});
     p.addOption({"max-n", "Permits per second (default 1000).", "N", "1000"});
     p.addOption({"workers", "Worker processes (default 4).", "W", "4"});
+    p.addOption(
+        {"no-helper-faults", "Only kill workers; leave the throttle and monitor processes alone."});
     if (QString e = parseCommand(p, args, 0); !e.isEmpty()) {
         printError(cmd, e + QStringLiteral("; see throttlectl soak --help"));
         return kExitBadInput;
@@ -45,6 +49,7 @@ int commandSoak(const QStringList& args) {
     s.seconds = *duration;
     s.max_n = *max_n;
     s.workers = int(*workers);
+    s.helper_faults = !p.isSet("no-helper-faults");
     s.progress = [](double, const QString& line) {
         std::fprintf(stderr, "soak: %s\n", qPrintable(line));
     };
