@@ -99,7 +99,7 @@ QString Throttle::start() {
     return {};
 }
 
-QStringList Throttle::superviseHelpers() {
+QStringList Throttle::superviseHelpers(QStringList* reasons) {
     QStringList restarted;
     if (!running_) return restarted;
     shm::Segment& s = segment_->data();
@@ -108,15 +108,22 @@ QStringList Throttle::superviseHelpers() {
                          const shm::AI64& heartbeat) {
         if (!wanted) return;
         bool replace = !child.running();
-        if (!replace && now - heartbeat.load(std::memory_order_acquire) > kHelperStallBound) {
+        QString why = QStringLiteral("it had died");
+        const Nanos silent = now - heartbeat.load(std::memory_order_acquire);
+        if (!replace && silent > kHelperStallBound) {
             // Alive but silent (stopped, or stuck): it cannot be trusted to end by itself.
             child.kill();
             s.helpers.helper_stalls.fetch_add(1);
+            why = QStringLiteral("it had stopped answering (no heartbeat for %1 s) and was killed")
+                      .arg(toSeconds(silent), 0, 'f', 1);
             replace = true;
         } else if (replace) {
             s.helpers.helper_restarts.fetch_add(1);
         }
-        if (replace && startHelper(child, role).isEmpty()) restarted << role;
+        if (replace && startHelper(child, role).isEmpty()) {
+            restarted << role;
+            if (reasons) reasons->append(why);
+        }
     };
     supervise(options_.as_monitor, monitor_process_, QStringLiteral("monitor"),
               s.helpers.monitor_heartbeat_ns);

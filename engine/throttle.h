@@ -33,9 +33,11 @@ public:
     // Idempotent; bounded by about 1 s even with many waiters or a flooded monitor.
     RunSummary stop();
     bool isRunning() const { return running_; }
-    // Restarts a throttle or monitor process that died. Call it now and then (the CLI and
-    // the GUI do, every few hundred ms); returns which helpers it restarted.
-    QStringList superviseHelpers();
+    // Restarts a throttle or monitor process that died, and kills and replaces one whose
+    // heartbeat is older than kHelperStallBound (stopped or stuck). Call it now and then (the
+    // CLI does every 50 ms, the GUI every 500 ms); returns which helpers it replaced, and in
+    // `reasons` (when given) why, one line each.
+    QStringList superviseHelpers(QStringList* reasons = nullptr);
 
     // The reference's methods, on this process's own handle.
     bool hasFuel() { return client().hasFuel(); }

@@ -132,14 +132,19 @@ void EngineSession::shutdown() {
     poll_timer_.stop();
     supervise_timer_.stop();
     if (throttle_) throttle_->setKillFlag();
+    // Every worker saw the kill flag at the same moment: wait for them together, so busy
+    // workers cost one grace period in all, not one each.
+    QDeadlineTimer deadline(1000);
     for (OwnWorker& w : own_) {
         w.ending = true;
         if (!w.process) continue;
         w.process->disconnect(this);
-        if (!w.process->waitForFinished(1000)) {
+        if (!w.process->waitForFinished(int(std::max<qint64>(deadline.remainingTime(), 1))))
             w.process->kill();
-            w.process->waitForFinished(1000);
-        }
+    }
+    for (OwnWorker& w : own_) {
+        if (!w.process) continue;
+        w.process->waitForFinished(1000);
         delete w.process.data();
     }
     own_.clear();
@@ -416,8 +421,10 @@ void EngineSession::poll() {
 
 void EngineSession::supervise() {
     if (!isRunning()) return;
-    for (const QString& helper : throttle_->superviseHelpers())
-        log(QStringLiteral("the %1 process had died; restarted it").arg(helper));
+    QStringList reasons;
+    const QStringList replaced = throttle_->superviseHelpers(&reasons);
+    for (qsizetype i = 0; i < replaced.size(); ++i)
+        log(QStringLiteral("the %1 process was replaced: %2").arg(replaced[i], reasons.value(i)));
     if (throttle_->client().runInfo().stop_requested) {
         log(QStringLiteral("stop requested from outside (throttlectl stop)"));
         stop();

@@ -139,9 +139,11 @@ int commandRun(const QStringList& args) {
     while (!g_interrupted && !client.data().control.stop_requested.load()) {
         const Nanos now = monotonicNow();
         if (end >= 0 && now >= end) break;
-        for (const QString& helper : throttle.superviseHelpers())
-            std::fprintf(stderr, "throttlectl run: the %s process died and was restarted\n",
-                         qPrintable(helper));
+        QStringList reasons;
+        const QStringList replaced = throttle.superviseHelpers(&reasons);
+        for (qsizetype i = 0; i < replaced.size(); ++i)
+            std::fprintf(stderr, "throttlectl run: the %s process was replaced: %s\n",
+                         qPrintable(replaced[i]), qPrintable(reasons.value(i)));
         if (live && now >= next_line) {
             std::fprintf(stderr, "\r%s   ",
                          qPrintable(oneLineStatus(client.stats(), client.runInfo())));
