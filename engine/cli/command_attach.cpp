@@ -148,6 +148,10 @@ int commandStop(const QStringList& args) {
     const Nanos deadline = monotonicNow() + fromSeconds(*wait);
     while (client->ownerAlive() && client->runInfo().running && monotonicNow() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    // The run has ended; an owner such as `throttlectl run` exits right after, the app stays.
+    const Nanos exit_deadline = monotonicNow() + kNanosPerSecond;
+    while (client->ownerAlive() && !client->runInfo().running && monotonicNow() < exit_deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
     if (!client->ownerAlive()) {
         std::printf("%s: stopped; its owner (pid %lld) has ended\n", qPrintable(name), owner);
         return kExitOk;
