@@ -1,8 +1,8 @@
 #pragma once
 // One named throttle's shared memory: created by its owner, attached by workers, the
-// monitor, the throttle process and observers. QSharedMemory's lock serves only as the
-// create/attach/teardown mutex (it survives a crash of its holder); everything inside the
-// segment is lock-free atomics.
+// monitor, the throttle process and observers. Creating, attaching and tearing down are
+// serialised per name by an flock() on a lock file (it is released when its holder dies);
+// everything inside the segment is lock-free atomics.
 #include "process_identity.h"
 #include "segment_layout.h"
 
@@ -28,7 +28,10 @@ public:
     static bool removeAbandoned(const QString& name, QString* error);
     // True when a segment of that name exists (of any kind).
     static bool exists(const QString& name);
-    static QString keyFor(const QString& name);
+    // The file whose identity names the System V segment of `name` (QSharedMemory's native
+    // key). It lies in a directory private to this user that does not depend on TMPDIR; the
+    // directory is created when missing.
+    static QString nativeKeyFor(const QString& name);
 
     ~SharedSegment();
     SharedSegment(const SharedSegment&) = delete;

@@ -4,7 +4,9 @@
 #include "test_support.h"
 #include "throttle.h"
 
+#include <QDir>
 #include <QSharedMemory>
+#include <QTemporaryDir>
 #include <QtTest>
 #include <csignal>
 #include <sys/wait.h>
@@ -38,7 +40,8 @@ std::vector<std::unique_ptr<ChildProcess>> startWorkers(const QString& name, int
 std::unique_ptr<QSharedMemory> plantSegment(const QString& name,
                                             const std::function<void(char*, qsizetype)>& fill,
                                             qsizetype size) {
-    auto m = std::make_unique<QSharedMemory>(SharedSegment::keyFor(name));
+    auto m = std::make_unique<QSharedMemory>();
+    m->setNativeKey(SharedSegment::nativeKeyFor(name));
     if (!m->create(size)) return nullptr;
     fill(static_cast<char*>(m->data()), size);
     return m;
@@ -281,6 +284,71 @@ private Q_SLOTS:
         const Result r = runTool("throttlectl", {"remove", t.options().name});
         QCOMPARE(r.code, 1);
         QVERIFY(r.err.contains("in use"));
+    }
+    // One namespace whatever TMPDIR each process runs with.
+    void ownersAndWorkersMeetWhateverTheirTmpdir() {
+        QTemporaryDir owner_tmp, other_tmp;
+        QVERIFY(owner_tmp.isValid() && other_tmp.isValid());
+        const QString name = uniqueName("tmpdir");
+        QProcess owner;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("TMPDIR", owner_tmp.path());
+        owner.setProcessEnvironment(env);
+        owner.start(exe("throttlectl"),
+                    {"run", "--name", name, "--max-n", "50", "--workers", "0", "--duration", "30"});
+        QVERIFY(owner.waitForStarted());
+        // The test's own TMPDIR is the default one: ThrottleClient must find the owner too.
+        QVERIFY(waitFor(
+            [&] {
+                QString error;
+                return bool(ThrottleClient::attach(name, false, &error));
+            },
+            10000));
+        const Result worker = runTool("throttle-worker", {"--name", name, "--count", "3"});
+        QVERIFY2(worker.code == 0, worker.err.constData());
+        QProcess second;
+        env.insert("TMPDIR", other_tmp.path());
+        second.setProcessEnvironment(env);
+        second.start(exe("throttlectl"),
+                     {"run", "--name", name, "--max-n", "50", "--workers", "0", "--duration", "5"});
+        QVERIFY(second.waitForFinished(15000));
+        const QByteArray err = second.readAllStandardError();
+        QCOMPARE(second.exitCode(), 1);
+        QVERIFY2(err.contains("already running"), err.constData());
+        QVERIFY(owner.state() == QProcess::Running); // the first is untouched
+        QCOMPARE(runTool("throttlectl", {"stop", name}).code, 0);
+        QVERIFY(owner.waitForFinished(10000));
+        QCOMPARE(owner.exitCode(), 0);
+    }
+    // Of two owners started at the same instant, one runs and the other is told the
+    // name is taken; never that the winner's half-made segment is foreign.
+    void simultaneousOwnersOneWinsTheOtherIsToldSo() {
+        for (int round = 0; round < 20; ++round) {
+            const QString name = uniqueName("race");
+            const QStringList args{"run",       "--name", name,         "--max-n", "10",
+                                   "--workers", "0",      "--duration", "2"};
+            QProcess a, b;
+            a.start(exe("throttlectl"), args);
+            b.start(exe("throttlectl"), args);
+            QVERIFY(a.waitForFinished(30000) && b.waitForFinished(30000));
+            const QByteArray ea = a.readAllStandardError(), eb = b.readAllStandardError();
+            const QString what = QStringLiteral("round %1: exit %2 '%3' / exit %4 '%5'")
+                                     .arg(round)
+                                     .arg(a.exitCode())
+                                     .arg(QString::fromUtf8(ea.trimmed()))
+                                     .arg(b.exitCode())
+                                     .arg(QString::fromUtf8(eb.trimmed()));
+            QVERIFY2(a.exitStatus() == QProcess::NormalExit &&
+                         b.exitStatus() == QProcess::NormalExit,
+                     qPrintable(what));
+            QVERIFY2(!ea.contains("bad magic") && !eb.contains("bad magic"), qPrintable(what));
+            const bool a_won = a.exitCode() == 0;
+            QProcess& loser = a_won ? b : a;
+            const QByteArray& loser_err = a_won ? eb : ea;
+            QVERIFY2((a_won ? a : b).exitCode() == 0, qPrintable(what));
+            QVERIFY2(loser.exitCode() == 1 && loser_err.contains("already running"),
+                     qPrintable(what));
+        }
     }
 };
 
