@@ -108,11 +108,11 @@ ProcessIdentity headerOwner(const shm::Header& h) {
     return {pid_t(h.owner_pid.load()), h.owner_start_ticks.load()};
 }
 
-// On a new segment or a dead run's. The owner is written first and its pid after its start
-// time, so a creator that dies half-way leaves either no owner (pid 0) or its whole
-// identity: either way one that reads as dead.
+// On a new segment, which the kernel hands out zero-filled. The owner is written first and
+// its pid after its start time, so a creator that dies half-way leaves either no owner
+// (pid 0) or its whole identity: either way one that reads as dead.
 void initialize(shm::Segment* s) {
-    new (s) shm::Segment(); // every atomic zero: the segment may hold a dead run's bytes
+    new (s) shm::Segment(); // starts the lifetime of every atomic in it, all zero
     shm::Header& h = s->header;
     const ProcessIdentity me = ProcessIdentity::self();
     h.owner_start_ticks.store(me.start_ticks);
@@ -197,8 +197,10 @@ SharedSegment::SharedSegment(const QString& name)
 
 SharedSegment::~SharedSegment() {
     if (!memory_.isAttached()) return;
-    // The last attacher's detach() removes the segment and its key file: never while
-    // another process creates or attaches under the same name.
+    // The last attacher's detach() removes the segment and its key file, and it looks the
+    // segment up by key again to know: exclusive, so that it never runs between another
+    // process's create() and attach() of a new segment under the same key (nobody attached
+    // to it yet), as a process of a dead run leaving its old segment could.
     const QString dir = privateDirectory(nullptr);
     std::optional<NameLock> lock;
     if (!dir.isEmpty()) lock.emplace(lockFile(dir, name_), LOCK_EX, nullptr);
@@ -236,11 +238,17 @@ std::unique_ptr<SharedSegment> SharedSegment::createOwned(const QString& name, Q
             m.detach();
             return nullptr;
         }
-        // Its owner died without cleaning up: take it over, as new.
-        seg->segment_ = static_cast<shm::Segment*>(m.data());
-        initialize(seg->segment_);
-        seg->owner_ = ProcessIdentity::self();
-        return seg;
+        // Its owner died. Its helpers and workers may be attached still, writing until they
+        // notice: reinitialising it in place would mix their figures into the new run. It is
+        // marked for removal instead, which frees its key at once; they keep their mapping,
+        // see the dead owner in it and leave, and the kernel frees it after the last of them.
+        const int id = segmentId(m.nativeKey());
+        if (id == -1 || shmctl(id, IPC_RMID, nullptr) != 0) {
+            *error = systemError("remove the dead run's segment of", name);
+            m.detach();
+            return nullptr;
+        }
+        m.detach();
     } else if (m.error() != QSharedMemory::NotFound) {
         *error = QStringLiteral("cannot attach to the existing segment of '%1': %2")
                      .arg(name, m.errorString());
@@ -334,12 +342,16 @@ bool SharedSegment::removeAbandoned(const QString& name, QString* error) {
         m.detach();
         return false;
     }
-    // The last detach removes a System V segment.
-    m.detach();
-    if (exists(name)) {
-        *error = QStringLiteral("'%1' is still attached by other processes").arg(name);
+    // Marked for removal, not left to the last detach: the dead run's helpers and workers
+    // may be attached for a moment yet. They keep their mapping until they leave.
+    const int id = segmentId(key_file);
+    if (id == -1 || shmctl(id, IPC_RMID, nullptr) != 0) {
+        *error = systemError("remove", name);
+        m.detach();
         return false;
     }
+    m.detach();
+    QFile::remove(key_file);
     return true;
 }
 

@@ -19,12 +19,14 @@ QString validateSegmentBytes(const void* data, std::size_t size);
 class SharedSegment {
 public:
     // Creates the segment of `name` for this process as its owner. A segment whose owner is
-    // dead is reclaimed; a live one, a foreign one or one of another layout is refused.
+    // dead is replaced by a new one; a live one, a foreign one or one of another layout is
+    // refused.
     static std::unique_ptr<SharedSegment> createOwned(const QString& name, QString* error);
     // Attaches to a running throttle's segment.
     static std::unique_ptr<SharedSegment> attach(const QString& name, QString* error);
     // Removes a segment nobody owns any more (any layout, any contents), for `throttlectl
-    // remove`. Fails while a live owner holds it.
+    // remove`, even while processes of the dead run are still attached. Fails while a live
+    // owner holds it.
     static bool removeAbandoned(const QString& name, QString* error);
     // True when a segment of that name exists (of any kind).
     static bool exists(const QString& name);

@@ -285,6 +285,53 @@ private Q_SLOTS:
         QCOMPARE(r.code, 1);
         QVERIFY(r.err.contains("in use"));
     }
+    // A run started at once after its owner was SIGKILLed must not inherit the dead
+    // run's statistics, although the dead run's helpers and workers are still attached then.
+    void ownerRestartedAtOnceCountsOnlyItsOwnRun() {
+        const QString name = uniqueName("restart");
+        QProcess owner;
+        owner.start(exe("throttlectl"), {"run", "--name", name, "--max-n", "100", "--workers", "2",
+                                         "--duration", "60"});
+        QVERIFY(owner.waitForStarted());
+        std::unique_ptr<ThrottleClient> observer;
+        QVERIFY(waitFor(
+            [&] {
+                QString error;
+                if (!observer) observer = ThrottleClient::attach(name, false, &error);
+                return observer && observer->stats().total > 50;
+            },
+            10000));
+        const std::uint64_t old_total = observer->stats().total;
+        ::kill(pid_t(owner.processId()), SIGKILL);
+        owner.waitForFinished();
+        const long long max_n = 10; // well below the dead run's 100, so its figures stand out
+        // The window hardcap: at most max_n in any window is then a promise of its own.
+        ThrottleOptions o = options("x", max_n, Hardcap::Window);
+        o.name = name;
+        Throttle next(o);
+        QCOMPARE(next.start(), QString());
+        observer.reset(); // a straggler of the dead run detaches while the new run goes on
+        auto workers = startWorkers(name, 2);
+        sleepMs(1500);
+        next.setKillFlag();
+        for (auto& w : workers)
+            w->finish(2000);
+        const RunSummary summary = next.stop();
+        const StatsSnapshot s = next.stats();
+        const std::uint64_t granted = next.client().runInfo().granted;
+        const QString what = QStringLiteral("dead run %1, new run total %2 granted %3 max in "
+                                            "window %4 runtime %5 s")
+                                 .arg(old_total)
+                                 .arg(s.total)
+                                 .arg(granted)
+                                 .arg(s.max_in_window)
+                                 .arg(summary.runtime_s);
+        QVERIFY2(s.total <= granted, qPrintable(what));
+        QVERIFY2(s.max_in_window <= max_n, qPrintable(what));
+        // Its own pace: max_n at once, then max_n per second of its run.
+        QVERIFY2(double(s.total) <= double(max_n) * (1 + summary.runtime_s) + 2, qPrintable(what));
+        QVERIFY2(s.total < old_total, qPrintable(what));
+    }
     // One namespace whatever TMPDIR each process runs with.
     void ownersAndWorkersMeetWhateverTheirTmpdir() {
         QTemporaryDir owner_tmp, other_tmp;
@@ -349,6 +396,57 @@ private Q_SLOTS:
             QVERIFY2(loser.exitCode() == 1 && loser_err.contains("already running"),
                      qPrintable(what));
         }
+    }
+    // SIGKILLed owners leave no System V semaphore or qipc file behind, and `throttlectl
+    // remove` cleans their segment at once, with their helpers and workers still attached.
+    void killedOwnersLeakNothingAndAreRemovable() {
+        const auto semaphores = [] {
+            QFile f("/proc/sysvipc/sem");
+            if (!f.open(QIODevice::ReadOnly)) return -1;
+            return int(f.readAll().count('\n'));
+        };
+        const auto qipcFiles = [] {
+            return QDir(QDir::tempPath())
+                .entryList({"qipc_systemsem_*"}, QDir::Files | QDir::System | QDir::Hidden)
+                .size();
+        };
+        const int sems_before = semaphores();
+        const qsizetype files_before = qipcFiles();
+        QVERIFY(sems_before >= 0);
+        QStringList names;
+        for (int i = 0; i < 3; ++i) {
+            const QString name = uniqueName("leak");
+            names << name;
+            QProcess owner;
+            owner.start(exe("throttlectl"), {"run", "--name", name, "--max-n", "50", "--workers",
+                                             "2", "--duration", "60"});
+            QVERIFY(owner.waitForStarted());
+            QVERIFY(waitFor(
+                [&] {
+                    QString error;
+                    auto c = ThrottleClient::attach(name, false, &error);
+                    return c && c->workers().size() == 2 && c->runInfo().monitor_pid;
+                },
+                10000));
+            ::kill(pid_t(owner.processId()), SIGKILL);
+            owner.waitForFinished();
+            // At once: its helpers and workers have not noticed yet and are still attached.
+            const Result r = runTool("throttlectl", {"remove", name});
+            QVERIFY2(r.code == 0, r.err.constData());
+            QVERIFY(!SharedSegment::exists(name));
+        }
+        // Other programs of this user may create or remove semaphores meanwhile: the counts
+        // need only come back to what they were, which they do at once unless something leaked.
+        QVERIFY2(waitFor([&] { return semaphores() == sems_before; }, 2000),
+                 qPrintable(QStringLiteral("%1 semaphores before, %2 after")
+                                .arg(sems_before)
+                                .arg(semaphores())));
+        QVERIFY2(waitFor([&] { return qipcFiles() == files_before; }, 2000),
+                 qPrintable(QStringLiteral("%1 qipc files before, %2 after")
+                                .arg(files_before)
+                                .arg(qipcFiles())));
+        for (const QString& name : names)
+            QVERIFY(!SharedSegment::exists(name));
     }
 };
 
