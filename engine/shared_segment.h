@@ -1,8 +1,8 @@
 #pragma once
 // One named throttle's shared memory: created by its owner, attached by workers, the
-// monitor, the throttle process and observers. QSharedMemory's lock serves only as the
-// create/attach/teardown mutex (it survives a crash of its holder); everything inside the
-// segment is lock-free atomics.
+// monitor, the throttle process and observers. Creating, attaching and tearing down are
+// serialised per name by an flock() on a lock file (it is released when its holder dies);
+// everything inside the segment is lock-free atomics.
 #include "process_identity.h"
 #include "segment_layout.h"
 
@@ -19,16 +19,21 @@ QString validateSegmentBytes(const void* data, std::size_t size);
 class SharedSegment {
 public:
     // Creates the segment of `name` for this process as its owner. A segment whose owner is
-    // dead is reclaimed; a live one, a foreign one or one of another layout is refused.
+    // dead is replaced by a new one; a live one, a foreign one or one of another layout is
+    // refused.
     static std::unique_ptr<SharedSegment> createOwned(const QString& name, QString* error);
     // Attaches to a running throttle's segment.
     static std::unique_ptr<SharedSegment> attach(const QString& name, QString* error);
     // Removes a segment nobody owns any more (any layout, any contents), for `throttlectl
-    // remove`. Fails while a live owner holds it.
+    // remove`, even while processes of the dead run are still attached. Fails while a live
+    // owner holds it.
     static bool removeAbandoned(const QString& name, QString* error);
     // True when a segment of that name exists (of any kind).
     static bool exists(const QString& name);
-    static QString keyFor(const QString& name);
+    // The file whose identity names the System V segment of `name` (QSharedMemory's native
+    // key). It lies in a directory private to this user that does not depend on TMPDIR; the
+    // directory is created when missing.
+    static QString nativeKeyFor(const QString& name);
 
     ~SharedSegment();
     SharedSegment(const SharedSegment&) = delete;

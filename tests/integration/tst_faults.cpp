@@ -4,6 +4,7 @@
 #include "test_support.h"
 #include "throttle.h"
 
+#include <QDir>
 #include <QSharedMemory>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -39,7 +40,8 @@ std::vector<std::unique_ptr<ChildProcess>> startWorkers(const QString& name, int
 std::unique_ptr<QSharedMemory> plantSegment(const QString& name,
                                             const std::function<void(char*, qsizetype)>& fill,
                                             qsizetype size) {
-    auto m = std::make_unique<QSharedMemory>(SharedSegment::keyFor(name));
+    auto m = std::make_unique<QSharedMemory>();
+    m->setNativeKey(SharedSegment::nativeKeyFor(name));
     if (!m->create(size)) return nullptr;
     fill(static_cast<char*>(m->data()), size);
     return m;
@@ -314,6 +316,169 @@ private Q_SLOTS:
         const Result r = runTool("throttlectl", {"remove", t.options().name});
         QCOMPARE(r.code, 1);
         QVERIFY(r.err.contains("in use"));
+    }
+    // A run started at once after its owner was SIGKILLed must not inherit the dead
+    // run's statistics, although the dead run's helpers and workers are still attached then.
+    void ownerRestartedAtOnceCountsOnlyItsOwnRun() {
+        const QString name = uniqueName("restart");
+        QProcess owner;
+        owner.start(exe("throttlectl"), {"run", "--name", name, "--max-n", "100", "--workers", "2",
+                                         "--duration", "60"});
+        QVERIFY(owner.waitForStarted());
+        std::unique_ptr<ThrottleClient> observer;
+        QVERIFY(waitFor(
+            [&] {
+                QString error;
+                if (!observer) observer = ThrottleClient::attach(name, false, &error);
+                return observer && observer->stats().total > 50;
+            },
+            10000));
+        const std::uint64_t old_total = observer->stats().total;
+        ::kill(pid_t(owner.processId()), SIGKILL);
+        owner.waitForFinished();
+        const long long max_n = 10; // well below the dead run's 100, so its figures stand out
+        // The window hardcap: at most max_n in any window is then a promise of its own.
+        ThrottleOptions o = options("x", max_n, Hardcap::Window);
+        o.name = name;
+        Throttle next(o);
+        QCOMPARE(next.start(), QString());
+        observer.reset(); // a straggler of the dead run detaches while the new run goes on
+        auto workers = startWorkers(name, 2);
+        sleepMs(1500);
+        next.setKillFlag();
+        for (auto& w : workers)
+            w->finish(2000);
+        const RunSummary summary = next.stop();
+        const StatsSnapshot s = next.stats();
+        const std::uint64_t granted = next.client().runInfo().granted;
+        const QString what = QStringLiteral("dead run %1, new run total %2 granted %3 max in "
+                                            "window %4 runtime %5 s")
+                                 .arg(old_total)
+                                 .arg(s.total)
+                                 .arg(granted)
+                                 .arg(s.max_in_window)
+                                 .arg(summary.runtime_s);
+        QVERIFY2(s.total <= granted, qPrintable(what));
+        QVERIFY2(s.max_in_window <= max_n, qPrintable(what));
+        // Its own pace: max_n at once, then max_n per second of its run.
+        QVERIFY2(double(s.total) <= double(max_n) * (1 + summary.runtime_s) + 2, qPrintable(what));
+        QVERIFY2(s.total < old_total, qPrintable(what));
+    }
+    // One namespace whatever TMPDIR each process runs with.
+    void ownersAndWorkersMeetWhateverTheirTmpdir() {
+        QTemporaryDir owner_tmp, other_tmp;
+        QVERIFY(owner_tmp.isValid() && other_tmp.isValid());
+        const QString name = uniqueName("tmpdir");
+        QProcess owner;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("TMPDIR", owner_tmp.path());
+        owner.setProcessEnvironment(env);
+        owner.start(exe("throttlectl"),
+                    {"run", "--name", name, "--max-n", "50", "--workers", "0", "--duration", "30"});
+        QVERIFY(owner.waitForStarted());
+        // The test's own TMPDIR is the default one: ThrottleClient must find the owner too.
+        QVERIFY(waitFor(
+            [&] {
+                QString error;
+                return bool(ThrottleClient::attach(name, false, &error));
+            },
+            10000));
+        const Result worker = runTool("throttle-worker", {"--name", name, "--count", "3"});
+        QVERIFY2(worker.code == 0, worker.err.constData());
+        QProcess second;
+        env.insert("TMPDIR", other_tmp.path());
+        second.setProcessEnvironment(env);
+        second.start(exe("throttlectl"),
+                     {"run", "--name", name, "--max-n", "50", "--workers", "0", "--duration", "5"});
+        QVERIFY(second.waitForFinished(15000));
+        const QByteArray err = second.readAllStandardError();
+        QCOMPARE(second.exitCode(), 1);
+        QVERIFY2(err.contains("already running"), err.constData());
+        QVERIFY(owner.state() == QProcess::Running); // the first is untouched
+        QCOMPARE(runTool("throttlectl", {"stop", name}).code, 0);
+        QVERIFY(owner.waitForFinished(10000));
+        QCOMPARE(owner.exitCode(), 0);
+    }
+    // Of two owners started at the same instant, one runs and the other is told the
+    // name is taken; never that the winner's half-made segment is foreign.
+    void simultaneousOwnersOneWinsTheOtherIsToldSo() {
+        for (int round = 0; round < 20; ++round) {
+            const QString name = uniqueName("race");
+            const QStringList args{"run",       "--name", name,         "--max-n", "10",
+                                   "--workers", "0",      "--duration", "2"};
+            QProcess a, b;
+            a.start(exe("throttlectl"), args);
+            b.start(exe("throttlectl"), args);
+            QVERIFY(a.waitForFinished(30000) && b.waitForFinished(30000));
+            const QByteArray ea = a.readAllStandardError(), eb = b.readAllStandardError();
+            const QString what = QStringLiteral("round %1: exit %2 '%3' / exit %4 '%5'")
+                                     .arg(round)
+                                     .arg(a.exitCode())
+                                     .arg(QString::fromUtf8(ea.trimmed()))
+                                     .arg(b.exitCode())
+                                     .arg(QString::fromUtf8(eb.trimmed()));
+            QVERIFY2(a.exitStatus() == QProcess::NormalExit &&
+                         b.exitStatus() == QProcess::NormalExit,
+                     qPrintable(what));
+            QVERIFY2(!ea.contains("bad magic") && !eb.contains("bad magic"), qPrintable(what));
+            const bool a_won = a.exitCode() == 0;
+            QProcess& loser = a_won ? b : a;
+            const QByteArray& loser_err = a_won ? eb : ea;
+            QVERIFY2((a_won ? a : b).exitCode() == 0, qPrintable(what));
+            QVERIFY2(loser.exitCode() == 1 && loser_err.contains("already running"),
+                     qPrintable(what));
+        }
+    }
+    // SIGKILLed owners leave no System V semaphore or qipc file behind, and `throttlectl
+    // remove` cleans their segment at once, with their helpers and workers still attached.
+    void killedOwnersLeakNothingAndAreRemovable() {
+        const auto semaphores = [] {
+            QFile f("/proc/sysvipc/sem");
+            if (!f.open(QIODevice::ReadOnly)) return -1;
+            return int(f.readAll().count('\n'));
+        };
+        const auto qipcFiles = [] {
+            return QDir(QDir::tempPath())
+                .entryList({"qipc_systemsem_*"}, QDir::Files | QDir::System | QDir::Hidden)
+                .size();
+        };
+        const int sems_before = semaphores();
+        const qsizetype files_before = qipcFiles();
+        QVERIFY(sems_before >= 0);
+        QStringList names;
+        for (int i = 0; i < 3; ++i) {
+            const QString name = uniqueName("leak");
+            names << name;
+            QProcess owner;
+            owner.start(exe("throttlectl"), {"run", "--name", name, "--max-n", "50", "--workers",
+                                             "2", "--duration", "60"});
+            QVERIFY(owner.waitForStarted());
+            QVERIFY(waitFor(
+                [&] {
+                    QString error;
+                    auto c = ThrottleClient::attach(name, false, &error);
+                    return c && c->workers().size() == 2 && c->runInfo().monitor_pid;
+                },
+                10000));
+            ::kill(pid_t(owner.processId()), SIGKILL);
+            owner.waitForFinished();
+            // At once: its helpers and workers have not noticed yet and are still attached.
+            const Result r = runTool("throttlectl", {"remove", name});
+            QVERIFY2(r.code == 0, r.err.constData());
+            QVERIFY(!SharedSegment::exists(name));
+        }
+        // Other programs of this user may create or remove semaphores meanwhile: the counts
+        // need only come back to what they were, which they do at once unless something leaked.
+        QVERIFY2(waitFor([&] { return semaphores() == sems_before; }, 2000),
+                 qPrintable(QStringLiteral("%1 semaphores before, %2 after")
+                                .arg(sems_before)
+                                .arg(semaphores())));
+        QVERIFY2(waitFor([&] { return qipcFiles() == files_before; }, 2000),
+                 qPrintable(QStringLiteral("%1 qipc files before, %2 after")
+                                .arg(files_before)
+                                .arg(qipcFiles())));
+        for (const QString& name : names)
+            QVERIFY(!SharedSegment::exists(name));
     }
 };
 
