@@ -11,8 +11,10 @@
 #include "fault_injection.h"
 
 #include <QFile>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 
 namespace throttlelab {
@@ -54,7 +56,8 @@ int runMonitorProcess(const QString& name, const QString& log_path) {
     std::uint64_t cursor = std::max(previous.ring_cursor, s.emissions.tail.load());
     std::uint64_t abandoned = previous.abandoned;
     QFile log(log_path);
-    if (!log_path.isEmpty()) {
+    // A log that failed once (a full disk) stays closed: a later row after a gap would lie.
+    if (!log_path.isEmpty() && s.helpers.log_errno.load() == 0) {
         // Rows written after the last publication are written again below: cut them off.
         if (previous.log_bytes > 0 && log.exists() && log.size() > previous.log_bytes)
             log.resize(previous.log_bytes);
@@ -64,9 +67,17 @@ int runMonitorProcess(const QString& name, const QString& log_path) {
                          qPrintable(log_path), qPrintable(log.errorString()));
             return 1;
         }
-        if (fresh) log.write("worker,grant_s,emit_s\n");
-        log.flush();
+        errno = 0;
+        const QByteArray header = "worker,grant_s,emit_s\n";
+        if ((fresh && log.write(header) != header.size()) || !log.flush()) {
+            const int cause = errno ? errno : EIO;
+            std::fprintf(stderr, "monitor process: cannot write the log %s: %s\n",
+                         qPrintable(log_path), std::strerror(cause));
+            log.close();
+            s.helpers.log_errno.store(std::uint32_t(cause));
+        }
     }
+    std::int64_t log_bytes = log.isOpen() ? log.size() : previous.log_bytes;
 
     StatisticsAccumulator acc;
     acc.seed(previous);
@@ -104,7 +115,6 @@ int runMonitorProcess(const QString& name, const QString& log_path) {
         acc.advance(now, lag, per_ns);
         const ResidentCount resident = countResident(s.emissions, cursor, now - per_ns);
         acc.setResident(resident.total, resident.recent);
-        std::int64_t log_bytes = -1;
         if (log.isOpen()) {
             rows.clear();
             for (const Emission& e : acc.takeFinalized()) {
@@ -115,12 +125,21 @@ int runMonitorProcess(const QString& name, const QString& log_path) {
                 rows += QByteArray::number(toSeconds(e.emit_ns), 'f', 9);
                 rows += '\n';
             }
+            const std::int64_t whole = log.size();
+            errno = 0;
             if (!rows.isEmpty() && (log.write(rows) != rows.size() || !log.flush())) {
+                // Keep every whole row written so far and nothing half written; the figures
+                // go on without the log, and the owner reports the failure.
+                const int cause = errno ? errno : EIO;
                 std::fprintf(stderr, "monitor process: cannot write the log %s: %s\n",
-                             qPrintable(log_path), qPrintable(log.errorString()));
-                return 1;
+                             qPrintable(log_path), std::strerror(cause));
+                log.close();
+                QFile::resize(log_path, whole);
+                s.helpers.log_errno.store(std::uint32_t(cause));
+                log_bytes = whole;
+            } else {
+                log_bytes = log.size();
             }
-            log_bytes = log.size();
             faultPoint(FaultPoint::MonitorLogWritten);
         }
         acc.setOverflow(s.emissions.overflow.load(std::memory_order_relaxed) + abandoned);

@@ -140,6 +140,9 @@ struct alignas(kCacheLine) Helpers {
     AI64 last_reclaimed_pid;
     A64 helper_restarts; // helpers that died and were restarted
     A64 helper_stalls;   // helpers that stopped answering and were replaced
+    // The permit log could not be written (the errno; 0 while fine). The log then keeps its
+    // last whole row and stays closed for the rest of the run; the owner reports it.
+    A32 log_errno;
 };
 
 struct EmissionEntry {

@@ -79,6 +79,7 @@ QString Throttle::start() {
     const Nanos now = monotonicNow();
     s.control.kill.store(0);
     s.control.kill_ns.store(0);
+    s.helpers.log_errno.store(0);
     s.control.stop_requested.store(0);
     s.emissions.tail.store(s.emissions.head.load()); // nothing from an earlier run is replayed
     resetPacing(s.pacing, PacingParams::from(config(), options_.as_throttle),

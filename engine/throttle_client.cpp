@@ -346,6 +346,7 @@ RunInfo ThrottleClient::runInfo() const {
     r.reclaimed_worker_slots = s.helpers.reclaimed_worker_slots.load();
     r.helper_restarts = s.helpers.helper_restarts.load();
     r.helper_stalls = s.helpers.helper_stalls.load();
+    r.log_errno = int(s.helpers.log_errno.load());
     if (r.running) {
         const Nanos now = monotonicNow();
         r.throttle_silent_ns = now - s.helpers.throttle_heartbeat_ns.load();

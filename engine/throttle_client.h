@@ -46,6 +46,7 @@ struct RunInfo {
     // Time since each helper's last heartbeat; past kHelperStallBound it is stalled.
     Nanos throttle_silent_ns = 0, monitor_silent_ns = 0;
     bool throttle_stalled = false, monitor_stalled = false;
+    int log_errno = 0;       // the permit log could not be written (0: fine, or no log)
     long long available = 0; // permits that could be taken now, -1 unbounded
     std::uint32_t waiters = 0;
     bool as_throttle = true, as_monitor = true;

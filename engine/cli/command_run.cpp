@@ -11,6 +11,7 @@
 #include <QJsonObject>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <thread>
 #include <unistd.h>
 #include <vector>
@@ -184,6 +185,8 @@ int commandRun(const QStringList& args) {
         out.insert("granted", double(info.granted));
         out.insert("counted", double(stats.total));
         out.insert("overflow", double(info.overflow));
+        if (info.log_errno != 0)
+            out.insert("log_error", QString::fromLocal8Bit(std::strerror(info.log_errno)));
         out.insert("abandoned", double(info.abandoned));
         out.insert("workers", toJson(worker_info));
         printJson(out);
@@ -207,6 +210,19 @@ int commandRun(const QStringList& args) {
             qPrintable(describeRate(stats.lo_hi)), config.per, stats.max_in_window, config.max_n);
         std::printf("throttle + monitor CPU: %.3f s\n",
                     toSeconds(info.throttle_cpu_ns + info.monitor_cpu_ns));
+    }
+    if (info.log_errno != 0) {
+        // The permits were made; the record of them is incomplete: that is a failure.
+        qsizetype rows = 0;
+        QFile log(o.log_path);
+        if (log.open(QIODevice::ReadOnly))
+            rows = std::max<qsizetype>(0, log.readAll().count('\n') - 1);
+        printError(cmd, QStringLiteral("--log: cannot write '%1': %2; it holds the first %3 "
+                                       "permit row(s), each whole, of %4")
+                            .arg(o.log_path, QString::fromLocal8Bit(std::strerror(info.log_errno)))
+                            .arg(rows)
+                            .arg(stats.total));
+        return kExitFailure;
     }
     return kExitOk;
 }

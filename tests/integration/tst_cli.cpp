@@ -4,11 +4,13 @@
 #include "test_support.h"
 #include "throttle_client.h"
 
+#include <QDir>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <unistd.h>
 
 using namespace throttlelab;
 using namespace testsupport;
@@ -217,6 +219,33 @@ private Q_SLOTS:
         QCOMPARE(r.out.trimmed(), QByteArray("20"));
         QVERIFY(run.observer->runInfo().granted >= 20);
         QCOMPARE(runTool("c_worker", {"nobody-runs-this", "1"}).code, 2);
+    }
+    // The permit log on a filesystem that fills up: it used to be cut mid-row, with exit 0
+    // and no message.
+    void logOnAFullDiskFailsLoudlyAndKeepsWholeRows() {
+        if (geteuid() != 0) QSKIP("mounting a small tmpfs needs root");
+        QTemporaryDir dir;
+        const QString mnt = dir.filePath("small");
+        QVERIFY(QDir().mkpath(mnt));
+        if (QProcess::execute("mount", {"-t", "tmpfs", "-o", "size=64k", "tmpfs", mnt}) != 0)
+            QSKIP("cannot mount a tmpfs here");
+        const QString log = mnt + "/permits.csv";
+        const Result r =
+            runTool("throttlectl", {"run", "--name", uniqueName("full-log"), "--max-n", "20000",
+                                    "--workers", "2", "--duration", "2", "--log", log});
+        QFile f(log);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QByteArray bytes = f.readAll();
+        f.close();
+        QProcess::execute("umount", {mnt});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("No space left on device") && r.err.contains("--log"),
+                 r.err.constData());
+        QVERIFY(bytes.endsWith('\n'));
+        const QList<QByteArray> rows = bytes.split('\n');
+        QVERIFY(rows.size() > 100);
+        for (qsizetype i = 1; i + 1 < rows.size(); ++i)
+            QVERIFY2(rows[i].count(',') == 2, rows[i].constData());
     }
     void pythonWorkerTakesPermits() {
         const QString python = QStandardPaths::findExecutable("python3");
