@@ -352,9 +352,9 @@ RunInfo ThrottleClient::runInfo() const {
         r.throttle_silent_ns = now - s.helpers.throttle_heartbeat_ns.load();
         r.monitor_silent_ns = now - s.helpers.monitor_heartbeat_ns.load();
         r.throttle_stalled = s.config.as_throttle.load() && r.throttle_pid > 0 &&
-                             r.throttle_silent_ns > kHelperStallBound;
+                             r.throttle_silent_ns > kHelperStallReport;
         r.monitor_stalled = s.config.as_monitor.load() && r.monitor_pid > 0 &&
-                            r.monitor_silent_ns > kHelperStallBound;
+                            r.monitor_silent_ns > kHelperStallReport;
     }
     r.waiters = s.control.waiters.load();
     r.as_throttle = s.config.as_throttle.load() != 0;

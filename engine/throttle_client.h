@@ -17,8 +17,10 @@ struct PacingParams;
 
 enum class WaitResult { Granted, TimedOut, Killed, Gone };
 
-// Helpers heartbeat every 100-250 ms; one silent this long is stopped or stuck, and its
-// owner replaces it.
+// Helpers heartbeat every 100-250 ms. One silent for kHelperStallReport is reported as
+// stalled (inspect, the app); one silent for kHelperStallBound is stopped or stuck, and its
+// owner kills and replaces it.
+constexpr Nanos kHelperStallReport = 1 * kNanosPerSecond;
 constexpr Nanos kHelperStallBound = 2 * kNanosPerSecond;
 QString toString(WaitResult r);
 
@@ -43,7 +45,7 @@ struct RunInfo {
     std::uint64_t granted = 0, produced = 0, emitted = 0, overflow = 0, abandoned = 0;
     std::uint64_t reclaimed_worker_slots = 0;
     std::uint64_t helper_restarts = 0, helper_stalls = 0;
-    // Time since each helper's last heartbeat; past kHelperStallBound it is stalled.
+    // Time since each helper's last heartbeat; past kHelperStallReport it is stalled.
     Nanos throttle_silent_ns = 0, monitor_silent_ns = 0;
     bool throttle_stalled = false, monitor_stalled = false;
     int log_errno = 0;       // the permit log could not be written (0: fine, or no log)

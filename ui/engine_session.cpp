@@ -354,6 +354,8 @@ SessionStatus EngineSession::status() const {
     s.target_rate = config().targetRate();
     for (const WorkerRow& r : rows_)
         s.workers_alive += r.alive ? 1 : 0;
+    s.monitor_stalled = ri.monitor_stalled;
+    s.throttle_stalled = ri.throttle_stalled;
     return s;
 }
 

@@ -37,6 +37,9 @@ struct SessionStatus {
     double latest_rate = 0;
     double target_rate = 0;
     int workers_alive = 0;
+    // A helper silent past the stall bound: its figures (monitor) or permits (classic
+    // throttle) are stale until the session's supervision replaces it.
+    bool monitor_stalled = false, throttle_stalled = false;
 };
 
 class EngineSession : public QObject {

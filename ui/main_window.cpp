@@ -385,8 +385,10 @@ QString MainWindow::statusText() const {
 
 void MainWindow::updateStatus() {
     const SessionStatus s = session_->status();
-    status_state_->setText(
-        tr("%1: %2").arg(session_->name(), s.running ? tr("running") : tr("stopped")));
+    QString state = s.running ? tr("running") : tr("stopped");
+    if (s.monitor_stalled) state += tr(" | monitor STALLED, statistics stale");
+    if (s.throttle_stalled) state += tr(" | throttle process STALLED");
+    status_state_->setText(tr("%1: %2").arg(session_->name(), state));
     status_totals_->setText(
         tr("runtime %1 s | total %2 | mean %3/s | latest %4/s | target %5/s | workers %6")
             .arg(s.runtime_s, 0, 'f', 1)

@@ -86,6 +86,19 @@ private Q_SLOTS:
         QVERIFY(c->exportPng(dir.filePath(QStringLiteral("c.png")), &error));
     }
 
+    // A stopped monitor: the status bar says its figures are stale, and the session replaces
+    // it (the event log says why), after which the flag clears.
+    void aStalledMonitorIsFlaggedAndReplaced() {
+        MainWindow w(testOptions("stalled"));
+        w.show();
+        QTRY_VERIFY_WITH_TIMEOUT(w.session()->runInfo().monitor_pid > 0, 10000);
+        const qint64 monitor = w.session()->runInfo().monitor_pid;
+        ::kill(pid_t(monitor), SIGSTOP);
+        QTRY_VERIFY_WITH_TIMEOUT(w.statusText().contains(QLatin1String("monitor STALLED")), 8000);
+        QTRY_VERIFY_WITH_TIMEOUT(w.session()->runInfo().monitor_pid != monitor, 8000);
+        QTRY_VERIFY_WITH_TIMEOUT(!w.statusText().contains(QLatin1String("STALLED")), 8000);
+        ::kill(pid_t(monitor), SIGCONT); // already killed by then; harmless
+    }
     void controlsReachTheEngineAndRefuseInvalidInput() {
         MainWindow w(testOptions("controls"));
         w.show();
