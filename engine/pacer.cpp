@@ -207,6 +207,35 @@ long long availablePermits(const shm::Pacing& p, const PacingParams& params, Nan
     return n;
 }
 
+long long availableUpTo(const shm::Pacing& p, const PacingParams& params, Nanos now,
+                        long long cap) {
+    if (params.unlimited) return cap;
+    long long n;
+    if (params.mode == PacingMode::Classic) {
+        n = p.tank.load(std::memory_order_relaxed);
+    } else {
+        const std::int64_t lead = toQ(now) + (params.hardcap == Hardcap::None ? 0 : params.tau_q) -
+                                  p.tat.load(std::memory_order_relaxed);
+        n = lead < 0 ? 0 : std::min<std::int64_t>(lead / params.interval_q + 1, cap);
+    }
+    n = std::min(n, cap);
+    if (params.hardcap == Hardcap::Window) {
+        // m more fit in the window when the (max_n - m + 1)-th newest grant has left it.
+        const auto k = std::int64_t(p.window_count.load(std::memory_order_relaxed));
+        long long m = 0;
+        while (m < n) {
+            const std::int64_t idx = k - 1 - (params.max_n - (m + 1));
+            if (idx >= 0 &&
+                (k - idx > std::int64_t(shm::kWindowRingSize) ||
+                 p.window_ring[idx % shm::kWindowRingSize].load() + params.per_ns > now))
+                break;
+            ++m;
+        }
+        n = m;
+    }
+    return std::max<long long>(n, 0);
+}
+
 bool addClassicToken(shm::Pacing& p, const PacingParams& params) {
     const long long cap = params.burst();
     std::int64_t tank = p.tank.load(std::memory_order_acquire);

@@ -66,6 +66,10 @@ GrantResult tryGrant(shm::Pacing& p, const PacingParams& params, Nanos now, pid_
 // Permits that could be taken right now (the tank level); -1 when unbounded.
 long long availablePermits(const shm::Pacing& p, const PacingParams& params, Nanos now);
 
+// min(availablePermits(), cap) in O(cap), whatever max_n: what a waiter deciding whether it
+// may go before older waiters needs to know (are there enough permits for all of them?).
+long long availableUpTo(const shm::Pacing& p, const PacingParams& params, Nanos now, long long cap);
+
 // classic mode: the throttle process adds one token unless the hardcap forbids it.
 bool addClassicToken(shm::Pacing& p, const PacingParams& params);
 

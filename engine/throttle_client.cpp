@@ -4,6 +4,7 @@
 #include "fault_injection.h"
 #include "futex.h"
 #include "pacer.h"
+#include "process_identity.h"
 #include "stats_channel.h"
 
 #include <bit>
@@ -17,35 +18,39 @@ namespace {
 constexpr Nanos kOwnerCheckPeriod = 100 * kNanosPerMilli;
 // Below this, a futex round trip costs more than the wait: spin instead.
 constexpr Nanos kSpinBelow = 30 * kNanosPerMicro;
-// A waiter lets an older waiter take a due permit first, but never for longer than this
-// (the older one may be descheduled, stopped or dead).
+// A waiter lets older waiters take an available permit first, but never for longer than this
+// (an older one may be descheduled, stopped or dead).
 constexpr Nanos kYieldToOlderAtMost = 2 * kNanosPerMilli;
-// Arrival order is kept only where it is visible: at high rates the check would cost more
-// than the interval, and every waiter is served many times a second anyway.
-constexpr std::int64_t kFairnessBelowRateInterval = std::int64_t(20 * kNanosPerMicro)
+// While yielding, a waiter looks again this often.
+constexpr Nanos kYieldPoll = 50 * kNanosPerMicro;
+// Arrival order is kept up to 500k permits/s: above, the check would cost a good part of the
+// interval, and every waiter is served hundreds of thousands of times a second anyway.
+constexpr std::int64_t kFairnessBelowRateInterval = std::int64_t(2 * kNanosPerMicro)
                                                     << shm::kTatShift;
+// A futex sleep towards a known deadline ends this early and spins the rest: a sleeping
+// waiter then takes its permit within microseconds of its due time, not a wake-up later.
+constexpr Nanos kWakeEarly = 20 * kNanosPerMicro;
 
-// True when a worker that began waiting before `since` (ties: the lower slot) waits now and
-// was not passed over in this wait. With `pass_over`, marks each such waiter passed over
-// instead: it had its chance and did not take it (stopped, descheduled or dead), so nobody
-// yields to that wait again. It may still take a permit; it has lost its turn, no more.
-bool olderWaiterExists(shm::Segment& s, int self, Nanos since, bool pass_over = false) {
-    bool found = false;
+// The waiters that began waiting before `since` (ties: the lower slot) and were not passed
+// over in this wait. With `pass_over`, marks each of them passed over: they had their chance
+// and did not take it (stopped, descheduled or dead), so nobody yields to that wait again.
+// They may still take a permit; they have lost their turn, no more.
+int olderWaiters(shm::Segment& s, int self, Nanos since, bool pass_over = false) {
+    int older = 0;
     for (std::size_t i = 0; i < shm::kMaxWorkers; ++i) {
         if (int(i) == self) continue;
         shm::WorkerSlot& w = s.workers[i];
-        if (w.pid.load(std::memory_order_relaxed) <= 0 ||
-            w.state.load(std::memory_order_relaxed) != std::uint32_t(shm::WorkerState::Waiting))
+        if (w.state.load(std::memory_order_relaxed) != std::uint32_t(shm::WorkerState::Waiting) ||
+            w.pid.load(std::memory_order_relaxed) <= 0)
             continue;
         const Nanos other = w.waiting_since_ns.load(std::memory_order_relaxed);
         if (w.passed_over_since.load(std::memory_order_relaxed) == other) continue;
         if (other < since || (other == since && int(i) < self)) {
-            if (!pass_over) return true;
-            w.passed_over_since.store(other, std::memory_order_relaxed);
-            found = true;
+            ++older;
+            if (pass_over) w.passed_over_since.store(other, std::memory_order_relaxed);
         }
     }
-    return found;
+    return older;
 }
 
 inline void cpuRelax() {
@@ -198,7 +203,10 @@ WaitResult ThrottleClient::awaitFuel(double timeout_s) {
     }
     s.control.waiters.fetch_add(1, std::memory_order_acq_rel);
     WaitResult result = WaitResult::TimedOut;
-    Nanos due = start; // when the permit this waiter is after falls due
+    Nanos yield_since = -1; // when this waiter began yielding an available permit
+    // Timer slack is per thread: without this a sleep to a deadline ends ~50 us late.
+    static thread_local bool precise = (usePreciseTimers(), true);
+    (void)precise;
     for (;;) {
         const std::uint32_t seen = s.control.wake.load(std::memory_order_acquire);
         if (s.control.kill.load(std::memory_order_acquire)) {
@@ -218,31 +226,37 @@ WaitResult ThrottleClient::awaitFuel(double timeout_s) {
         if (s.control.run_state.load(std::memory_order_acquire) ==
             std::uint32_t(shm::RunState::Running)) {
             const PacingParams& pp = params();
-            // exact mode wakes every waiter at the same instant; without this the fastest
-            // process would win every race (seen: 19 of 25 permits to one of 4 workers).
-            const bool yield = slot_ >= 0 && !pp.unlimited && pp.mode == PacingMode::Exact &&
-                               pp.interval_q >= kFairnessBelowRateInterval &&
-                               s.control.waiters.load(std::memory_order_relaxed) > 1 &&
-                               now < due + kYieldToOlderAtMost &&
-                               olderWaiterExists(s, slot_, start);
-            const GrantResult r = yield ? GrantResult{false, 0, -1}
-                                        : tryGrant(s.pacing, pp, segment_->relative(now), pid_);
-            if (yield)
-                wake_at = std::min(wake_at,
-                                   std::min(due + kYieldToOlderAtMost, now + 100 * kNanosPerMicro));
-            else if (slot_ >= 0 && now >= due + kYieldToOlderAtMost)
-                // Yielded in vain for the whole bound: whoever was first is not coming.
-                olderWaiterExists(s, slot_, start, true);
+            const Nanos rel = segment_->relative(now);
+            // Oldest first, in both modes: a waiter goes before older waiters only when there
+            // are permits enough for all of them too. Without this the fastest process, or
+            // the one whose work ends as a token arrives, wins every race (seen: 19 of 25
+            // permits to one of 4 workers in exact mode, 117/3/1/0 in classic mode).
+            bool yield = false;
+            if (slot_ >= 0 && !pp.unlimited && pp.interval_q >= kFairnessBelowRateInterval &&
+                s.control.waiters.load(std::memory_order_relaxed) > 1) {
+                const int older = olderWaiters(s, slot_, start);
+                const long long available =
+                    older > 0 ? availableUpTo(s.pacing, pp, rel, older + 1) : 0;
+                if (available > 0 && available <= older) {
+                    if (yield_since < 0) yield_since = now;
+                    if (now - yield_since < kYieldToOlderAtMost)
+                        yield = true;
+                    else // yielded in vain for the whole bound: they are not coming
+                        olderWaiters(s, slot_, start, true);
+                } else if (available == 0) {
+                    yield_since = -1; // the next permit starts a new chance for them
+                }
+            }
+            const GrantResult r =
+                yield ? GrantResult{false, 0, -1} : tryGrant(s.pacing, pp, rel, pid_);
+            if (yield) wake_at = std::min(wake_at, now + kYieldPoll);
             if (r.granted) {
                 faultPoint(FaultPoint::GrantUnrecorded);
                 s.control.waiters.fetch_sub(1, std::memory_order_acq_rel);
                 recordGrant(r.grant_ns + s.header.created_ns);
                 return WaitResult::Granted;
             }
-            if (r.retry_ns >= 0) {
-                due = r.retry_ns + s.header.created_ns;
-                wake_at = std::min(wake_at, due);
-            }
+            if (r.retry_ns >= 0) wake_at = std::min(wake_at, r.retry_ns + s.header.created_ns);
         }
         if (deadline >= 0) {
             if (now >= deadline) break;
@@ -253,7 +267,7 @@ WaitResult ThrottleClient::awaitFuel(double timeout_s) {
                    s.control.wake.load(std::memory_order_acquire) == seen)
                 cpuRelax();
         } else {
-            futexWaitUntil(s.control.wake, seen, wake_at);
+            futexWaitUntil(s.control.wake, seen, wake_at - kWakeEarly);
         }
     }
     s.control.waiters.fetch_sub(1, std::memory_order_acq_rel);

@@ -55,7 +55,9 @@ int runThrottleProcess(const QString& name) {
         if (token_due && addClassicToken(s.pacing, PacingParams::from(c))) {
             s.pacing.last_token_ns.store(monotonicNow(), std::memory_order_relaxed);
             s.control.wake.fetch_add(1, std::memory_order_acq_rel);
-            if (s.control.waiters.load(std::memory_order_acquire) > 0) futexWake(s.control.wake, 1);
+            // Every waiter: the oldest is served first (throttle_client.cpp), and it may not
+            // be the one the kernel would pick.
+            if (s.control.waiters.load(std::memory_order_acquire) > 0) futexWakeAll(s.control.wake);
         }
         token_due = true;
         // Relative on purpose (see above): the sleep starts after this iteration's own work.

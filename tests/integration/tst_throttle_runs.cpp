@@ -309,6 +309,67 @@ private Q_SLOTS:
         for (qint64 pid : pids)
             QCOMPARE(per_pid[pid], 5);
     }
+    // Who is served next: the waiter that has waited longest, in both modes. Three workers
+    // join one after the other, each once the previous one waits; with no work between
+    // permits each goes to the back after its permit, so the log must read A B C A B C ...
+    void waitersAreServedOldestFirst_data() {
+        QTest::addColumn<int>("mode");
+        QTest::newRow("exact") << int(PacingMode::Exact);
+        QTest::newRow("classic") << int(PacingMode::Classic);
+    }
+    void waitersAreServedOldestFirst() {
+        QFETCH(int, mode);
+        QTemporaryDir dir;
+        ThrottleOptions o = options("oldest-first", 8, 1.0, Hardcap::One, PacingMode(mode));
+        o.correction_given = true;
+        o.log_path = dir.filePath("permits.csv");
+        Throttle t(o);
+        QCOMPARE(t.start(), QString());
+        std::vector<std::unique_ptr<ChildProcess>> workers;
+        for (int i = 0; i < 3; ++i) {
+            auto w = std::make_unique<ChildProcess>();
+            QString error;
+            QVERIFY(w->start(exe("throttle-worker"), {"--name", o.name, "--count", "4"}, &error));
+            const qint64 pid = w->pid();
+            // It has taken the permit that was waiting, if any, and waits for the next one.
+            QVERIFY(waitFor(
+                [&] {
+                    for (const WorkerInfo& info : t.client().workers())
+                        if (info.pid == pid && info.state == shm::WorkerState::Waiting) return true;
+                    return false;
+                },
+                5000));
+            workers.push_back(std::move(w));
+        }
+        const Nanos all_waiting = monotonicNow();
+        for (auto& w : workers)
+            w->finish(10000);
+        t.stop();
+        QFile f(o.log_path);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        f.readLine();
+        std::vector<std::pair<Nanos, qint64>> grants;
+        while (!f.atEnd()) {
+            const QList<QByteArray> cols = f.readLine().trimmed().split(',');
+            grants.emplace_back(parseLogSeconds(QString::fromLatin1(cols.value(1))),
+                                cols.value(0).toLongLong());
+        }
+        std::sort(grants.begin(), grants.end());
+        // From the moment all three wait, the turns go round: three different workers, then
+        // the same three in the same order.
+        std::size_t first = 0;
+        while (first < grants.size() && grants[first].first <= all_waiting)
+            ++first;
+        QVERIFY(grants.size() - first >= 6);
+        const qint64 a = grants[first].second, b = grants[first + 1].second,
+                     c = grants[first + 2].second;
+        QVERIFY(a != b && b != c && a != c);
+        for (std::size_t i = 3; i < 6; ++i)
+            QVERIFY2(
+                grants[first + i].second == grants[first + i - 3].second,
+                qPrintable(
+                    QStringLiteral("turn %1 went to %2").arg(i).arg(grants[first + i].second)));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestThrottleRuns)
