@@ -64,6 +64,38 @@ QStringList renderBenchPlots(const QJsonObject& report, const QString& dir, QStr
                        std::min(2.0, std::ceil(hi * 10) / 10 + 0.05));
     if (!save(accuracy, out.filePath("accuracy.png"), written, error)) return {};
 
+    // exact mode across the range, one line per number of worker processes.
+    if (!report["sweep"].toArray().isEmpty()) {
+        LineChart sweep(QStringLiteral("exact mode: achieved / target at 3 rates a decade"),
+                        QStringLiteral("achieved / target"));
+        sweep.setXLog(true);
+        sweep.setXTitle(QStringLiteral("target permits/s (log)"));
+        QMap<int, QList<QPointF>> by_workers;
+        double s_lo = 0.99, s_hi = 1.01, s_max = 10;
+        for (const QJsonValue& v : report["sweep"].toArray()) {
+            const QJsonObject p = v.toObject();
+            if (!p["error"].toString().isEmpty()) continue;
+            const double ratio = p["ratio"].toDouble();
+            by_workers[p["workers"].toInt()] << QPointF(p["target_rate"].toDouble(), ratio);
+            s_lo = std::min(s_lo, ratio);
+            s_hi = std::max(s_hi, ratio);
+            s_max = std::max(s_max, p["target_rate"].toDouble());
+        }
+        const int band = sweep.addLine(QStringLiteral("ideal"), Qt::gray, 1.0, Qt::DashLine);
+        sweep.setPoints(band, {QPointF(0.5, 1.0), QPointF(s_max * 2, 1.0)});
+        const QList<QColor> palette{QColor(0x1f, 0x77, 0xb4), QColor(0x2a, 0x9d, 0x3f),
+                                    QColor(0xff, 0x7f, 0x0e), QColor(0xd6, 0x27, 0x28)};
+        int k = 0;
+        for (auto it = by_workers.begin(); it != by_workers.end(); ++it, ++k) {
+            const int line = sweep.addLine(QStringLiteral("%1 worker(s)").arg(it.key()),
+                                           palette[k % palette.size()], 2.0, Qt::SolidLine, true);
+            sweep.setPoints(line, it.value());
+        }
+        sweep.setXRange(0.5, s_max * 2);
+        sweep.setYRange(std::floor(s_lo * 100) / 100 - 0.005, std::ceil(s_hi * 100) / 100 + 0.005);
+        if (!save(sweep, out.filePath("sweep.png"), written, error)) return {};
+    }
+
     // Wake-up latency as a distribution: the share of wake-ups at or below each latency.
     LineChart latency(QStringLiteral("Wake-up latency of a blocked waiter (taken - available)"),
                       QStringLiteral("share of wake-ups"));

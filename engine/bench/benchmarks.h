@@ -15,7 +15,7 @@ struct BenchSettings {
     bool quick = false; // a smoke run that ends in well under a minute
     int workers = 4;    // no-op worker processes for the accuracy sweep
     QStringList only;   // names of the parts to run (empty: all): micro, latency, cpu, window,
-                        // ceilings, accuracy
+                        // ceilings, accuracy, sweep, fairness
     std::function<void(const QString& step, double fraction)> progress;
 };
 
@@ -29,6 +29,22 @@ struct AccuracyPoint {
     QString error;
 };
 std::vector<AccuracyPoint> accuracySweep(const BenchSettings& s);
+
+// One throttle with saturated no-op workers: achieved/target, and how evenly the permits were
+// shared (Jain's index: 1 when equal, 1/n when one worker had them all).
+struct SharePoint {
+    QString mode;
+    double target_rate = 0;
+    int workers = 0;
+    double ratio = 0;
+    double jain = 0;
+    double min_share = 0, max_share = 0; // of the permits in the measured window
+    QString error;
+};
+// exact mode, three rates a decade from 1/s to 1M/s, 1, 2, 4 and 8 worker processes.
+std::vector<SharePoint> exactSweep(const BenchSettings& s);
+// Both modes at 6/s, 300/s, 10k/s and 100k/s, 4 saturated workers.
+std::vector<SharePoint> fairness(const BenchSettings& s);
 
 struct WindowPoint {
     QString hardcap, mode, phase; // phase: steady, after idle, after restart
@@ -75,6 +91,8 @@ struct Report {
     QString started;
     bool quick = false;
     std::vector<AccuracyPoint> accuracy;
+    std::vector<SharePoint> sweep;
+    std::vector<SharePoint> fairness;
     std::vector<WindowPoint> window;
     std::vector<LatencyResult> latency;
     std::vector<CpuPoint> cpu;

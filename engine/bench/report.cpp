@@ -8,6 +8,7 @@
 #include <QJsonDocument>
 #include <QProcess>
 #include <QSysInfo>
+#include <map>
 #include <thread>
 
 namespace throttlelab::bench {
@@ -66,11 +67,26 @@ Report runAll(const BenchSettings& s) {
     if (wanted("window")) r.window = windowCompliance(s);
     if (wanted("ceilings")) r.ceiling = ceilings(s);
     if (wanted("accuracy")) r.accuracy = accuracySweep(s);
+    if (wanted("sweep")) r.sweep = exactSweep(s);
+    if (wanted("fairness")) r.fairness = fairness(s);
     return r;
 }
 
 QJsonObject toJson(const Report& r) {
     QJsonArray accuracy, window, latency, cpu, micro;
+    auto shares = [](const std::vector<SharePoint>& points) {
+        QJsonArray a;
+        for (const SharePoint& p : points)
+            a.append(QJsonObject{{"mode", p.mode},
+                                 {"target_rate", p.target_rate},
+                                 {"workers", p.workers},
+                                 {"ratio", p.ratio},
+                                 {"jain", p.jain},
+                                 {"min_share", p.min_share},
+                                 {"max_share", p.max_share},
+                                 {"error", p.error}});
+        return a;
+    };
     for (const AccuracyPoint& p : r.accuracy)
         accuracy.append(QJsonObject{{"target_rate", p.target_rate},
                                     {"variant", p.variant},
@@ -113,6 +129,8 @@ QJsonObject toJson(const Report& r) {
         {"started", r.started},
         {"quick", r.quick},
         {"accuracy", accuracy},
+        {"sweep", shares(r.sweep)},
+        {"fairness", shares(r.fairness)},
         {"window", window},
         {"latency", latency},
         {"cpu", cpu},
@@ -147,6 +165,45 @@ QString toMarkdown(const Report& r) {
         md += QStringLiteral("| %1 | %2 | %3 | %4 |\n")
                   .arg(r.accuracy[i].target_rate, 0, 'g', 7)
                   .arg(cell(i), cell(i + 1), cal);
+    }
+    if (!r.sweep.empty()) {
+        md += QStringLiteral(
+            "\n### Exact mode across the range: achieved/target (Jain's index "
+            "of the share), hardcap limit, no-op worker processes\n\n| target/s "
+            "| 1 worker | 2 workers | 4 workers | 8 workers |\n|---|---|---|---|---|\n");
+        std::map<double, std::map<int, const SharePoint*>> rows;
+        for (const SharePoint& p : r.sweep)
+            rows[p.target_rate][p.workers] = &p;
+        for (const auto& [rate, by_workers] : rows) {
+            md += QStringLiteral("| %1 |").arg(rate, 0, 'g', 7);
+            for (int w : {1, 2, 4, 8}) {
+                const auto it = by_workers.find(w);
+                if (it == by_workers.end())
+                    md += QStringLiteral(" - |");
+                else if (!it->second->error.isEmpty())
+                    md += QStringLiteral(" error: %1 |").arg(it->second->error);
+                else if (w == 1)
+                    md += QStringLiteral(" %1 |").arg(it->second->ratio, 0, 'f', 4);
+                else
+                    md += QStringLiteral(" %1 (%2) |")
+                              .arg(it->second->ratio, 0, 'f', 4)
+                              .arg(it->second->jain, 0, 'f', 3);
+            }
+            md += u'\n';
+        }
+    }
+    if (!r.fairness.empty()) {
+        md += QStringLiteral("\n### Fairness: 4 saturated no-op workers\n\n| mode | target/s | "
+                             "Jain's index | smallest share | largest share | achieved/target "
+                             "|\n|---|---|---|---|---|---|\n");
+        for (const SharePoint& p : r.fairness)
+            md += QStringLiteral("| %1 | %2 | %3 | %4 | %5 | %6 |\n")
+                      .arg(p.mode)
+                      .arg(p.target_rate, 0, 'g', 7)
+                      .arg(p.jain, 0, 'f', 4)
+                      .arg(p.min_share, 0, 'f', 3)
+                      .arg(p.max_share, 0, 'f', 3)
+                      .arg(p.ratio, 0, 'f', 4);
     }
     md += QStringLiteral("\n### Window compliance: most permits in any window of `per` (max_n 50, "
                          "per 0.5 s), from the permit log\n\n");

@@ -37,10 +37,10 @@ int commandBench(const QStringList& args) {
     p.addOption({"quick", "A smoke run in well under a minute (fewer rates, shorter runs)."});
     p.addOption({"json", "Also write every figure (and latency samples) as JSON to FILE.", "FILE"});
     p.addOption({"markdown", "Write the Markdown table to FILE instead of stdout.", "FILE"});
-    p.addOption(
-        {"only",
-         "Run only these parts, comma-separated: micro, latency, cpu, window, ceilings, accuracy.",
-         "PARTS"});
+    p.addOption({"only",
+                 "Run only these parts, comma-separated: micro, latency, cpu, window, ceilings, "
+                 "accuracy, sweep (exact mode, 3 rates a decade, 1-8 workers), fairness.",
+                 "PARTS"});
     p.addOption({"plots", "Render PNG plots into DIR (needs the throttlelab-benchplot executable).",
                  "DIR"});
     if (QString e = parseCommand(p, args, 0); !e.isEmpty()) {
@@ -75,7 +75,8 @@ int commandBench(const QStringList& args) {
     bench::BenchSettings settings;
     settings.quick = p.isSet("quick");
     if (p.isSet("only")) {
-        const QStringList known{"micro", "latency", "cpu", "window", "ceilings", "accuracy"};
+        const QStringList known{"micro",    "latency",  "cpu",   "window",
+                                "ceilings", "accuracy", "sweep", "fairness"};
         settings.only = p.value("only").split(u',', Qt::SkipEmptyParts);
         for (const QString& part : settings.only)
             if (!known.contains(part)) {

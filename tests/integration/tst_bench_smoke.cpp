@@ -27,7 +27,8 @@ private Q_SLOTS:
         QFile f(json);
         QVERIFY(f.open(QIODevice::ReadOnly));
         const QJsonObject o = QJsonDocument::fromJson(f.readAll()).object();
-        for (const char* key : {"accuracy", "window", "latency", "cpu", "micro"})
+        for (const char* key :
+             {"accuracy", "sweep", "fairness", "window", "latency", "cpu", "micro"})
             QVERIFY2(!o[key].toArray().isEmpty(), key);
         QVERIFY(o["ceilings"].toObject()["permits_per_s_2proc"].toDouble() > 0);
         // The window hardcap never let more than max_n through, in any phase.
@@ -35,7 +36,7 @@ private Q_SLOTS:
             if (v.toObject()["hardcap"].toString() == "window")
                 QCOMPARE(v.toObject()["windows_over"].toInt(), 0);
         QVERIFY(QFileInfo(md).size() > 500);
-        for (const char* png : {"accuracy.png", "latency.png", "cpu.png"}) {
+        for (const char* png : {"accuracy.png", "sweep.png", "latency.png", "cpu.png"}) {
             const QImage image(QDir(plots).filePath(png));
             QVERIFY2(!image.isNull() && image.width() >= 600, png);
         }
