@@ -32,6 +32,8 @@ void reapDeadWorkers(shm::Segment& s) {
     }
 }
 
+constexpr Nanos kIdlePark = 400 * kNanosPerMilli;
+
 void sleepFor(Nanos ns) {
     timespec ts{time_t(ns / kNanosPerSecond), long(ns % kNanosPerSecond)};
     clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, nullptr);
@@ -182,8 +184,11 @@ int runMonitorProcess(const QString& name, const QString& log_path) {
         // one is due to be placed), the next emission, a live change, or housekeeping.
         if (!s.control.kill.load(std::memory_order_acquire)) {
             const Nanos change = acc.nextChange(per_ns, lag);
-            Nanos park_until = next_housekeeping;
-            if (change >= 0) park_until = std::min(park_until, change);
+            // With nothing pending at all it parks longer than the housekeeping period: an
+            // idle throttle costs a wake-up every 400 ms, and the heartbeat still comes well
+            // within the 1 s after which the helper is reported stalled.
+            Nanos park_until = change >= 0 ? std::min(next_housekeeping, change)
+                                           : std::max(next_housekeeping, now + kIdlePark);
             if (park_until > monotonicNow()) parkMonitorIfEmpty(s.emissions, park_until);
         }
     }

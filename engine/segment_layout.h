@@ -126,7 +126,7 @@ struct alignas(kCacheLine) WorkerSlot {
     AI64 passed_over_since; // == waiting_since_ns: this wait was skipped as stalled
 };
 
-// Writers: each helper its own fields (pid, heartbeat every 100-250 ms, CPU time); the
+// Writers: each helper its own fields (pid, heartbeat every 100-400 ms, CPU time); the
 // owner's supervision the counters. A helper whose heartbeat is older than the stall bound
 // is reported, killed and replaced by the owner.
 struct alignas(kCacheLine) Helpers {

@@ -17,7 +17,7 @@ struct PacingParams;
 
 enum class WaitResult { Granted, TimedOut, Killed, Gone };
 
-// Helpers heartbeat every 100-250 ms. One silent for kHelperStallReport is reported as
+// Helpers heartbeat every 100-400 ms. One silent for kHelperStallReport is reported as
 // stalled (inspect, the app); one silent for kHelperStallBound is stopped or stuck, and its
 // owner kills and replaces it.
 constexpr Nanos kHelperStallReport = 1 * kNanosPerSecond;

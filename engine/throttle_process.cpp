@@ -26,14 +26,15 @@ int runThrottleProcess(const QString& name) {
     s.helpers.throttle_pid.store(getpid());
     s.helpers.throttle_heartbeat_ns.store(monotonicNow(), std::memory_order_release);
     Nanos next_housekeeping = 0;
-    // Heartbeat, CPU time and the owner check, at 4 Hz: an owner's death is still noticed well
-    // within 2 s. False when the owner is gone.
+    // Heartbeat, CPU time and the owner check, at 2.5 Hz: an owner's death is still noticed
+    // well within 2 s, and the heartbeat well within the 1 s after which a helper is reported
+    // stalled. False when the owner is gone.
     auto housekeeping = [&](Nanos now) {
         if (now < next_housekeeping) return true;
         if (!client->ownerAlive()) return false;
         s.helpers.throttle_heartbeat_ns.store(now, std::memory_order_release);
         s.helpers.throttle_cpu_ns.store(selfCpuTime(), std::memory_order_relaxed);
-        next_housekeeping = now + 250 * kNanosPerMilli;
+        next_housekeeping = now + 400 * kNanosPerMilli;
         return true;
     };
     auto sleepInterval = [](const ThrottleConfig& c) {
