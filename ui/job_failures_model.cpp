@@ -52,7 +52,8 @@ void JobFailuresModel::setFailures(const std::vector<jobs::ItemResult>& failures
     rows_.clear();
     rows_.reserve(failures.size());
     for (const jobs::ItemResult& f : failures)
-        rows_.push_back({f.key, f.describeFailure(), f.error.trimmed(), f.attempts});
+        rows_.push_back(
+            {jobs::displayKey(f.key), f.describeFailure(), f.error.trimmed(), f.attempts});
     endResetModel();
 }
 

@@ -1,6 +1,7 @@
 // throttlectl job: rate-limited batch jobs over worker processes with a resumable stash.
 #include "cli.h"
 #include "cli_options.h"
+#include "durable_file.h"
 #include "job_runner.h"
 #include "job_text.h"
 #include "one_line.h"
@@ -10,7 +11,6 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QSaveFile>
 #include <QThread>
 #include <QTimer>
 #include <csignal>
@@ -68,6 +68,17 @@ QJsonObject toJson(const StashCounts& c) {
             {"missing", double(c.missing)}};
 }
 
+// A repeated option is refused: which of two values was meant is a guess.
+QString refuseRepeatedOptions(const QCommandLineParser& p) {
+    const QStringList given = p.optionNames();
+    for (const QString& name : given)
+        if (given.count(name) > 1)
+            return QStringLiteral("--%1 is given %2 times; give it once")
+                .arg(name)
+                .arg(given.count(name));
+    return {};
+}
+
 // The reading subcommands: parses `--stash PATH` (plus what the caller added to `p`) and opens
 // the stash read-only, so it works while a run writes. nullptr after printing the error.
 std::unique_ptr<Stash> openForReading(QCommandLineParser& p, const QStringList& args,
@@ -78,14 +89,21 @@ std::unique_ptr<Stash> openForReading(QCommandLineParser& p, const QStringList& 
         printError(cmd, e);
         return nullptr;
     }
+    if (QString e = refuseRepeatedOptions(p); !e.isEmpty()) {
+        printError(cmd, e);
+        return nullptr;
+    }
     if (!p.isSet("stash")) {
         printError(cmd, QStringLiteral("--stash is required (the .db file or folder of a job)"));
         return nullptr;
     }
     const QString path = p.value("stash");
     QString error;
-    auto stash = Stash::open(path, guessStashFormat(path), Stash::Access::ExistingReadOnly, &error);
+    bool io_failure = false;
+    auto stash = Stash::open(path, guessStashFormat(path), Stash::Access::ExistingReadOnly, &error,
+                             &io_failure);
     if (!stash) {
+        if (io_failure) *code = kExitFailure;
         printError(cmd, error);
         return nullptr;
     }
@@ -99,7 +117,10 @@ int jobRun(const QStringList& args) {
     p.setApplicationDescription(
         "Runs a task for every key not yet in the stash, over worker processes, under a rate "
         "limit. Each result is committed as it arrives; run again to resume.");
-    p.addOption({"items", "A file with one key per line.", "FILE"});
+    p.addOption({"items",
+                 "A file with one key per line: the line's bytes less the blanks around them "
+                 "(reported); a line with a NUL is refused.",
+                 "FILE"});
     p.addOption({"range", "Numeric keys instead: N (0 .. N-1) or A:B (A <= key < B).", "RANGE"});
     p.addOption({"command",
                  "The command per key, {} standing for the key (appended when absent); run "
@@ -142,6 +163,10 @@ int jobRun(const QStringList& args) {
         printError(cmd, e + QStringLiteral("; see throttlectl job run --help"));
         return kExitBadInput;
     }
+    if (QString e = refuseRepeatedOptions(p); !e.isEmpty()) {
+        printError(cmd, e);
+        return kExitBadInput;
+    }
     JobSpec spec;
     QString error;
     if (p.isSet("items") == p.isSet("range")) {
@@ -167,7 +192,12 @@ int jobRun(const QStringList& args) {
         task = TaskSpec::command(p.value("command"), p.isSet("shell"), &error);
     } else {
         auto f = parseNumber(p.value("fail-rate"));
-        task = TaskSpec::syntheticTask(p.value("synthetic"), f ? *f : -1, &error);
+        if (!f || !(*f >= 0 && *f <= 1)) {
+            printError(cmd, QStringLiteral("--fail-rate must be a probability in [0, 1], got '%1'")
+                                .arg(oneLine(p.value("fail-rate"))));
+            return kExitBadInput;
+        }
+        task = TaskSpec::syntheticTask(p.value("synthetic"), *f, &error);
     }
     if (!task) {
         printError(cmd, error);
@@ -265,7 +295,7 @@ int jobRun(const QStringList& args) {
     };
     if (QString e = runner.prepare(spec); !e.isEmpty()) {
         printError(cmd, e);
-        return kExitBadInput;
+        return runner.prepareErrorIsBadInput() ? kExitBadInput : kExitFailure;
     }
     // Ctrl-C ends the run cleanly: workers stop, finished results are kept.
     struct sigaction sa {};
@@ -351,7 +381,7 @@ int jobFailures(const QStringList& args) {
         std::fputs(QJsonDocument(a).toJson(QJsonDocument::Indented).constData(), stdout);
     } else {
         for (const ItemResult& r : failures)
-            std::printf("%s\t%s\t(attempts %d)\n", qPrintable(oneLine(r.key)),
+            std::printf("%s\t%s\t(attempts %d)\n", qPrintable(oneLine(displayKey(r.key))),
                         qPrintable(oneLine(r.describeFailure())), r.attempts);
         std::fprintf(stderr, "%zu failure(s)\n", failures.size());
     }
@@ -366,11 +396,23 @@ QString csvField(const QString& s) {
     return u'"' + q + u'"';
 }
 
+// Bytes as a CSV field and how they are encoded: as text when they are UTF-8 without a NUL,
+// else base64, so binary output and keys that are not UTF-8 are exported unchanged.
+std::pair<QString, QString> csvBytes(const QByteArray& bytes) {
+    if (isUtf8Text(bytes) && !bytes.contains('\0'))
+        return {csvField(QString::fromUtf8(bytes)), QStringLiteral("text")};
+    return {QString::fromLatin1(bytes.toBase64()), QStringLiteral("base64")};
+}
+
 int jobExport(const QStringList& args) {
     const QString cmd = QStringLiteral("job export");
     QCommandLineParser p;
     p.setApplicationDescription("Writes a stash's results as CSV, one row per stored key.");
-    p.addOption({"csv", "The CSV file to write (replaced whole, never half-written).", "FILE"});
+    p.addOption({"csv",
+                 "The CSV file to write (replaced whole, never half-written). Output and keys "
+                 "that are not UTF-8 text are base64, as the output_encoding and key_encoding "
+                 "columns say.",
+                 "FILE"});
     int code = kExitOk;
     auto stash = openForReading(p, args, cmd, &code);
     if (!stash) return code;
@@ -378,18 +420,19 @@ int jobExport(const QStringList& args) {
         printError(cmd, QStringLiteral("--csv FILE is required"));
         return kExitBadInput;
     }
-    QSaveFile out(p.value("csv"));
-    if (!out.open(QIODevice::WriteOnly)) {
-        printError(
-            cmd,
-            QStringLiteral("--csv: cannot write '%1': %2").arg(p.value("csv"), out.errorString()));
-        return kExitBadInput;
+    // Written whole and durably, or not at all: a failed export leaves the old file as it was.
+    DurableFile out(p.value("csv"));
+    if (!out.open()) {
+        printError(cmd, QStringLiteral("--csv: ") + out.errorString());
+        return kExitFailure;
     }
-    out.write("key,ok,exit_code,signal,timed_out,started_at,wait_s,duration_s,worker,pid,"
-              "attempts,output,error\n");
+    bool written = out.write("key,ok,exit_code,signal,timed_out,started_at,wait_s,duration_s,"
+                             "worker,pid,attempts,output,error,output_encoding,key_encoding\n");
     long long rows = 0;
     stash->forEachResult([&](const ItemResult& r) {
-        const QStringList fields{csvField(r.key),
+        const auto [output, output_encoding] = csvBytes(r.output);
+        const auto [key, key_encoding] = csvBytes(r.key);
+        const QStringList fields{key,
                                  r.ok ? QStringLiteral("1") : QStringLiteral("0"),
                                  QString::number(r.exit_code),
                                  QString::number(r.signal),
@@ -400,15 +443,15 @@ int jobExport(const QStringList& args) {
                                  QString::number(r.worker),
                                  QString::number(r.pid),
                                  QString::number(r.attempts),
-                                 csvField(QString::fromUtf8(r.output)),
-                                 csvField(r.error)};
-        out.write(fields.join(u',').toUtf8() + '\n');
+                                 output,
+                                 csvField(r.error),
+                                 output_encoding,
+                                 key_encoding};
+        written = written && out.write(fields.join(u',').toUtf8() + '\n');
         ++rows;
     });
-    if (!out.commit()) {
-        printError(
-            cmd,
-            QStringLiteral("--csv: cannot write '%1': %2").arg(p.value("csv"), out.errorString()));
+    if (!written || !out.commit()) {
+        printError(cmd, QStringLiteral("--csv: ") + out.errorString());
         return kExitFailure;
     }
     std::fprintf(stderr, "%lld row(s) written to %s\n", rows, qPrintable(p.value("csv")));

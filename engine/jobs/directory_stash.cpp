@@ -1,14 +1,13 @@
 #include "directory_stash.h"
 
+#include "durable_file.h"
 #include "one_line.h"
 
 #include <QCryptographicHash>
 #include <QDir>
-#include <QDirIterator>
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QSaveFile>
 
 namespace throttlelab::jobs {
 namespace {
@@ -16,16 +15,10 @@ namespace {
 const QString kMetaFile = QStringLiteral("throttlelab-stash.json");
 const QString kItemsFile = QStringLiteral("items.txt");
 const QString kResults = QStringLiteral("results");
-const QString kFormat = QStringLiteral("throttlelab-stash 1");
-
-QString writeWhole(const QString& path, const QByteArray& data) {
-    // QSaveFile writes a temporary file and renames it over `path` on commit.
-    QSaveFile f(path);
-    f.setDirectWriteFallback(false);
-    if (!f.open(QIODevice::WriteOnly) || f.write(data) != data.size() || !f.commit())
-        return QStringLiteral("stash: cannot write '%1': %2").arg(oneLine(path), f.errorString());
-    return {};
-}
+const QString kFormat = QStringLiteral("throttlelab-stash 2");
+// Read, never written: its file names could collide.
+const QString kOldFormat = QStringLiteral("throttlelab-stash 1");
+constexpr qsizetype kMaxEncodedName = 200; // below every common filesystem's 255 bytes
 
 std::optional<QJsonObject> readObject(const QString& path) {
     QFile f(path);
@@ -49,21 +42,30 @@ bool isRecordFile(const QString& name) {
     return name.endsWith(QStringLiteral(".json"));
 }
 
+bool isPlainNameByte(char c, bool first) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+           (c == '.' && !first);
+}
+
 } // namespace
 
-QString DirectoryStash::fileNameFor(const QString& key) {
-    bool safe = !key.isEmpty() && key.size() <= 120 && key != u"." && key != u"..";
-    for (QChar c : key)
-        if (!(c.isLetterOrNumber() && c.unicode() < 128) && c != u'-' && c != u'_' && c != u'.')
-            safe = false;
-    if (safe) return key + QStringLiteral(".json");
-    return QString::fromLatin1(
-               QCryptographicHash::hash(key.toUtf8(), QCryptographicHash::Sha1).toHex()) +
-           QStringLiteral(".h.json");
+QString DirectoryStash::fileNameFor(const QByteArray& key) {
+    QByteArray name;
+    for (qsizetype i = 0; i < key.size(); ++i) {
+        const char c = key[i];
+        if (isPlainNameByte(c, i == 0))
+            name += c;
+        else
+            name += '%' + QByteArray::number(uchar(c), 16).rightJustified(2, '0').toUpper();
+    }
+    if (name.size() > kMaxEncodedName)
+        name = '#' + QCryptographicHash::hash(key, QCryptographicHash::Sha256).toHex();
+    return QString::fromLatin1(name) + QStringLiteral(".json");
 }
 
 std::unique_ptr<DirectoryStash> DirectoryStash::open(const QString& path, Access access,
-                                                     QString* error) {
+                                                     QString* error, bool* io_failure) {
+    *io_failure = false;
     QDir dir(path);
     const bool exists = QFileInfo(path).exists();
     if (exists && !QFileInfo(path).isDir()) {
@@ -81,7 +83,15 @@ std::unique_ptr<DirectoryStash> DirectoryStash::open(const QString& path, Access
     const QString meta_path = dir.filePath(kMetaFile);
     if (QFileInfo::exists(meta_path)) {
         auto meta = readObject(meta_path);
-        if (!meta || meta->value("format").toString() != kFormat) {
+        const QString format = meta ? meta->value("format").toString() : QString();
+        if (format == kOldFormat && access == Access::CreateOrOpen) {
+            *error = QStringLiteral("--stash '%1' is a folder stash of %2, made by an older "
+                                    "ThrottleLab, whose file names can collide; read it with job "
+                                    "status, failures or export, and run into a new stash")
+                         .arg(oneLine(path), kOldFormat);
+            return nullptr;
+        }
+        if (format != kFormat && format != kOldFormat) {
             *error = QStringLiteral("--stash '%1' is not a ThrottleLab stash of format '%2'")
                          .arg(oneLine(path), kFormat);
             return nullptr;
@@ -95,13 +105,16 @@ std::unique_ptr<DirectoryStash> DirectoryStash::open(const QString& path, Access
         return nullptr;
     }
     if (!QDir().mkpath(dir.filePath(kResults))) {
+        *io_failure = true;
         *error = QStringLiteral("--stash '%1' cannot be created (is its parent writable?)")
                      .arg(oneLine(path));
         return nullptr;
     }
-    if (QString e = writeWhole(meta_path, QJsonDocument(QJsonObject{{"format", kFormat}}).toJson());
+    if (QString e =
+            writeFileDurably(meta_path, QJsonDocument(QJsonObject{{"format", kFormat}}).toJson());
         !e.isEmpty()) {
-        *error = e;
+        *io_failure = true;
+        *error = QStringLiteral("stash: ") + e;
         return nullptr;
     }
     return s;
@@ -113,28 +126,32 @@ QString DirectoryStash::task() const {
 }
 
 QString DirectoryStash::writeTask(const QString& task) {
-    return writeWhole(QDir(root_).filePath(kMetaFile),
-                      QJsonDocument(QJsonObject{{"format", kFormat}, {"task", task}}).toJson());
+    const QString e =
+        writeFileDurably(QDir(root_).filePath(kMetaFile),
+                         QJsonDocument(QJsonObject{{"format", kFormat}, {"task", task}}).toJson());
+    return e.isEmpty() ? e : QStringLiteral("stash: ") + e;
 }
 
-QString DirectoryStash::setItems(const std::vector<QString>& keys) {
+QString DirectoryStash::setItems(const std::vector<QByteArray>& keys) {
+    // Keys hold no line end, so one per line keeps their bytes as they are.
     QByteArray data;
-    for (const QString& k : keys)
-        data += k.toUtf8() + '\n';
-    return writeWhole(QDir(root_).filePath(kItemsFile), data);
+    for (const QByteArray& k : keys)
+        data += k + '\n';
+    const QString e = writeFileDurably(QDir(root_).filePath(kItemsFile), data);
+    return e.isEmpty() ? e : QStringLiteral("stash: ") + e;
 }
 
-std::vector<QString> DirectoryStash::items() const {
-    std::vector<QString> out;
+std::vector<QByteArray> DirectoryStash::items() const {
+    std::vector<QByteArray> out;
     QFile f(QDir(root_).filePath(kItemsFile));
     if (!f.open(QIODevice::ReadOnly)) return out;
     for (const QByteArray& line : f.readAll().split('\n'))
-        if (!line.isEmpty()) out.push_back(QString::fromUtf8(line));
+        if (!line.isEmpty()) out.push_back(line);
     return out;
 }
 
-QHash<QString, Stash::Stored> DirectoryStash::stored() const {
-    QHash<QString, Stored> out;
+QHash<QByteArray, Stash::Stored> DirectoryStash::stored() const {
+    QHash<QByteArray, Stored> out;
     forEachResult([&](const ItemResult& r) { out.insert(r.key, {r.ok, r.attempts}); });
     return out;
 }
@@ -142,10 +159,16 @@ QHash<QString, Stash::Stored> DirectoryStash::stored() const {
 QString DirectoryStash::put(const ItemResult& r) {
     const QString file = QDir(root_).filePath(kResults + u'/' + fileNameFor(r.key));
     ItemResult stored = r;
-    if (auto previous = readRecord(file)) stored.attempts = previous->attempts + 1;
+    if (auto previous = readRecord(file)) {
+        if (previous->key != r.key)
+            return QStringLiteral("stash: '%1' holds key '%2', not '%3' (a SHA-256 collision)")
+                .arg(oneLine(file), oneLine(displayKey(previous->key)), oneLine(displayKey(r.key)));
+        stored.attempts = previous->attempts + 1;
+    }
     QJsonObject o = stored.toJson();
     o["checksum"] = QString::fromLatin1(stored.checksum());
-    return writeWhole(file, QJsonDocument(o).toJson(QJsonDocument::Compact));
+    const QString e = writeFileDurably(file, QJsonDocument(o).toJson(QJsonDocument::Compact));
+    return e.isEmpty() ? e : QStringLiteral("stash: ") + e;
 }
 
 void DirectoryStash::forEachResult(const std::function<void(const ItemResult&)>& visit) const {
@@ -159,10 +182,10 @@ void DirectoryStash::forEachResult(const std::function<void(const ItemResult&)>&
 InvalidateReport DirectoryStash::invalidate() {
     InvalidateReport report;
     QDir results(QDir(root_).filePath(kResults));
-    for (const QString& name : results.entryList(QDir::Files)) {
+    for (const QString& name : results.entryList(QDir::Files | QDir::Hidden)) {
         const QString path = results.filePath(name);
-        if (!isRecordFile(name)) {
-            // QSaveFile's temporary from a write that was killed before its rename.
+        if (!isRecordFile(name) || name.startsWith(u'.')) {
+            // The temporary file of a write that was killed before its rename.
             QFile::remove(path);
             continue;
         }

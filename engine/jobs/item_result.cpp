@@ -6,20 +6,22 @@
 namespace throttlelab::jobs {
 
 QJsonObject ItemResult::toJson() const {
-    return {{"key", key},
-            {"ok", ok},
-            {"exit_code", exit_code},
-            {"signal", signal},
-            {"timed_out", timed_out},
-            {"output", QString::fromLatin1(output.toBase64())},
-            {"output_truncated", output_truncated},
-            {"error", error},
-            {"started_at", started_at},
-            {"wait_s", wait_s},
-            {"duration_s", duration_s},
-            {"worker", worker},
-            {"pid", double(pid)},
-            {"attempts", attempts}};
+    QJsonObject o{{"key", isUtf8Text(key) ? QString::fromUtf8(key) : displayKey(key)},
+                  {"ok", ok},
+                  {"exit_code", exit_code},
+                  {"signal", signal},
+                  {"timed_out", timed_out},
+                  {"output", QString::fromLatin1(output.toBase64())},
+                  {"output_truncated", output_truncated},
+                  {"error", error},
+                  {"started_at", started_at},
+                  {"wait_s", wait_s},
+                  {"duration_s", duration_s},
+                  {"worker", worker},
+                  {"pid", double(pid)},
+                  {"attempts", attempts}};
+    if (!isUtf8Text(key)) o["key_base64"] = QString::fromLatin1(key.toBase64());
+    return o;
 }
 
 std::optional<ItemResult> ItemResult::fromJson(const QJsonObject& o, QString* error) {
@@ -28,7 +30,9 @@ std::optional<ItemResult> ItemResult::fromJson(const QJsonObject& o, QString* er
         return std::nullopt;
     }
     ItemResult r;
-    r.key = o.value("key").toString();
+    r.key = o.contains("key_base64")
+                ? QByteArray::fromBase64(o.value("key_base64").toString().toLatin1())
+                : o.value("key").toString().toUtf8();
     r.ok = o.value("ok").toBool();
     r.exit_code = o.value("exit_code").toInt(-1);
     r.signal = o.value("signal").toInt();

@@ -2,6 +2,8 @@
 // One key's outcome, as a worker reports it and a stash keeps it. A failure (non-zero exit,
 // a signal, a timeout, a program that would not start) is a result too: it is stored, listed
 // and can be reprocessed.
+#include "job_key.h"
+
 #include <QByteArray>
 #include <QJsonObject>
 #include <QString>
@@ -10,7 +12,7 @@
 namespace throttlelab::jobs {
 
 struct ItemResult {
-    QString key;
+    QByteArray key; // bytes (see job_key.h)
     bool ok = false;
     int exit_code = -1;
     int signal = 0; // the signal that ended the task, 0 if none
@@ -25,7 +27,9 @@ struct ItemResult {
     qint64 pid = 0;        // the worker process
     int attempts = 1;      // counted by the stash across runs
 
-    QJsonObject toJson() const; // the output as base64
+    // The output as base64; the key as text, with its bytes as key_base64 too when they are
+    // not UTF-8.
+    QJsonObject toJson() const;
     static std::optional<ItemResult> fromJson(const QJsonObject& o, QString* error);
     // One line of the worker protocol, and back.
     QByteArray toLine() const;

@@ -8,17 +8,17 @@
 namespace throttlelab::jobs {
 namespace {
 
-std::optional<long long> integerKey(const QString& key) {
+std::optional<long long> integerKey(const QByteArray& key) {
     bool ok = false;
     const long long v = key.toLongLong(&ok);
     // "007" and "+7" are names, not numbers: only the canonical spelling sorts by value.
-    if (!ok || QString::number(v) != key) return std::nullopt;
+    if (!ok || QByteArray::number(v) != key) return std::nullopt;
     return v;
 }
 
 } // namespace
 
-bool keyLess(const QString& a, const QString& b) {
+bool keyLess(const QByteArray& a, const QByteArray& b) {
     const auto na = integerKey(a), nb = integerKey(b);
     if (na && nb) return *na < *nb;
     if (na != nb && (na || nb)) return bool(na); // numbers first
@@ -59,7 +59,7 @@ std::optional<LoadedItems> loadItems(const ItemSource& source, QString* error) {
     if (source.is_range) {
         out.keys.reserve(std::size_t(source.range_stop - source.range_start));
         for (long long k = source.range_start; k < source.range_stop; ++k)
-            out.keys.push_back(QString::number(k));
+            out.keys.push_back(QByteArray::number(k));
         return out;
     }
     QFile f(source.file);
@@ -70,11 +70,21 @@ std::optional<LoadedItems> loadItems(const ItemSource& source, QString* error) {
     }
     long long line_no = 0;
     while (!f.atEnd()) {
-        const QByteArray line = f.readLine();
+        QByteArray line = f.readLine();
         ++line_no;
-        const QString key = QString::fromUtf8(line).trimmed();
+        if (line.endsWith('\n')) line.chop(1);
+        if (line.endsWith('\r')) line.chop(1); // a CRLF file's line end, not part of the key
+        const QByteArray key = line.trimmed();
         if (key.isEmpty()) continue;
-        if (line.size() > kMaxKeyBytes + 2) {
+        if (key.contains('\0')) {
+            *error = QStringLiteral("--items: line %1 of '%2' holds a NUL byte; a key is passed "
+                                    "to the command as an argument, which cannot hold one")
+                         .arg(line_no)
+                         .arg(oneLine(source.file));
+            return std::nullopt;
+        }
+        if (key.size() != line.size()) ++out.trimmed;
+        if (line.size() > kMaxKeyBytes) {
             *error = QStringLiteral("--items: line %1 of '%2' is longer than %3 bytes; a key is "
                                     "one line of at most %3 bytes")
                          .arg(line_no)

@@ -3,6 +3,7 @@
 #include "child_process.h"
 #include "clock.h"
 #include "one_line.h"
+#include "stash_lock.h"
 #include "throttle.h"
 #include "throttle_client.h"
 
@@ -10,11 +11,13 @@
 #include <QEventLoop>
 #include <QFileInfo>
 #include <QJsonDocument>
+#include <QJsonObject>
 #include <QLockFile>
 #include <QProcess>
 #include <QSet>
 #include <QTimer>
 #include <algorithm>
+#include <csignal>
 #include <deque>
 #include <unistd.h>
 
@@ -28,15 +31,18 @@ struct JobRunner::Impl {
     struct Worker {
         int index = 0;
         std::unique_ptr<QProcess> process;
-        QSet<QString> pending;
+        QSet<QByteArray> pending;
         bool alive = false;
         qint64 pid = 0;
+        // The process group of the command the worker runs now (0: none): a worker that dies
+        // cannot end it, so the coordinator does.
+        pid_t task_group = 0;
     };
 
     JobSpec spec;
     std::unique_ptr<Stash> stash;
     std::unique_ptr<QLockFile> lock;
-    std::vector<QString> todo;
+    std::vector<QByteArray> todo;
     std::vector<Chunk> chunks;
     std::size_t next_chunk = 0;
     std::unique_ptr<Throttle> throttle;
@@ -48,6 +54,7 @@ struct JobRunner::Impl {
     JobProgress progress;
     JobSummary summary;
     bool prepared = false, started = false, stopping = false, finished = false;
+    bool prepare_bad_input = true;
     JobRunner* owner = nullptr;
 
     void event(const QString& text) {
@@ -123,7 +130,7 @@ struct JobRunner::Impl {
         const Chunk c = chunks[next_chunk++];
         QByteArray data;
         for (std::size_t i = c.begin; i < c.end; ++i) {
-            data += todo[i].toUtf8() + '\n';
+            data += todo[i] + '\n';
             w.pending.insert(todo[i]);
         }
         w.process->write(data);
@@ -132,6 +139,11 @@ struct JobRunner::Impl {
     void readResults(Worker& w) {
         while (w.process->canReadLine()) {
             const QByteArray line = w.process->readLine();
+            if (line.startsWith("{\"task_group\":")) {
+                w.task_group =
+                    pid_t(QJsonDocument::fromJson(line).object().value("task_group").toInt());
+                continue;
+            }
             QString error;
             auto r = ItemResult::fromLine(line, &error);
             if (!r || !w.pending.remove(r->key)) {
@@ -140,6 +152,7 @@ struct JobRunner::Impl {
                           .arg(oneLine(QString::fromUtf8(line.left(200)))));
                 continue;
             }
+            w.task_group = 0;
             record(*r);
             if (finished) return;
         }
@@ -159,7 +172,8 @@ struct JobRunner::Impl {
             return;
         }
         ++progress.failed;
-        event(QStringLiteral("failed: %1 (%2)").arg(oneLine(r.key), oneLine(r.describeFailure())));
+        event(QStringLiteral("failed: %1 (%2)")
+                  .arg(oneLine(displayKey(r.key)), oneLine(r.describeFailure())));
         if (spec.stop_if_error && !stopping) {
             summary.stopped_on_error = true;
             event(QStringLiteral("--stop-if-error: ending the run at the first failure"));
@@ -171,6 +185,10 @@ struct JobRunner::Impl {
         if (!w.alive) return;
         readResults(w);
         w.alive = false;
+        // However the worker died, the command it was running dies with it (the command's
+        // parent-death signal ends its leader; this ends the rest of its group).
+        if (w.task_group > 0) ::kill(-w.task_group, SIGKILL);
+        w.task_group = 0;
         const bool crashed = status == QProcess::CrashExit;
         const QString how = crashed ? QStringLiteral("was killed")
                                     : QStringLiteral("exited with status %1").arg(code);
@@ -255,6 +273,10 @@ JobRunner::~JobRunner() {
     }
 }
 
+bool JobRunner::prepareErrorIsBadInput() const {
+    return d_->prepare_bad_input;
+}
+
 QString JobRunner::prepare(const JobSpec& spec) {
     Impl& d = *d_;
     d.spec = spec;
@@ -268,34 +290,40 @@ QString JobRunner::prepare(const JobSpec& spec) {
     } else if (spec.limit) {
         if (QString e = validateConfig(*spec.limit); !e.isEmpty()) return e;
     }
-    d.stash = Stash::open(spec.stash_path, spec.stash_format, Stash::Access::CreateOrOpen, &error);
-    if (!d.stash) return error;
-    // One run per stash at a time; a lock left by a dead run is taken over.
-    const QString lock_path = spec.stash_format == StashFormat::Directory
-                                  ? QDir(spec.stash_path).filePath(QStringLiteral(".lock"))
-                                  : spec.stash_path + QStringLiteral(".lock");
-    d.lock = std::make_unique<QLockFile>(lock_path);
-    d.lock->setStaleLockTime(0);
-    if (!d.lock->tryLock(0)) {
-        qint64 pid = 0;
-        QString host, app;
-        d.lock->getLockInfo(&pid, &host, &app);
-        d.stash.reset();
-        d.lock.reset();
-        return QStringLiteral("--stash '%1' is in use by another run (pid %2)")
-            .arg(oneLine(spec.stash_path))
-            .arg(pid);
+    // The lock first: a second run must not touch a stash in use, not even to create it.
+    StashLockFailure lock_failure;
+    d.lock = lockStash(spec.stash_path, spec.stash_format, &lock_failure);
+    if (!d.lock) {
+        d.prepare_bad_input = lock_failure.bad_input;
+        return lock_failure.message;
     }
-    if (QString e = d.stash->bindTask(spec.task.fingerprint()); !e.isEmpty()) return e;
+    bool io_failure = false;
+    d.stash = Stash::open(spec.stash_path, spec.stash_format, Stash::Access::CreateOrOpen, &error,
+                          &io_failure);
+    if (!d.stash) {
+        d.prepare_bad_input = !io_failure;
+        return error;
+    }
+    if (QString e = d.stash->bindTask(spec.task.fingerprint(), &io_failure); !e.isEmpty()) {
+        d.prepare_bad_input = !io_failure;
+        return e;
+    }
     if (spec.invalidate) {
         d.summary.invalidated = d.stash->invalidate();
         d.event(QStringLiteral("--invalidate: %1 record(s) checked, %2 dropped")
                     .arg(d.summary.invalidated.checked)
                     .arg(d.summary.invalidated.dropped));
     }
-    if (QString e = d.stash->setItems(items->keys); !e.isEmpty()) return e;
+    if (QString e = d.stash->setItems(items->keys); !e.isEmpty()) {
+        d.prepare_bad_input = false;
+        return e;
+    }
+    if (items->trimmed > 0)
+        d.event(QStringLiteral("%1 key(s) had blanks around them in their line; a key is its line "
+                               "without leading and trailing blanks")
+                    .arg(items->trimmed));
     const auto stored = d.stash->stored();
-    for (const QString& key : items->keys) {
+    for (const QByteArray& key : items->keys) {
         auto it = stored.constFind(key);
         if (it == stored.cend() || (!it->ok && spec.reprocess_failures))
             d.todo.push_back(key);

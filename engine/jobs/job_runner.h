@@ -81,9 +81,11 @@ public:
     std::function<void(const QString&)> on_event;
     std::function<void(const JobSummary&)> on_finished;
 
-    // Bad input (the CLI's exit status 2): items, stash, task; nothing is started or changed
-    // beyond the stash's own creation.
+    // Refuses bad input (items, stash, task; the CLI's exit status 2) or fails when the stash
+    // cannot be written (a full or read-only disk: exit status 1, prepareErrorIsBadInput()
+    // false); nothing is started or changed beyond the stash's own creation.
     QString prepare(const JobSpec& spec);
+    bool prepareErrorIsBadInput() const;
     // Starts the throttle and the workers; an error here is a failure (exit status 1).
     QString start();
     // Ends the run early: workers stop, unfinished keys stay missing.

@@ -64,7 +64,9 @@ int runJobWorker(const JobWorkerOptions& o, QString* error) {
     ssize_t length = 0;
     int code = 0;
     while (!stopping() && (length = ::getline(&line, &capacity, stdin)) >= 0) {
-        QString key = QString::fromUtf8(line, length).trimmed();
+        // The coordinator sends each key's bytes as they are, one per line.
+        QByteArray key(line, length);
+        if (key.endsWith('\n')) key.chop(1);
         if (key.isEmpty()) continue;
         ItemResult r;
         r.key = key;
@@ -91,7 +93,9 @@ int runJobWorker(const JobWorkerOptions& o, QString* error) {
             r.exit_code = r.ok ? 0 : 1;
             if (!r.ok) r.error = QStringLiteral("synthetic failure (--fail-rate)");
         } else {
-            const TaskOutcome t = runTask(o.task.argv(key), limits, stopping);
+            const TaskOutcome t = runTask(o.task.argv(key), limits, stopping, [](pid_t group) {
+                writeAll(QByteArrayLiteral("{\"task_group\":") + QByteArray::number(group) + "}\n");
+            });
             if (t.cancelled) break; // the key stays missing
             r.duration_s = toSeconds(t.duration_ns);
             r.exit_code = t.exit_code;

@@ -1,7 +1,9 @@
 #pragma once
 // A job worker process (throttlelab-job-worker): reads keys from stdin, one per line, takes a
 // permit from the job's throttle for each, runs the task and writes one result line (JSON) per
-// key on stdout. It ends at the end of stdin, on SIGTERM or the throttle's kill flag (without
+// key on stdout. Before a command runs it writes {"task_group": PGID}, so the coordinator can
+// end the command's process group if this worker dies (the result line says it ended). It
+// ends at the end of stdin, on SIGTERM or the throttle's kill flag (without
 // reporting the key it was on, which stays missing), and when its coordinator dies.
 #include "task_spec.h"
 

@@ -7,7 +7,9 @@
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QSqlRecord>
+#include <QUrl>
 #include <QVariant>
+#include <functional>
 
 namespace throttlelab::jobs {
 namespace {
@@ -27,9 +29,45 @@ QString sqlError(const QString& what, const QSqlError& e) {
     return oneLine(what + QStringLiteral(": ") + e.text());
 }
 
+QVariant keyToSql(const QByteArray& key) {
+    return isUtf8Text(key) ? QVariant(QString::fromUtf8(key)) : QVariant(key);
+}
+
+QByteArray keyFromSql(const QVariant& v) {
+    return v.typeId() == QMetaType::QByteArray ? v.toByteArray() : v.toString().toUtf8();
+}
+
+// Runs `body` in a transaction that takes SQLite's write lock at BEGIN: a deferred one that
+// reads first can find at its first write that another connection wrote meanwhile, and fail
+// with "database is locked" whatever the busy timeout.
+QString writeTransaction(QSqlDatabase db, const QString& what,
+                         const std::function<QString(QSqlQuery&)>& body) {
+    QSqlQuery q(db);
+    if (!q.exec(QStringLiteral("BEGIN IMMEDIATE"))) return sqlError(what, q.lastError());
+    QString error = body(q);
+    if (!error.isEmpty()) error = what + error;
+    if (error.isEmpty() && !q.exec(QStringLiteral("COMMIT"))) error = sqlError(what, q.lastError());
+    if (!error.isEmpty()) QSqlQuery(db).exec(QStringLiteral("ROLLBACK"));
+    return error;
+}
+
+// For a stash this process cannot write: SQLite reads a WAL database only where it can make the
+// -shm file, unless it is told the file does not change. Nobody writes a stash without a -wal
+// file beside it, so then that is true.
+bool openImmutable(QSqlDatabase& db, const QString& path) {
+    if (QFileInfo::exists(path + QStringLiteral("-wal"))) return false;
+    db.close();
+    db.setDatabaseName(
+        QStringLiteral("file:") +
+        QString::fromLatin1(QUrl::toPercentEncoding(QFileInfo(path).absoluteFilePath(), "/")) +
+        QStringLiteral("?immutable=1"));
+    db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY;QSQLITE_OPEN_URI"));
+    return db.open();
+}
+
 ItemResult fromRecord(const QSqlQuery& q) {
     ItemResult r;
-    r.key = q.value(0).toString();
+    r.key = keyFromSql(q.value(0));
     r.ok = q.value(1).toBool();
     r.exit_code = q.value(2).toInt();
     r.signal = q.value(3).toInt();
@@ -52,7 +90,9 @@ const char* kSelectResults =
 
 } // namespace
 
-std::unique_ptr<SqliteStash> SqliteStash::open(const QString& path, Access access, QString* error) {
+std::unique_ptr<SqliteStash> SqliteStash::open(const QString& path, Access access, QString* error,
+                                               bool* io_failure) {
+    *io_failure = false;
     const QFileInfo info(path);
     const bool exists = info.exists();
     if (access == Access::ExistingReadOnly && !exists) {
@@ -91,6 +131,7 @@ std::unique_ptr<SqliteStash> SqliteStash::open(const QString& path, Access acces
     if (access == Access::ExistingReadOnly) options += QStringLiteral(";QSQLITE_OPEN_READONLY");
     db.setConnectOptions(options);
     if (!db.open()) {
+        *io_failure = true;
         *error =
             sqlError(QStringLiteral("--stash '%1' cannot be opened").arg(path), db.lastError());
         return nullptr;
@@ -110,33 +151,41 @@ std::unique_ptr<SqliteStash> SqliteStash::open(const QString& path, Access acces
         // process crash (not across a power cut), at a fraction of FULL's fsyncs.
         for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL"})
             if (!q.exec(QString::fromLatin1(sql))) {
+                *io_failure = true;
                 *error = sqlError(QStringLiteral("--stash '%1'").arg(path), q.lastError());
                 return nullptr;
             }
         // The schema and the format mark appear together: a reader never sees half a stash.
-        if (!db.transaction()) {
-            *error = sqlError(QStringLiteral("--stash '%1' cannot be written").arg(path),
-                              db.lastError());
+        const QString written = writeTransaction(
+            db, QStringLiteral("--stash '%1' cannot be written").arg(path), [](QSqlQuery& w) {
+                for (const char* sql : kSchema)
+                    if (!w.exec(QString::fromLatin1(sql))) return sqlError({}, w.lastError());
+                if (!w.exec(
+                        QStringLiteral(
+                            "INSERT OR IGNORE INTO meta(name, value) VALUES ('format', '%1')")
+                            .arg(QStringLiteral("throttlelab-stash %1").arg(kStashFormatVersion))))
+                    return sqlError({}, w.lastError());
+                return QString();
+            });
+        if (!written.isEmpty()) {
+            *io_failure = true;
+            *error = written;
             return nullptr;
         }
-        bool written = true;
-        for (const char* sql : kSchema)
-            written = written && q.exec(QString::fromLatin1(sql));
-        written =
-            written &&
-            q.exec(QStringLiteral("INSERT OR IGNORE INTO meta(name, value) VALUES ('format', '%1')")
-                       .arg(QStringLiteral("throttlelab-stash %1").arg(kStashFormatVersion)));
-        if (!written || !db.commit()) {
-            *error =
-                sqlError(QStringLiteral("--stash '%1' cannot be written").arg(path), q.lastError());
-            db.rollback();
-            return nullptr;
-        }
+    } else if (!q.exec(QStringLiteral("SELECT count(*) FROM sqlite_master")) &&
+               openImmutable(db, path)) {
+        q = QSqlQuery(db);
     }
     if (!q.exec(QStringLiteral("SELECT value FROM meta WHERE name='format'")) || !q.next()) {
         QSqlQuery tables(db);
-        const bool empty = tables.exec(QStringLiteral("SELECT count(*) FROM sqlite_master")) &&
-                           tables.next() && tables.value(0).toInt() == 0;
+        if (!tables.exec(QStringLiteral("SELECT count(*) FROM sqlite_master"))) {
+            // Not a question of what the file holds: it cannot be read at all.
+            *io_failure = true;
+            *error = sqlError(QStringLiteral("--stash '%1' cannot be read").arg(path),
+                              tables.lastError());
+            return nullptr;
+        }
+        const bool empty = tables.next() && tables.value(0).toInt() == 0;
         // A run creates the schema in one transaction: an empty database is one being made.
         *error = empty
                      ? QStringLiteral("--stash '%1' holds no stash yet (a run may be creating it)")
@@ -181,41 +230,37 @@ QString SqliteStash::writeTask(const QString& task) {
     return q.exec() ? QString() : sqlError(QStringLiteral("stash"), q.lastError());
 }
 
-QString SqliteStash::setItems(const std::vector<QString>& keys) {
-    QSqlDatabase d = db();
-    if (!d.transaction()) return sqlError(QStringLiteral("stash"), d.lastError());
-    QSqlQuery q(d);
-    q.exec(QStringLiteral("DELETE FROM items"));
-    q.prepare(QStringLiteral("INSERT INTO items(ord, key) VALUES (?, ?)"));
-    for (std::size_t i = 0; i < keys.size(); ++i) {
-        q.bindValue(0, qlonglong(i));
-        q.bindValue(1, keys[i]);
-        if (!q.exec()) {
-            const QString e = sqlError(QStringLiteral("stash"), q.lastError());
-            d.rollback();
-            return e;
-        }
-    }
-    return d.commit() ? QString() : sqlError(QStringLiteral("stash"), d.lastError());
+QString SqliteStash::setItems(const std::vector<QByteArray>& keys) {
+    return writeTransaction(
+        db(), QStringLiteral("stash: cannot write the items"), [&keys](QSqlQuery& q) {
+            if (!q.exec(QStringLiteral("DELETE FROM items"))) return sqlError({}, q.lastError());
+            q.prepare(QStringLiteral("INSERT INTO items(ord, key) VALUES (?, ?)"));
+            for (std::size_t i = 0; i < keys.size(); ++i) {
+                q.bindValue(0, qlonglong(i));
+                q.bindValue(1, keyToSql(keys[i]));
+                if (!q.exec()) return sqlError({}, q.lastError());
+            }
+            return QString();
+        });
 }
 
-std::vector<QString> SqliteStash::items() const {
-    std::vector<QString> out;
+std::vector<QByteArray> SqliteStash::items() const {
+    std::vector<QByteArray> out;
     QSqlQuery q(db());
     q.setForwardOnly(true);
     if (q.exec(QStringLiteral("SELECT key FROM items ORDER BY ord")))
         while (q.next())
-            out.push_back(q.value(0).toString());
+            out.push_back(keyFromSql(q.value(0)));
     return out;
 }
 
-QHash<QString, Stash::Stored> SqliteStash::stored() const {
-    QHash<QString, Stored> out;
+QHash<QByteArray, Stash::Stored> SqliteStash::stored() const {
+    QHash<QByteArray, Stored> out;
     QSqlQuery q(db());
     q.setForwardOnly(true);
     if (q.exec(QStringLiteral("SELECT key, ok, attempts FROM results")))
         while (q.next())
-            out.insert(q.value(0).toString(), {q.value(1).toBool(), q.value(2).toInt()});
+            out.insert(keyFromSql(q.value(0)), {q.value(1).toBool(), q.value(2).toInt()});
     return out;
 }
 
@@ -234,7 +279,7 @@ QString SqliteStash::put(const ItemResult& r) {
             "attempts=results.attempts+1, checksum=excluded.checksum"));
     }
     QSqlQuery& q = *put_;
-    q.addBindValue(r.key);
+    q.addBindValue(keyToSql(r.key));
     q.addBindValue(r.ok);
     q.addBindValue(r.exit_code);
     q.addBindValue(r.signal);
@@ -261,18 +306,17 @@ void SqliteStash::forEachResult(const std::function<void(const ItemResult&)>& vi
 
 InvalidateReport SqliteStash::invalidate() {
     InvalidateReport report;
-    QStringList broken;
+    QVariantList broken;
     QSqlQuery q(db());
     q.setForwardOnly(true);
     if (q.exec(QString::fromLatin1(kSelectResults)))
         while (q.next()) {
             ++report.checked;
-            if (fromRecord(q).checksum() != q.value(14).toString().toLatin1())
-                broken << q.value(0).toString();
+            if (fromRecord(q).checksum() != q.value(14).toString().toLatin1()) broken << q.value(0);
         }
     QSqlQuery d(db());
     d.prepare(QStringLiteral("DELETE FROM results WHERE key = ?"));
-    for (const QString& key : broken) {
+    for (const QVariant& key : broken) {
         d.addBindValue(key);
         if (d.exec()) ++report.dropped;
     }

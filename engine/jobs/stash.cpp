@@ -26,22 +26,25 @@ StashFormat guessStashFormat(const QString& path) {
 }
 
 std::unique_ptr<Stash> Stash::open(const QString& path, StashFormat format, Access access,
-                                   QString* error) {
+                                   QString* error, bool* io_failure) {
+    bool io = false;
     if (path.trimmed().isEmpty()) {
         *error = QStringLiteral("--stash is required: a .db file (SQLite) or a folder");
         return nullptr;
     }
     std::unique_ptr<Stash> s;
     if (format == StashFormat::Sqlite)
-        s = SqliteStash::open(path, access, error);
+        s = SqliteStash::open(path, access, error, &io);
     else
-        s = DirectoryStash::open(path, access, error);
+        s = DirectoryStash::open(path, access, error, &io);
+    if (io_failure) *io_failure = io;
     if (s) s->path_ = path;
     return s;
 }
 
-QString Stash::bindTask(const QString& task) {
+QString Stash::bindTask(const QString& task, bool* io_failure) {
     const QString current = this->task();
+    *io_failure = current.isEmpty();
     if (current.isEmpty()) return writeTask(task);
     if (current != task)
         return QStringLiteral("--stash '%1' holds the results of another job ('%2'), not '%3'; "
@@ -53,7 +56,7 @@ QString Stash::bindTask(const QString& task) {
 StashCounts Stash::counts() const {
     StashCounts c;
     const auto all = stored();
-    for (const QString& key : items()) {
+    for (const QByteArray& key : items()) {
         ++c.total;
         auto it = all.constFind(key);
         if (it == all.cend())

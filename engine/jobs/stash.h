@@ -1,8 +1,9 @@
 #pragma once
 // Where a job keeps each key's result, so a later run does only what is missing. Two
 // backends: SQLite through Qt SQL (the default; WAL, one transaction per result) and a folder
-// with one file per key (each written to a temporary file and renamed into place). Either
-// way a result is whole or absent: a kill mid-write never leaves a torn value.
+// with one file per key (each written to a temporary file, fsynced and renamed into place).
+// Either way a result is whole or absent: a kill mid-write or a full disk never leaves a torn
+// value, and put() succeeds only once the result is durably stored. Keys are bytes.
 #include "item_result.h"
 
 #include <QHash>
@@ -37,25 +38,28 @@ public:
     enum class Access { CreateOrOpen, ExistingReadOnly };
     // Opens (or creates) the stash at `path`. A file or folder that is not a ThrottleLab stash,
     // or of another format version, is refused with one line; so is an unwritable path.
+    // `io_failure` (optional) tells a machine's refusal (full, read-only, unreadable) from a
+    // path that is not a usable stash. A read-only stash opens for ExistingReadOnly.
     static std::unique_ptr<Stash> open(const QString& path, StashFormat format, Access access,
-                                       QString* error);
+                                       QString* error, bool* io_failure = nullptr);
     virtual ~Stash() = default;
 
     QString path() const { return path_; }
     virtual StashFormat format() const = 0;
     // The task whose results it holds; empty for a new stash.
     virtual QString task() const = 0;
-    // Binds a new stash to `task`; refuses a stash made by another task.
-    QString bindTask(const QString& task);
+    // Binds a new stash to `task`; refuses a stash made by another task (`io_failure` false)
+    // or fails to write (true).
+    QString bindTask(const QString& task, bool* io_failure);
     // The keys of the latest run (replaced as a whole).
-    virtual QString setItems(const std::vector<QString>& keys) = 0;
-    virtual std::vector<QString> items() const = 0;
+    virtual QString setItems(const std::vector<QByteArray>& keys) = 0;
+    virtual std::vector<QByteArray> items() const = 0;
     // Every stored key and whether it succeeded, with its attempts.
     struct Stored {
         bool ok = false;
         int attempts = 0;
     };
-    virtual QHash<QString, Stored> stored() const = 0;
+    virtual QHash<QByteArray, Stored> stored() const = 0;
     // Commits one result at once and atomically; attempts counts up per key.
     virtual QString put(const ItemResult& r) = 0;
     virtual void forEachResult(const std::function<void(const ItemResult&)>& visit) const = 0;

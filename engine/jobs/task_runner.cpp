@@ -7,7 +7,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
@@ -45,10 +45,71 @@ void keepTail(QByteArray& buffer, const char* data, qint64 n, qint64 cap) {
     if (buffer.size() > cap) buffer.remove(0, buffer.size() - cap);
 }
 
+// The file a program name runs, looked up on PATH like execvp does, before fork: the child
+// may only call async-signal-safe functions.
+QByteArray resolveProgram(const QByteArray& name) {
+    if (name.contains('/')) return name;
+    const char* path = std::getenv("PATH");
+    for (const QByteArray& dir : QByteArray(path ? path : "/usr/bin:/bin").split(':')) {
+        const QByteArray candidate = (dir.isEmpty() ? QByteArray(".") : dir) + '/' + name;
+        if (::access(candidate.constData(), X_OK) == 0) return candidate;
+    }
+    return {};
+}
+
+// Starts `file` in a process group of its own that is killed if this process dies. posix_spawn
+// cannot ask for a parent-death signal, hence fork; the child only calls async-signal-safe
+// functions. Returns 0 or the errno of the failure (the exec's, reported through a pipe).
+int spawnInOwnGroup(const QByteArray& file, char* const* args, int out_fd, int err_fd, pid_t* pid) {
+    Pipe exec_status;
+    if (!exec_status.open()) return errno;
+    const pid_t parent = ::getpid();
+    const pid_t child = ::fork();
+    if (child < 0) return errno;
+    if (child == 0) {
+        ::setpgid(0, 0);
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (::getppid() != parent) ::_exit(127); // the worker died before the signal was set
+        const int null_fd = ::open("/dev/null", O_RDONLY);
+        if (null_fd < 0 || ::dup2(null_fd, 0) < 0 || ::dup2(out_fd, 1) < 0 ||
+            ::dup2(err_fd, 2) < 0) {
+            const int e = errno;
+            (void)!::write(exec_status.write, &e, sizeof e);
+            ::_exit(127);
+        }
+        struct sigaction defaults {};
+        defaults.sa_handler = SIG_DFL;
+        for (int s : {SIGPIPE, SIGTERM, SIGINT, SIGHUP, SIGCHLD})
+            ::sigaction(s, &defaults, nullptr);
+        sigset_t none;
+        sigemptyset(&none);
+        ::sigprocmask(SIG_SETMASK, &none, nullptr);
+        ::execve(file.constData(), args, environ);
+        const int e = errno;
+        (void)!::write(exec_status.write, &e, sizeof e);
+        ::_exit(127);
+    }
+    // Set here too, so the group exists before anyone is told its id.
+    ::setpgid(child, child);
+    *pid = child;
+    exec_status.closeWrite();
+    int exec_errno = 0;
+    ssize_t got = 0;
+    while ((got = ::read(exec_status.read, &exec_errno, sizeof exec_errno)) < 0 && errno == EINTR) {
+    }
+    if (got == sizeof exec_errno) {
+        int ignored = 0;
+        ::waitpid(child, &ignored, 0);
+        return exec_errno;
+    }
+    return 0;
+}
+
 } // namespace
 
-TaskOutcome runTask(const QStringList& argv, const TaskLimits& limits,
-                    const std::function<bool()>& cancel) {
+TaskOutcome runTask(const QList<QByteArray>& argv, const TaskLimits& limits,
+                    const std::function<bool()>& cancel,
+                    const std::function<void(pid_t)>& on_started) {
     TaskOutcome out;
     const Nanos t0 = monotonicNow();
     Pipe out_pipe, err_pipe;
@@ -57,46 +118,29 @@ TaskOutcome runTask(const QStringList& argv, const TaskLimits& limits,
                                          : QString::fromLocal8Bit(std::strerror(errno));
         return out;
     }
-    std::vector<QByteArray> storage;
-    storage.reserve(std::size_t(argv.size()));
+    std::vector<QByteArray> storage(argv.begin(), argv.end());
     std::vector<char*> args;
-    for (const QString& a : argv) {
-        storage.push_back(a.toLocal8Bit());
-        args.push_back(storage.back().data());
-    }
+    for (QByteArray& a : storage)
+        args.push_back(a.data());
     args.push_back(nullptr);
 
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&actions, out_pipe.write, 1);
-    posix_spawn_file_actions_adddup2(&actions, err_pipe.write, 2);
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    sigset_t none, defaults;
-    sigemptyset(&none);
-    sigemptyset(&defaults);
-    for (int s : {SIGPIPE, SIGTERM, SIGINT, SIGHUP, SIGCHLD})
-        sigaddset(&defaults, s);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &defaults);
-    posix_spawnattr_setpgroup(&attr, 0);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                        POSIX_SPAWN_SETSIGDEF);
+    const QByteArray file = resolveProgram(storage.front());
     pid_t pid = 0;
-    const int rc = posix_spawnp(&pid, args[0], &actions, &attr, args.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attr);
+    const int rc = file.isEmpty()
+                       ? ENOENT
+                       : spawnInOwnGroup(file, args.data(), out_pipe.write, err_pipe.write, &pid);
     out_pipe.closeWrite();
     err_pipe.closeWrite();
     if (rc != 0) {
         out.start_error = QStringLiteral("cannot run '%1': %2")
-                              .arg(argv.first(), QString::fromLocal8Bit(std::strerror(rc)));
+                              .arg(QString::fromLocal8Bit(argv.first()),
+                                   QString::fromLocal8Bit(std::strerror(rc)));
         out.exit_code = 127;
         out.duration_ns = monotonicNow() - t0;
         return out;
     }
     out.started = true;
+    if (on_started) on_started(pid);
 
     const Nanos deadline = limits.timeout_s > 0 ? t0 + fromSeconds(limits.timeout_s) : 0;
     int status = 0;

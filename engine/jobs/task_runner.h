@@ -2,13 +2,15 @@
 // Runs one external command for one key, the way a job worker needs it: no shell, stdin from
 // /dev/null, stdout kept up to a cap, the tail of stderr kept, a deadline, and a way to stop
 // at once. The command gets its own process group so a timeout or a stop ends whatever it
-// started too.
+// started too, and dies with its worker (a parent-death signal); the group's id is reported as
+// soon as it exists, so the coordinator can end the rest of the group if the worker dies.
 #include "clock.h"
 
 #include <QByteArray>
+#include <QList>
 #include <QString>
-#include <QStringList>
 #include <functional>
+#include <sys/types.h>
 
 namespace throttlelab::jobs {
 
@@ -31,8 +33,10 @@ struct TaskOutcome {
     Nanos duration_ns = 0;
 };
 
-// `cancel` is polled while the command runs (every few ms while it is silent).
-TaskOutcome runTask(const QStringList& argv, const TaskLimits& limits,
-                    const std::function<bool()>& cancel);
+// `cancel` is polled while the command runs (every few ms while it is silent); `on_started`
+// hears the command's process group id once it runs.
+TaskOutcome runTask(const QList<QByteArray>& argv, const TaskLimits& limits,
+                    const std::function<bool()>& cancel,
+                    const std::function<void(pid_t)>& on_started = {});
 
 } // namespace throttlelab::jobs

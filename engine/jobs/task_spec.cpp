@@ -106,23 +106,25 @@ QString TaskSpec::fingerprint() const {
     return (shell ? QStringLiteral("shell ") : QStringLiteral("command ")) + command_template;
 }
 
-QStringList TaskSpec::argv(const QString& key) const {
+QList<QByteArray> TaskSpec::argv(const QByteArray& key) const {
     if (shell) {
         // The key travels as $1, never inside the script, so it cannot inject shell syntax; a
         // script without {} reads $1 itself.
         QString script = command_template;
         script.replace(kKeyMark, QStringLiteral("\"$1\""));
-        return {QStringLiteral("/bin/sh"), QStringLiteral("-c"), script,
-                QStringLiteral("throttlelab-job"), key};
+        return {"/bin/sh", "-c", script.toUtf8(), "throttlelab-job", key};
     }
     QString ignored;
-    QStringList words = splitCommandLine(command_template, &ignored).value_or(QStringList());
+    QList<QByteArray> words;
     bool placed = false;
-    for (QString& w : words) {
-        if (w.contains(kKeyMark)) {
-            w.replace(kKeyMark, key);
+    for (const QString& word :
+         splitCommandLine(command_template, &ignored).value_or(QStringList())) {
+        QByteArray w = word.toUtf8();
+        if (w.contains("{}")) {
+            w.replace("{}", key);
             placed = true;
         }
+        words << w;
     }
     if (!placed) words << key;
     return words;

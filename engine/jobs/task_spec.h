@@ -38,8 +38,9 @@ struct TaskSpec {
                                                  QString* error);
     // What identifies a job in its stash: results of one task are not mixed with another's.
     QString fingerprint() const;
-    // The program and arguments for one key (Command only).
-    QStringList argv(const QString& key) const;
+    // The program and arguments for one key (Command only), as bytes: the key's bytes reach
+    // the command unchanged.
+    QList<QByteArray> argv(const QByteArray& key) const;
 
     QJsonObject toJson() const;
     static std::optional<TaskSpec> fromJson(const QJsonObject& o, QString* error);

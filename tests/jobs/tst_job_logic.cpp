@@ -1,5 +1,6 @@
 // The pure parts of batch jobs: worker counts, chunking, items, commands, result records.
 #include "chunking.h"
+#include "directory_stash.h"
 #include "item_result.h"
 #include "job_items.h"
 #include "job_runner.h"
@@ -94,9 +95,10 @@ private Q_SLOTS:
         QString error;
         auto items = loadItems(s, &error);
         QVERIFY2(items, qPrintable(error));
-        const std::vector<QString> expected{"2", "10", "007", "a", "b", "c"};
+        const std::vector<QByteArray> expected{"2", "10", "007", "a", "b", "c"};
         QCOMPARE(items->keys, expected);
         QCOMPARE(items->duplicates, std::size_t(1));
+        QCOMPARE(items->trimmed, std::size_t(1)); // "  c  "; a CRLF line end is not a blank
     }
 
     void badItems() {
@@ -120,10 +122,10 @@ private Q_SLOTS:
         QString error;
         auto r = ItemSource::parseRange("5", &error);
         QVERIFY(r);
-        QCOMPARE(loadItems(*r, &error)->keys, (std::vector<QString>{"0", "1", "2", "3", "4"}));
+        QCOMPARE(loadItems(*r, &error)->keys, (std::vector<QByteArray>{"0", "1", "2", "3", "4"}));
         r = ItemSource::parseRange("-2:1", &error);
         QVERIFY(r);
-        QCOMPARE(loadItems(*r, &error)->keys, (std::vector<QString>{"-2", "-1", "0"}));
+        QCOMPARE(loadItems(*r, &error)->keys, (std::vector<QByteArray>{"-2", "-1", "0"}));
         for (const char* bad : {"", "0", "5:5", "5:1", "a:b", "1:2:3", "1e3"})
             QVERIFY2(!ItemSource::parseRange(bad, &error), bad);
     }
@@ -133,23 +135,50 @@ private Q_SLOTS:
         auto t = TaskSpec::command("echo 'a b' {}.txt --x={}", false, &error);
         QVERIFY2(t, qPrintable(error));
         QCOMPARE(t->argv("k; rm -rf /"),
-                 (QStringList{"echo", "a b", "k; rm -rf /.txt", "--x=k; rm -rf /"}));
+                 (QList<QByteArray>{"echo", "a b", "k; rm -rf /.txt", "--x=k; rm -rf /"}));
         auto appended = TaskSpec::command("echo", false, &error);
-        QCOMPARE(appended->argv("key"), (QStringList{"echo", "key"}));
+        QCOMPARE(appended->argv("key"), (QList<QByteArray>{"echo", "key"}));
+        QCOMPARE(appended->argv("caf\xe9"), (QList<QByteArray>{"echo", "caf\xe9"})); // bytes kept
         auto shell = TaskSpec::command("echo {} | wc -c", true, &error);
         QCOMPARE(shell->argv("$(x)"),
-                 (QStringList{"/bin/sh", "-c", "echo \"$1\" | wc -c", "throttlelab-job", "$(x)"}));
+                 (QList<QByteArray>{"/bin/sh", "-c", "echo \"$1\" | wc -c", "throttlelab-job",
+                                    "$(x)"}));
         QCOMPARE(*splitCommandLine("a \"b \\\"c\\\" d\" 'e f'\\ g h\\ i ''", &error),
                  (QStringList{"a", "b \"c\" d", "e f g", "h i", ""}));
         QVERIFY(!splitCommandLine("echo 'open", &error));
         QVERIFY(error.contains("unterminated single quote"));
-        QCOMPARE(TaskSpec::command("test -n \"$1\"", true, &error)->argv("k").last(), QString("k"));
+        QCOMPARE(TaskSpec::command("test -n \"$1\"", true, &error)->argv("k").last(), QByteArray("k"));
         QVERIFY(!TaskSpec::command("   ", false, &error));
         QVERIFY(error.contains("--command is empty"));
         QVERIFY(!TaskSpec::command("no-such-program-xyz {}", false, &error));
         QVERIFY(error.contains("not found"));
         QVERIFY(!TaskSpec::syntheticTask("none", 1.5, &error));
         QVERIFY(!TaskSpec::syntheticTask("sometimes", 0, &error));
+    }
+
+    // Keys are bytes: shown escaped, carried through JSON unchanged, named apart in a folder.
+    void keysAreBytes() {
+        QCOMPARE(displayKey("caf\xc3\xa9"), QString::fromUtf8("caf\xc3\xa9"));
+        QCOMPARE(displayKey("caf\xe9\t\\"), QStringLiteral("caf\\xe9\\x09\\\\"));
+        ItemResult r;
+        r.key = "caf\xe9";
+        QString error;
+        auto back = ItemResult::fromLine(r.toLine(), &error);
+        QVERIFY2(back, qPrintable(error));
+        QCOMPARE(back->key, r.key);
+        const QList<QByteArray> keys{"a b", "7dbde93504122a707f849f2c12bdd9de71b41929.h",
+                                     "A", "a", "%41", ".", "..", ".x", "a.b", "caf\xe9",
+                                     QByteArray(150, 'x'), QByteArray(300, 'y'),
+                                     QByteArray(301, 'y')};
+        QSet<QString> names;
+        for (const QByteArray& k : keys) {
+            const QString name = DirectoryStash::fileNameFor(k);
+            QVERIFY2(!name.startsWith(u'.') && !name.contains(u'/') && name.size() < 255,
+                     qPrintable(name));
+            QVERIFY2(name.toLower() == name || name.contains(u'%'), qPrintable(name));
+            names.insert(name.toLower()); // apart even on a case-insensitive filesystem
+        }
+        QCOMPARE(names.size(), keys.size());
     }
 
     void taskTravelsAsJson() {

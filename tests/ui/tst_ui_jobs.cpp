@@ -99,7 +99,7 @@ private Q_SLOTS:
                                         QAbstractItemModelTester::FailureReportingMode::QtTest);
         auto failure = [](const QString& key, int code, int attempts) {
             jobs::ItemResult r;
-            r.key = key;
+            r.key = key.toUtf8();
             r.exit_code = code;
             r.error = QStringLiteral("line one\nno such host");
             r.attempts = attempts;
