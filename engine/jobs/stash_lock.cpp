@@ -70,7 +70,8 @@ std::unique_ptr<QLockFile> lockStash(const QString& path, StashFormat format,
         qint64 pid = 0;
         QString host, app;
         lock->getLockInfo(&pid, &host, &app);
-        failure->bad_input = true;
+        // Not bad input: the same command succeeds once the other run ends (exit 1).
+        failure->bad_input = false;
         failure->message = QStringLiteral("--stash '%1' is in use by another run (pid %2)")
                                .arg(oneLine(path))
                                .arg(pid);
