@@ -52,6 +52,8 @@ QString Throttle::startHelper(ChildProcess& child, const QString& role) {
 
 QString Throttle::start() {
     if (running_) return {};
+    // Where the helpers are is settled now, while this executable is surely in place.
+    (void)findExecutable(QStringLiteral("throttlelab-helper"), options_.helper_path);
     if (QString e = validateOptions(options_); !e.isEmpty()) return e;
     if (!segment_) {
         QString error;
