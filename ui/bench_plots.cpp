@@ -66,23 +66,25 @@ QStringList renderBenchPlots(const QJsonObject& report, const QString& dir, QStr
 
     // exact mode across the range, one line per number of worker processes.
     if (!report["sweep"].toArray().isEmpty()) {
-        LineChart sweep(QStringLiteral("exact mode: achieved / target at 3 rates a decade"),
-                        QStringLiteral("achieved / target"));
+        // As a deviation in percent: at the scale of the ratio every line is flat on 1.
+        LineChart sweep(QStringLiteral("exact mode: achieved vs target at 3 rates a decade"),
+                        QStringLiteral("off target, % (band: +-0.5%)"));
         sweep.setXLog(true);
         sweep.setXTitle(QStringLiteral("target permits/s (log)"));
         QMap<int, QList<QPointF>> by_workers;
-        double s_lo = 0.99, s_hi = 1.01, s_max = 10;
+        double s_max = 10, s_off = 0.5;
         for (const QJsonValue& v : report["sweep"].toArray()) {
             const QJsonObject p = v.toObject();
             if (!p["error"].toString().isEmpty()) continue;
-            const double ratio = p["ratio"].toDouble();
-            by_workers[p["workers"].toInt()] << QPointF(p["target_rate"].toDouble(), ratio);
-            s_lo = std::min(s_lo, ratio);
-            s_hi = std::max(s_hi, ratio);
+            const double off = (p["ratio"].toDouble() - 1.0) * 100.0;
+            by_workers[p["workers"].toInt()] << QPointF(p["target_rate"].toDouble(), off);
+            s_off = std::max(s_off, std::abs(off));
             s_max = std::max(s_max, p["target_rate"].toDouble());
         }
-        const int band = sweep.addLine(QStringLiteral("ideal"), Qt::gray, 1.0, Qt::DashLine);
-        sweep.setPoints(band, {QPointF(0.5, 1.0), QPointF(s_max * 2, 1.0)});
+        for (double edge : {-0.5, 0.5}) {
+            const int band = sweep.addLine(QStringLiteral("+-0.5%"), Qt::gray, 1.0, Qt::DashLine);
+            sweep.setPoints(band, {QPointF(0.5, edge), QPointF(s_max * 2, edge)});
+        }
         const QList<QColor> palette{QColor(0x1f, 0x77, 0xb4), QColor(0x2a, 0x9d, 0x3f),
                                     QColor(0xff, 0x7f, 0x0e), QColor(0xd6, 0x27, 0x28)};
         int k = 0;
@@ -92,7 +94,8 @@ QStringList renderBenchPlots(const QJsonObject& report, const QString& dir, QStr
             sweep.setPoints(line, it.value());
         }
         sweep.setXRange(0.5, s_max * 2);
-        sweep.setYRange(std::floor(s_lo * 100) / 100 - 0.005, std::ceil(s_hi * 100) / 100 + 0.005);
+        const double y = s_off * 1.2 <= 1.0 ? 1.0 : std::ceil(s_off * 1.2);
+        sweep.setYRange(-y, y);
         if (!save(sweep, out.filePath("sweep.png"), written, error)) return {};
     }
 
