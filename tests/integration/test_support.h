@@ -3,9 +3,11 @@
 // permit logs.
 #include "child_process.h"
 #include "clock.h"
+#include "options.h"
 #include "permit_log.h"
 #include "process_identity.h"
 
+#include <QDir>
 #include <QFile>
 #include <QProcess>
 #include <QString>
@@ -71,6 +73,59 @@ inline std::unique_ptr<Running> startTool(const char* program, const QStringList
     r->process->waitForStarted();
     return r;
 }
+
+// Worker processes joined to `name`, each with the extra environment `env`.
+inline std::vector<std::unique_ptr<Running>> startWorkerProcesses(const QString& name, int n,
+                                                                  const QStringList& env = {},
+                                                                  const QString& work = "none") {
+    std::vector<std::unique_ptr<Running>> out;
+    for (int i = 0; i < n; ++i)
+        out.push_back(startTool("throttle-worker", {"--name", name, "--work", work}, env));
+    return out;
+}
+
+// A throttle's options under a name of its own, without calibration.
+inline throttlelab::ThrottleOptions
+throttleOptions(const char* what, long long max_n,
+                throttlelab::Hardcap hardcap = throttlelab::Hardcap::Limit,
+                throttlelab::PacingMode mode = throttlelab::PacingMode::Exact, double per = 1.0,
+                const QString& log = {}) {
+    throttlelab::ThrottleOptions o;
+    o.name = uniqueName(what);
+    o.config.max_n = max_n;
+    o.config.per = per;
+    o.config.hardcap = hardcap;
+    o.config.mode = mode;
+    o.auto_calibrate = false;
+    o.correction_given = true;
+    o.log_path = log;
+    return o;
+}
+
+// Runs a system command (mount, umount) to its end: true when it exited 0.
+inline bool runs(const QString& program, const QStringList& args) {
+    QProcess p;
+    p.start(program, args);
+    return p.waitForFinished(10000) && p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0;
+}
+
+// A small tmpfs, unmounted when the test ends (even when it fails); mounted only as root.
+struct Tmpfs {
+    QString path;
+    bool mounted = false;
+    Tmpfs(const QString& where, const QString& size)
+        : path(where) {
+        QDir().mkpath(where);
+        mounted = ::geteuid() == 0 &&
+                  runs("mount", {"-t", "tmpfs", "-o", "size=" + size, "tmpfs", where});
+    }
+    bool remount(const QString& options) {
+        return runs("mount", {"-o", "remount," + options, path});
+    }
+    ~Tmpfs() {
+        if (mounted) runs("umount", {"-l", path});
+    }
+};
 
 inline void sleepMs(int ms) {
     std::this_thread::sleep_for(std::chrono::milliseconds(ms));

@@ -15,24 +15,6 @@ using namespace testsupport;
 
 namespace {
 
-ThrottleOptions options(const char* what, long long max_n, Hardcap h, const QString& log) {
-    ThrottleOptions o;
-    o.name = uniqueName(what);
-    o.config.max_n = max_n;
-    o.config.hardcap = h;
-    o.auto_calibrate = false;
-    o.log_path = log;
-    return o;
-}
-
-std::vector<std::unique_ptr<Running>> startWorkers(const QString& name, int n,
-                                                   const QStringList& env = {}) {
-    std::vector<std::unique_ptr<Running>> out;
-    for (int i = 0; i < n; ++i)
-        out.push_back(startTool("throttle-worker", {"--name", name}, env));
-    return out;
-}
-
 bool pidGone(qint64 pid) {
     return pid <= 0 || waitFor([&] { return !pidAlive(pid); }, 3000);
 }
@@ -94,13 +76,14 @@ private Q_SLOTS:
         QFETCH(QString, fault);
         QTemporaryDir dir;
         const QString log = dir.filePath("permits.csv");
-        Throttle t(options("monitor-fault", 300, Hardcap::Limit, log));
+        Throttle t(
+            throttleOptions("monitor-fault", 300, Hardcap::Limit, PacingMode::Exact, 1.0, log));
         // Only the first monitor inherits the fault; its replacement starts without it.
         qputenv("THROTTLELAB_FAULT", fault.toLatin1());
         const QString started = t.start();
         qunsetenv("THROTTLELAB_FAULT");
         QCOMPARE(started, QString());
-        auto workers = startWorkers(t.options().name, 2);
+        auto workers = startWorkerProcesses(t.options().name, 2);
         const qint64 first = t.client().runInfo().monitor_pid;
         QVERIFY(waitFor([&] { return stoppedOrDead(first); }, 10000));
 
@@ -142,9 +125,10 @@ private Q_SLOTS:
         QFETCH(int, lost);
         QTemporaryDir dir;
         const QString log = dir.filePath("permits.csv");
-        Throttle t(options("worker-fault", 300, Hardcap(hardcap), log));
+        Throttle t(
+            throttleOptions("worker-fault", 300, Hardcap(hardcap), PacingMode::Exact, 1.0, log));
         QCOMPARE(t.start(), QString());
-        auto workers = startWorkers(t.options().name, 2);
+        auto workers = startWorkerProcesses(t.options().name, 2);
         auto victim = startTool("throttle-worker", {"--name", t.options().name},
                                 {"THROTTLELAB_FAULT=" + fault});
         QVERIFY(victim->process->waitForFinished(10000));
@@ -163,9 +147,9 @@ private Q_SLOTS:
     // writer lock: readers keep the whole old configuration, the next writer takes the lock
     // over, and permits never stop.
     void configWriterDiesMidWrite() {
-        Throttle t(options("config-fault", 200, Hardcap::Limit, {}));
+        Throttle t(throttleOptions("config-fault", 200, Hardcap::Limit, PacingMode::Exact, 1.0));
         QCOMPARE(t.start(), QString());
-        auto workers = startWorkers(t.options().name, 2);
+        auto workers = startWorkerProcesses(t.options().name, 2);
         auto writer =
             startTool("throttlectl", {"set", t.options().name, "--max-n", "500", "--per", "3"},
                       {"THROTTLELAB_FAULT=config.write"});

@@ -16,15 +16,6 @@ using namespace testsupport;
 
 namespace {
 
-ThrottleOptions options(const char* what, long long max_n, Hardcap h = Hardcap::Limit) {
-    ThrottleOptions o;
-    o.name = uniqueName(what);
-    o.config.max_n = max_n;
-    o.config.hardcap = h;
-    o.auto_calibrate = false;
-    return o;
-}
-
 std::vector<std::unique_ptr<ChildProcess>> startWorkers(const QString& name, int n) {
     std::vector<std::unique_ptr<ChildProcess>> workers;
     for (int i = 0; i < n; ++i) {
@@ -59,7 +50,7 @@ private Q_SLOTS:
     }
     void killedWorkerWedgesNobody() {
         QFETCH(int, hardcap);
-        Throttle t(options("sigkill", 100, Hardcap(hardcap)));
+        Throttle t(throttleOptions("sigkill", 100, Hardcap(hardcap)));
         QCOMPARE(t.start(), QString());
         auto workers = startWorkers(t.options().name, 3);
         QVERIFY(waitFor([&] { return t.client().workers().size() == 3; }, 5000));
@@ -77,7 +68,7 @@ private Q_SLOTS:
             QVERIFY(workers[i]->running());
     }
     void workerKilledWhileWorkingIsReclaimed() {
-        Throttle t(options("busy", 200));
+        Throttle t(throttleOptions("busy", 200));
         QCOMPARE(t.start(), QString());
         std::vector<std::unique_ptr<ChildProcess>> workers;
         for (int i = 0; i < 3; ++i) {
@@ -111,7 +102,7 @@ private Q_SLOTS:
     // to the published size, so its replacement counts and logs each permit exactly once.
     void monitorKilledMidRunLosesNothing() {
         QTemporaryDir dir;
-        ThrottleOptions o = options("monitor-down", 300);
+        ThrottleOptions o = throttleOptions("monitor-down", 300);
         o.log_path = dir.filePath("permits.csv");
         Throttle t(o);
         QCOMPARE(t.start(), QString());
@@ -143,7 +134,7 @@ private Q_SLOTS:
     // `set --max-n 77` and `set --per 7` at the same moment: each `set` used to rewrite every
     // field it had read, so one change was lost (11 of 300 tries).
     void concurrentSetsAreBothKept() {
-        Throttle t(options("two-sets", 10));
+        Throttle t(throttleOptions("two-sets", 10));
         QCOMPARE(t.start(), QString());
         for (int round = 0; round < 25; ++round) {
             ThrottleConfig reset = t.config();
@@ -190,7 +181,7 @@ private Q_SLOTS:
                      qPrintable(QString::number(pid)));
     }
     void deadHelpersAreNoticedAndRestarted() {
-        Throttle t(options("helpers", 200));
+        Throttle t(throttleOptions("helpers", 200));
         QCOMPARE(t.start(), QString());
         auto workers = startWorkers(t.options().name, 2);
         QVERIFY(waitFor([&] { return t.stats().total > 20; }, 5000));
@@ -235,7 +226,7 @@ private Q_SLOTS:
         for (qint64 pid : pids)
             QVERIFY2(waitFor([&] { return !pidAlive(pid); }, 4000),
                      qPrintable(QString::number(pid)));
-        ThrottleOptions o = options("x", 10);
+        ThrottleOptions o = throttleOptions("x", 10);
         o.name = name;
         Throttle next(o); // the next start under the same name succeeds
         QCOMPARE(next.start(), QString());
@@ -255,7 +246,7 @@ private Q_SLOTS:
         QString error;
         QVERIFY(!ThrottleClient::attach(name, false, &error));
         QVERIFY2(error.contains("is gone"), qPrintable(error)); // its owner died
-        ThrottleOptions o = options("x", 10);
+        ThrottleOptions o = throttleOptions("x", 10);
         o.name = name;
         Throttle t(o);
         QCOMPARE(t.start(), QString());
@@ -266,7 +257,7 @@ private Q_SLOTS:
         auto planted = plantSegment(
             name, [](char* d, qsizetype n) { std::memset(d, 0x5a, size_t(n)); }, 4096);
         QVERIFY(planted);
-        ThrottleOptions o = options("x", 10);
+        ThrottleOptions o = throttleOptions("x", 10);
         o.name = name;
         {
             Throttle t(o);
@@ -294,7 +285,7 @@ private Q_SLOTS:
             },
             qsizetype(shm::kSegmentSize));
         QVERIFY(planted);
-        ThrottleOptions o = options("x", 10);
+        ThrottleOptions o = throttleOptions("x", 10);
         o.name = name;
         Throttle t(o);
         QVERIFY(t.start().contains("layout version"));
@@ -303,7 +294,7 @@ private Q_SLOTS:
         QVERIFY(error.contains("layout version"));
     }
     void secondOwnerIsRefused() {
-        Throttle first(options("owner2", 10));
+        Throttle first(throttleOptions("owner2", 10));
         QCOMPARE(first.start(), QString());
         Throttle second(first.options());
         const QString e = second.start();
@@ -311,7 +302,7 @@ private Q_SLOTS:
         QVERIFY(first.hasFuel()); // the first is untouched
     }
     void abandonedSegmentCanBeRemovedButALiveOneCannot() {
-        Throttle t(options("remove", 10));
+        Throttle t(throttleOptions("remove", 10));
         QCOMPARE(t.start(), QString());
         const Result r = runTool("throttlectl", {"remove", t.options().name});
         QCOMPARE(r.code, 1);
@@ -338,7 +329,7 @@ private Q_SLOTS:
         owner.waitForFinished();
         const long long max_n = 10; // well below the dead run's 100, so its figures stand out
         // The window hardcap: at most max_n in any window is then a promise of its own.
-        ThrottleOptions o = options("x", max_n, Hardcap::Window);
+        ThrottleOptions o = throttleOptions("x", max_n, Hardcap::Window);
         o.name = name;
         Throttle next(o);
         QCOMPARE(next.start(), QString());

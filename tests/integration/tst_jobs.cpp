@@ -2,8 +2,7 @@
 // once, a worker or the whole run SIGKILLed and resumed, no torn results, failures kept and
 // reprocessed, stop-if-error, timeouts, and bad input.
 #include "job_items.h"
-#include "stash.h"
-#include "test_support.h"
+#include "job_test_support.h"
 #include "throttle_client.h"
 
 #include <QDir>
@@ -21,18 +20,6 @@ using namespace throttlelab;
 using namespace testsupport;
 
 namespace {
-
-QJsonObject json(const Result& r) {
-    return QJsonDocument::fromJson(r.out).object();
-}
-
-jobs::StashCounts countsOf(const QString& path) {
-    QString error;
-    auto stash = jobs::Stash::open(path, jobs::guessStashFormat(path),
-                                   jobs::Stash::Access::ExistingReadOnly, &error);
-    if (!stash) qWarning("%s", qPrintable(error));
-    return stash ? stash->counts() : jobs::StashCounts{};
-}
 
 // A `throttlectl job run` in the background.
 struct BackgroundJob {

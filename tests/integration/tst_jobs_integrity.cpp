@@ -3,8 +3,7 @@
 // collide, a worker killed while its task runs, a second run racing the first, and odd input.
 // Every case runs the real throttlectl against real files; the full and read-only disks are
 // small tmpfs mounts, made when the test runs as root (as CI does) and skipped otherwise.
-#include "stash.h"
-#include "test_support.h"
+#include "job_test_support.h"
 
 #include <QDir>
 #include <QJsonDocument>
@@ -19,18 +18,6 @@ using namespace testsupport;
 
 namespace {
 
-QJsonObject json(const Result& r) {
-    return QJsonDocument::fromJson(r.out).object();
-}
-
-jobs::StashCounts countsOf(const QString& path) {
-    QString error;
-    auto stash = jobs::Stash::open(path, jobs::guessStashFormat(path),
-                                   jobs::Stash::Access::ExistingReadOnly, &error);
-    if (!stash) qWarning("%s", qPrintable(error));
-    return stash ? stash->counts() : jobs::StashCounts{};
-}
-
 QByteArray readAll(const QString& path) {
     QFile f(path);
     return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
@@ -41,30 +28,6 @@ void writeFile(const QString& path, const QByteArray& data) {
     QVERIFY(f.open(QIODevice::WriteOnly));
     QCOMPARE(f.write(data), data.size());
 }
-
-bool runs(const QString& program, const QStringList& args) {
-    QProcess p;
-    p.start(program, args);
-    return p.waitForFinished(10000) && p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0;
-}
-
-// A small tmpfs, unmounted when the test ends (even when it fails).
-struct Tmpfs {
-    QString path;
-    bool mounted = false;
-    Tmpfs(const QString& where, const QString& size)
-        : path(where) {
-        QDir().mkpath(where);
-        mounted = ::geteuid() == 0 &&
-                  runs("mount", {"-t", "tmpfs", "-o", "size=" + size, "tmpfs", where});
-    }
-    bool remount(const QString& options) {
-        return runs("mount", {"-o", "remount," + options, path});
-    }
-    ~Tmpfs() {
-        if (mounted) runs("umount", {"-l", path});
-    }
-};
 
 // Takes every byte left on the filesystem holding `dir`.
 void fillUp(const QString& dir) {

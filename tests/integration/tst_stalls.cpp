@@ -15,24 +15,6 @@ using namespace testsupport;
 
 namespace {
 
-ThrottleOptions options(const char* what, long long max_n, PacingMode mode = PacingMode::Exact) {
-    ThrottleOptions o;
-    o.name = uniqueName(what);
-    o.config.max_n = max_n;
-    o.config.mode = mode;
-    o.auto_calibrate = false;
-    o.correction_given = true;
-    return o;
-}
-
-std::vector<std::unique_ptr<Running>> startWorkers(const QString& name, int n,
-                                                   const QString& work = "none") {
-    std::vector<std::unique_ptr<Running>> out;
-    for (int i = 0; i < n; ++i)
-        out.push_back(startTool("throttle-worker", {"--name", name, "--work", work}));
-    return out;
-}
-
 std::uint64_t grantedOver(Throttle& t, int ms) {
     const std::uint64_t g0 = t.client().runInfo().granted;
     sleepMs(ms);
@@ -53,9 +35,9 @@ private Q_SLOTS:
     // waiter is always the oldest: it used to cost 2 ms per permit (1k/s with 2 workers fell
     // to 511/s). Now it loses its turn once and nobody waits for it again.
     void aStoppedWaiterDelaysNobody() {
-        Throttle t(options("stopped-waiter", 1000));
+        Throttle t(throttleOptions("stopped-waiter", 1000));
         QCOMPARE(t.start(), QString());
-        auto workers = startWorkers(t.options().name, 3);
+        auto workers = startWorkerProcesses(t.options().name, 3);
         QVERIFY(waitFor([&] { return t.client().workers().size() == 3; }, 5000));
         QVERIFY(waitFor([&] { return t.client().runInfo().waiters >= 2; }, 5000));
         ::kill(pid_t(workers[0]->pid()), SIGSTOP);
@@ -71,9 +53,9 @@ private Q_SLOTS:
     }
 
     void aStoppedMonitorIsReportedAndReplaced() {
-        Throttle t(options("stopped-monitor", 200));
+        Throttle t(throttleOptions("stopped-monitor", 200));
         QCOMPARE(t.start(), QString());
-        auto workers = startWorkers(t.options().name, 2);
+        auto workers = startWorkerProcesses(t.options().name, 2);
         QVERIFY(waitFor([&] { return t.stats().total > 20; }, 5000));
         const qint64 monitor = t.client().runInfo().monitor_pid;
         ::kill(pid_t(monitor), SIGSTOP);
@@ -103,10 +85,11 @@ private Q_SLOTS:
     // classic mode's permits come from the throttle process alone: stopped, it used to mean
     // zero permits for ever while inspect said "running".
     void aStoppedClassicThrottleIsReplaced() {
-        ThrottleOptions o = options("stopped-throttle", 100, PacingMode::Classic);
+        ThrottleOptions o =
+            throttleOptions("stopped-throttle", 100, Hardcap::Limit, PacingMode::Classic);
         Throttle t(o);
         QCOMPARE(t.start(), QString());
-        auto workers = startWorkers(o.name, 2);
+        auto workers = startWorkerProcesses(o.name, 2);
         QVERIFY(waitFor([&] { return t.client().runInfo().granted > 10; }, 5000));
         const qint64 throttle = t.client().runInfo().throttle_pid;
         ::kill(pid_t(throttle), SIGSTOP);
