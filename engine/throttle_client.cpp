@@ -27,9 +27,12 @@ constexpr Nanos kYieldPoll = 50 * kNanosPerMicro;
 // interval, and every waiter is served hundreds of thousands of times a second anyway.
 constexpr std::int64_t kFairnessBelowRateInterval = std::int64_t(2 * kNanosPerMicro)
                                                     << shm::kTatShift;
-// A futex sleep towards a known deadline ends this early and spins the rest: a sleeping
-// waiter then takes its permit within microseconds of its due time, not a wake-up later.
-constexpr Nanos kWakeEarly = 20 * kNanosPerMicro;
+// A futex sleep towards a deadline ends early by what this process's timed sleeps have
+// lately overslept (plus a margin), and spins the rest: a waiter then takes its permit
+// within microseconds of its due time, not a wake-up later. A busy machine oversleeps
+// little and spins little; an idle virtual machine, whose halted CPU wakes late, spins more.
+constexpr Nanos kWakeEarlyMargin = 10 * kNanosPerMicro;
+constexpr Nanos kWakeEarlyMax = 200 * kNanosPerMicro;
 
 // The waiters that began waiting before `since` (ties: the lower slot) and were not passed
 // over in this wait. With `pass_over`, marks each of them passed over: they had their chance
@@ -267,7 +270,15 @@ WaitResult ThrottleClient::awaitFuel(double timeout_s) {
                    s.control.wake.load(std::memory_order_acquire) == seen)
                 cpuRelax();
         } else {
-            futexWaitUntil(s.control.wake, seen, wake_at - kWakeEarly);
+            const Nanos early = std::min(oversleep_ns_ + kWakeEarlyMargin, kWakeEarlyMax);
+            futexWaitUntil(s.control.wake, seen, wake_at - early);
+            // Nobody woke it: the sleep ran to its deadline, and how late it ended teaches
+            // the next one (a moving average over about 8 sleeps).
+            if (s.control.wake.load(std::memory_order_acquire) == seen) {
+                const Nanos late =
+                    std::clamp<Nanos>(monotonicNow() - (wake_at - early), 0, kWakeEarlyMax);
+                oversleep_ns_ += (late - oversleep_ns_) / 8;
+            }
         }
     }
     s.control.waiters.fetch_sub(1, std::memory_order_acq_rel);

@@ -105,6 +105,7 @@ private:
     bool auto_emit_ = true;
     Nanos last_grant_ns_ = 0;
     Nanos last_owner_check_ns_ = 0;
+    Nanos oversleep_ns_ = 10 * kNanosPerMicro; // how late this process's timed sleeps end
     bool owner_gone_ = false;
 };
 
