@@ -161,6 +161,19 @@ private Q_SLOTS:
                      (long long)(n / 50000),
                  qPrintable(QString::number(half.latest_count)));
     }
+    // The monitor sorts each batch with an insertion sort that hands over to std::sort when
+    // entries have to move far: a batch in reverse order must come out in time order too.
+    void aBatchInAnyOrderIsPlacedInTimeOrder() {
+        StatisticsAccumulator acc;
+        for (Nanos i = 20000; i > 0; --i)
+            acc.receive({i * 1000, i * 1000, 0});
+        acc.advance(s1, 0, s1);
+        const StatsSnapshot s = acc.snapshot(s1, s1, s1, 20000);
+        QCOMPARE(s.late, 0ull);
+        QCOMPARE(s.gaps, 19999ull);
+        QCOMPARE(s.min_gap_ns, Nanos(1000));
+        QCOMPARE(s.max_gap_ns, Nanos(1000));
+    }
     void moderateWindowsStayExact() {
         // Below 65,536 per window, every grant is its own entry: the count is exact at the
         // window's edge, which the window hardcap's promise is checked against.
