@@ -14,18 +14,6 @@ using namespace testsupport;
 
 namespace {
 
-ThrottleOptions options(const char* what, long long max_n, double per, Hardcap h = Hardcap::Limit,
-                        PacingMode m = PacingMode::Exact) {
-    ThrottleOptions o;
-    o.name = uniqueName(what);
-    o.config.max_n = max_n;
-    o.config.per = per;
-    o.config.hardcap = h;
-    o.config.mode = m;
-    o.auto_calibrate = false;
-    return o;
-}
-
 std::vector<std::unique_ptr<ChildProcess>> startWorkers(const QString& name, int n,
                                                         const QString& work = "none") {
     std::vector<std::unique_ptr<ChildProcess>> workers;
@@ -73,7 +61,7 @@ private Q_SLOTS:
         QFETCH(int, max_n);
         // 'limit' banks what a late wake-up missed (a loaded machine wakes late); 'one' would
         // lose it, which measures the machine rather than the throttle.
-        Throttle t(options("rate", max_n, 1.0, Hardcap::Limit, PacingMode(mode)));
+        Throttle t(throttleOptions("rate", max_n, Hardcap::Limit, PacingMode(mode), 1.0));
         QCOMPARE(t.start(), QString());
         auto workers = startWorkers(t.options().name, 3);
         QVERIFY(waitFor([&] { return t.client().workers().size() == 3; }, 5000));
@@ -90,7 +78,7 @@ private Q_SLOTS:
         QVERIFY2(rate > 0.85 * max_n && rate < 1.1 * max_n, qPrintable(QString::number(rate)));
     }
     void tutorialGivesAboutFourPerSecond() {
-        Throttle t(options("tutorial", 4, 1.0));
+        Throttle t(throttleOptions("tutorial", 4, Hardcap::Limit, PacingMode::Exact, 1.0));
         QCOMPARE(t.start(), QString());
         auto workers = startWorkers(t.options().name, 4);
         sleepMs(3000);
@@ -110,7 +98,7 @@ private Q_SLOTS:
     }
     void windowHoldsAfterIdleAndAfterRestart() {
         QTemporaryDir dir;
-        ThrottleOptions o = options("window", 25, 0.5, Hardcap::Window);
+        ThrottleOptions o = throttleOptions("window", 25, Hardcap::Window, PacingMode::Exact, 0.5);
         o.log_path = dir.filePath("permits.csv");
         Throttle t(o);
         QCOMPARE(t.start(), QString());
@@ -129,7 +117,7 @@ private Q_SLOTS:
     void limitDoesBurstAfterIdle() {
         // The same run with 'limit' exceeds max_n in a window: the window test can fail.
         QTemporaryDir dir;
-        ThrottleOptions o = options("limit", 25, 0.5, Hardcap::Limit);
+        ThrottleOptions o = throttleOptions("limit", 25, Hardcap::Limit, PacingMode::Exact, 0.5);
         o.log_path = dir.filePath("permits.csv");
         Throttle t(o);
         QCOMPARE(t.start(), QString());
@@ -141,7 +129,8 @@ private Q_SLOTS:
         QVERIFY(maxInAnyWindow(grants.data(), grants.size(), fromSeconds(0.5)) > 25);
     }
     void liveChangeWakesWaiters() {
-        Throttle t(options("live", 1, 1000.0, Hardcap::One)); // one permit per 1000 s
+        Throttle t(throttleOptions("live", 1, Hardcap::One, PacingMode::Exact,
+                                   1000.0)); // one permit per 1000 s
         QCOMPARE(t.start(), QString());
         QVERIFY(t.hasFuel());
         std::atomic<int> result{-1};
@@ -166,14 +155,14 @@ private Q_SLOTS:
         QCOMPARE(t.config().max_n, 1000LL);
     }
     void awaitFuelTimesOutAtItsDeadline() {
-        Throttle t(options("timeout", 1, 1000.0, Hardcap::One));
+        Throttle t(throttleOptions("timeout", 1, Hardcap::One, PacingMode::Exact, 1000.0));
         QCOMPARE(t.start(), QString());
         QVERIFY(t.hasFuel());
         QVERIFY(!t.hasFuel()); // never blocks
         QVERIFY(t.awaitFuel(0.05) == WaitResult::TimedOut);
     }
     void killFlagEndsBlockedWorkers() {
-        Throttle t(options("kill", 1, 1000.0, Hardcap::One));
+        Throttle t(throttleOptions("kill", 1, Hardcap::One, PacingMode::Exact, 1000.0));
         QCOMPARE(t.start(), QString());
         auto workers = startWorkers(t.options().name, 3);
         QVERIFY(waitFor([&] { return t.client().runInfo().waiters >= 2; }, 5000));
@@ -185,7 +174,7 @@ private Q_SLOTS:
         t.stop();
     }
     void startAndStopAreIdempotent() {
-        Throttle t(options("idem", 50, 1.0));
+        Throttle t(throttleOptions("idem", 50, Hardcap::Limit, PacingMode::Exact, 1.0));
         const RunSummary before = t.stop(); // stop() before start() adds nothing
         QCOMPARE(before.runtime_s, 0.0);
         QCOMPARE(t.start(), QString());
@@ -206,7 +195,7 @@ private Q_SLOTS:
         QVERIFY(second.total > first.total);
     }
     void manualEmitsAreCountedPerWorker() {
-        ThrottleOptions o = options("manual", 100, 1.0);
+        ThrottleOptions o = throttleOptions("manual", 100, Hardcap::Limit, PacingMode::Exact, 1.0);
         o.auto_emit = false;
         Throttle t(o);
         QCOMPARE(t.start(), QString());
@@ -226,7 +215,7 @@ private Q_SLOTS:
         QVERIFY(s.total + 2 >= t.client().runInfo().granted);
     }
     void statisticsAreVisibleToEveryProcess() {
-        Throttle t(options("stats", 100, 1.0));
+        Throttle t(throttleOptions("stats", 100, Hardcap::Limit, PacingMode::Exact, 1.0));
         QCOMPARE(t.start(), QString());
         auto workers = startWorkers(t.options().name, 2);
         QVERIFY(waitFor([&] { return t.stats().total > 50; }, 5000));
@@ -255,7 +244,7 @@ private Q_SLOTS:
         QFETCH(long long, max_n);
         QFETCH(double, per);
         QFETCH(int, allowed);
-        Throttle t(options("mode-switch", max_n, per, Hardcap(hardcap)));
+        Throttle t(throttleOptions("mode-switch", max_n, Hardcap(hardcap), PacingMode::Exact, per));
         QCOMPARE(t.start(), QString());
         auto workers = startWorkers(t.options().name, 2);
         for (int i = 0; i < 20; ++i) {
@@ -289,7 +278,7 @@ private Q_SLOTS:
     // since the pid was looked up in its (by then freed) slot when the row was written.
     void everyLogRowNamesItsOwnWorker() {
         QTemporaryDir dir;
-        ThrottleOptions o = options("log-pid", 200, 1.0);
+        ThrottleOptions o = throttleOptions("log-pid", 200, Hardcap::Limit, PacingMode::Exact, 1.0);
         o.log_path = dir.filePath("permits.csv");
         Throttle t(o);
         QCOMPARE(t.start(), QString());
@@ -323,7 +312,7 @@ private Q_SLOTS:
     void waitersAreServedOldestFirst() {
         QFETCH(int, mode);
         QTemporaryDir dir;
-        ThrottleOptions o = options("oldest-first", 8, 1.0, Hardcap::One, PacingMode(mode));
+        ThrottleOptions o = throttleOptions("oldest-first", 8, Hardcap::One, PacingMode(mode), 1.0);
         o.correction_given = true;
         o.log_path = dir.filePath("permits.csv");
         Throttle t(o);

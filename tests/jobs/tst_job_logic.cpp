@@ -140,14 +140,14 @@ private Q_SLOTS:
         QCOMPARE(appended->argv("key"), (QList<QByteArray>{"echo", "key"}));
         QCOMPARE(appended->argv("caf\xe9"), (QList<QByteArray>{"echo", "caf\xe9"})); // bytes kept
         auto shell = TaskSpec::command("echo {} | wc -c", true, &error);
-        QCOMPARE(shell->argv("$(x)"),
-                 (QList<QByteArray>{"/bin/sh", "-c", "echo \"$1\" | wc -c", "throttlelab-job",
-                                    "$(x)"}));
+        QCOMPARE(shell->argv("$(x)"), (QList<QByteArray>{"/bin/sh", "-c", "echo \"$1\" | wc -c",
+                                                         "throttlelab-job", "$(x)"}));
         QCOMPARE(*splitCommandLine("a \"b \\\"c\\\" d\" 'e f'\\ g h\\ i ''", &error),
                  (QStringList{"a", "b \"c\" d", "e f g", "h i", ""}));
         QVERIFY(!splitCommandLine("echo 'open", &error));
         QVERIFY(error.contains("unterminated single quote"));
-        QCOMPARE(TaskSpec::command("test -n \"$1\"", true, &error)->argv("k").last(), QByteArray("k"));
+        QCOMPARE(TaskSpec::command("test -n \"$1\"", true, &error)->argv("k").last(),
+                 QByteArray("k"));
         QVERIFY(!TaskSpec::command("   ", false, &error));
         QVERIFY(error.contains("--command is empty"));
         QVERIFY(!TaskSpec::command("no-such-program-xyz {}", false, &error));
@@ -166,9 +166,18 @@ private Q_SLOTS:
         auto back = ItemResult::fromLine(r.toLine(), &error);
         QVERIFY2(back, qPrintable(error));
         QCOMPARE(back->key, r.key);
-        const QList<QByteArray> keys{"a b", "7dbde93504122a707f849f2c12bdd9de71b41929.h",
-                                     "A", "a", "%41", ".", "..", ".x", "a.b", "caf\xe9",
-                                     QByteArray(150, 'x'), QByteArray(300, 'y'),
+        const QList<QByteArray> keys{"a b",
+                                     "7dbde93504122a707f849f2c12bdd9de71b41929.h",
+                                     "A",
+                                     "a",
+                                     "%41",
+                                     ".",
+                                     "..",
+                                     ".x",
+                                     "a.b",
+                                     "caf\xe9",
+                                     QByteArray(150, 'x'),
+                                     QByteArray(300, 'y'),
                                      QByteArray(301, 'y')};
         QSet<QString> names;
         for (const QByteArray& k : keys) {
