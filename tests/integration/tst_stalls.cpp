@@ -144,10 +144,9 @@ private Q_SLOTS:
         const QString name = uniqueName("stuck-owner");
         auto owner =
             startTool("throttlectl", {"run", "--name", name, "--max-n", "10", "--workers", "0"});
+        // Running, not only created: stopped before its run began, it would have no run to end.
         QVERIFY(waitFor(
-            [&] {
-                return runTool("throttlectl", {"inspect", name}).code == 0;
-            },
+            [&] { return inspectJson(name).value("run").toObject().value("running").toBool(); },
             10000));
         ::kill(pid_t(owner->pid()), SIGSTOP);
         const Result stop = runTool("throttlectl", {"stop", name, "--wait", "0.5"}, 10000);
