@@ -454,12 +454,7 @@ private Q_SLOTS:
         QFETCH(QString, mentions);
         QTemporaryDir dir;
         QDir::setCurrent(dir.path()); // "S" is a stash path that must not appear
-        const Result r = runTool("throttlectl", args);
-        QCOMPARE(r.code, 2);
-        const QString err = QString::fromUtf8(r.err).trimmed();
-        QVERIFY2(!err.contains('\n'), qPrintable(err));
-        QVERIFY2(err.contains(mentions), qPrintable(err));
-        QVERIFY2(!QFileInfo::exists(dir.filePath("S")), "a stash was created for bad input");
+        verifyRefusedAsBadInput(runTool("throttlectl", args), mentions, dir.path());
     }
 
     void stashesOfSomethingElseAreRefused() {

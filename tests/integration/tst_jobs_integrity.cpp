@@ -290,12 +290,7 @@ private Q_SLOTS:
         QDir::setCurrent(dir.path());
         auto restore = qScopeGuard([&] { QDir::setCurrent(previous); });
         writeFile("nul.txt", QByteArray("a\0b\nc\n", 6));
-        const Result r = runTool("throttlectl", args);
-        QCOMPARE(r.code, 2);
-        const QString err = QString::fromUtf8(r.err).trimmed();
-        QVERIFY2(!err.contains('\n'), qPrintable(err));
-        QVERIFY2(err.contains(mentions), qPrintable(err));
-        QVERIFY2(!QFileInfo::exists(dir.filePath("S")), "a stash was created for bad input");
+        verifyRefusedAsBadInput(runTool("throttlectl", args), mentions, dir.path());
     }
 
     void blanksAroundKeysAreReportedAndBinaryOutputIsExportedEncoded() {
