@@ -303,7 +303,12 @@ private Q_SLOTS:
     }
     // Who is served next: the waiter that has waited longest, in both modes. Three workers
     // join one after the other, each once the previous one waits; with no work between
-    // permits each goes to the back after its permit, so the log must read A B C A B C ...
+    // permits each goes to the back after its permit, so the log reads A B C A B C ...
+    // An oldest waiter that is not scheduled within 2 ms of its permit is passed over by
+    // design (a stopped waiter delays nobody), and a loaded machine (sanitizers, a parallel
+    // suite) does that now and then. Each pass-over breaks the rotation at one turn only, so
+    // the test allows a few; any other policy breaks it at most turns (a random pick at two
+    // of three, "last one back wins" at every turn).
     void waitersAreServedOldestFirst_data() {
         QTest::addColumn<int>("mode");
         QTest::newRow("exact") << int(PacingMode::Exact);
@@ -311,6 +316,7 @@ private Q_SLOTS:
     }
     void waitersAreServedOldestFirst() {
         QFETCH(int, mode);
+        constexpr int kPerWorker = 12;
         QTemporaryDir dir;
         ThrottleOptions o = throttleOptions("oldest-first", 8, Hardcap::One, PacingMode(mode), 1.0);
         o.correction_given = true;
@@ -321,7 +327,8 @@ private Q_SLOTS:
         for (int i = 0; i < 3; ++i) {
             auto w = std::make_unique<ChildProcess>();
             QString error;
-            QVERIFY(w->start(exe("throttle-worker"), {"--name", o.name, "--count", "4"}, &error));
+            QVERIFY(w->start(exe("throttle-worker"),
+                             {"--name", o.name, "--count", QString::number(kPerWorker)}, &error));
             const qint64 pid = w->pid();
             // It has taken the permit that was waiting, if any, and waits for the next one.
             QVERIFY(waitFor(
@@ -335,7 +342,7 @@ private Q_SLOTS:
         }
         const Nanos all_waiting = monotonicNow();
         for (auto& w : workers)
-            w->finish(10000);
+            w->finish(15000);
         t.stop();
         QFile f(o.log_path);
         QVERIFY(f.open(QIODevice::ReadOnly));
@@ -347,20 +354,35 @@ private Q_SLOTS:
                                 cols.value(0).toLongLong());
         }
         std::sort(grants.begin(), grants.end());
-        // From the moment all three wait, the turns go round: three different workers, then
-        // the same three in the same order.
+        // The turns that count: from the moment all three wait until one of them has taken
+        // its last permit (after that only two go round).
         std::size_t first = 0;
         while (first < grants.size() && grants[first].first <= all_waiting)
             ++first;
-        QVERIFY(grants.size() - first >= 6);
-        const qint64 a = grants[first].second, b = grants[first + 1].second,
-                     c = grants[first + 2].second;
-        QVERIFY(a != b && b != c && a != c);
-        for (std::size_t i = 3; i < 6; ++i)
-            QVERIFY2(
-                grants[first + i].second == grants[first + i - 3].second,
-                qPrintable(
-                    QStringLiteral("turn %1 went to %2").arg(i).arg(grants[first + i].second)));
+        std::map<qint64, std::size_t> last_turn;
+        for (std::size_t i = first; i < grants.size(); ++i)
+            last_turn[grants[i].second] = i;
+        QCOMPARE(last_turn.size(), 3u);
+        std::size_t end = grants.size();
+        for (const auto& [pid, turn] : last_turn)
+            end = std::min(end, turn + 1);
+        QVERIFY2(
+            end - first >= 9,
+            qPrintable(QStringLiteral("only %1 turns with all three waiting").arg(end - first)));
+        // Oldest first means each turn goes to neither of the two workers served just before.
+        int broken = 0;
+        QStringList order;
+        for (std::size_t i = first; i < end; ++i) {
+            order << QString::number(grants[i].second);
+            if (i >= first + 2 && (grants[i].second == grants[i - 1].second ||
+                                   grants[i].second == grants[i - 2].second))
+                ++broken;
+        }
+        const int turns = int(end - first) - 2;
+        QVERIFY2(broken * 4 <= turns, qPrintable(QStringLiteral("%1 of %2 turns out of order: %3")
+                                                     .arg(broken)
+                                                     .arg(turns)
+                                                     .arg(order.join(' '))));
     }
 };
 
