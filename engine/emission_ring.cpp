@@ -27,8 +27,7 @@ bool pushEmission(shm::EmissionRing& ring, const Emission& e) {
     faultPoint(FaultPoint::EmissionReserved);
     slot.grant_ns.store(e.grant_ns, std::memory_order_relaxed);
     slot.emit_ns.store(e.emit_ns, std::memory_order_relaxed);
-    slot.worker.store(e.worker, std::memory_order_relaxed);
-    slot.pid.store(e.pid, std::memory_order_relaxed);
+    slot.origin.store(shm::packOrigin(e.pid, e.worker), std::memory_order_relaxed);
     slot.seq.store(head + 1, std::memory_order_release);
     ring.emitted.fetch_add(1, std::memory_order_relaxed);
     if (ring.monitor_parked.load(std::memory_order_seq_cst) &&
@@ -64,10 +63,10 @@ std::size_t takeEmissions(const shm::EmissionRing& ring, std::uint64_t& cursor, 
             if (stuck.now - *stuck.since < stuck.after_ns) break;
             ++abandoned;
         } else {
+            const std::uint64_t origin = slot.origin.load(std::memory_order_relaxed);
             const Emission e{slot.grant_ns.load(std::memory_order_relaxed),
                              slot.emit_ns.load(std::memory_order_relaxed),
-                             std::uint32_t(slot.worker.load(std::memory_order_relaxed)),
-                             slot.pid.load(std::memory_order_relaxed)};
+                             shm::originWorker(origin), shm::originPid(origin)};
             if (e.emit_ns > horizon) break;
             out.push_back(e);
             ++n;

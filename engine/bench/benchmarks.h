@@ -73,6 +73,7 @@ std::vector<CpuPoint> cpuCost(const BenchSettings& s);
 
 struct Ceilings {
     double permits_per_s_2proc = 0;      // exact mode, 2 worker processes, no effective limit
+    double permits_lost_fraction = 0;    // of their emissions, the share the ring could not take
     double emissions_per_s_flood = 0;    // no throttle: 2 processes emit as fast as they can
     double flood_lost_fraction = 0;      // of those, the share the monitor's ring could not take
     double lossless_emissions_per_s = 0; // the highest exact-mode rate with nothing lost

@@ -135,6 +135,7 @@ QJsonObject toJson(const Report& r) {
         {"latency", latency},
         {"cpu", cpu},
         {"ceilings", QJsonObject{{"permits_per_s_2proc", r.ceiling.permits_per_s_2proc},
+                                 {"permits_lost_fraction", r.ceiling.permits_lost_fraction},
                                  {"emissions_per_s_flood", r.ceiling.emissions_per_s_flood},
                                  {"flood_lost_fraction", r.ceiling.flood_lost_fraction},
                                  {"lossless_emissions_per_s", r.ceiling.lossless_emissions_per_s}}},
@@ -235,8 +236,10 @@ QString toMarkdown(const Report& r) {
                   .arg(c.monitor_cores * 100, 0, 'f', 2)
                   .arg((c.throttle_cores + c.monitor_cores) * 100, 0, 'f', 2);
     md += QStringLiteral("\n### Ceilings\n\n| what | value |\n|---|---|\n");
-    md += QStringLiteral("| permits/s sustained, exact mode, 2 worker processes | %1 |\n")
-              .arg(r.ceiling.permits_per_s_2proc, 0, 'f', 0);
+    md += QStringLiteral("| permits/s sustained, exact mode, 2 worker processes | %1 (%2% of "
+                         "their emissions lost to a full ring, counted) |\n")
+              .arg(r.ceiling.permits_per_s_2proc, 0, 'f', 0)
+              .arg(r.ceiling.permits_lost_fraction * 100, 0, 'f', 2);
     md += QStringLiteral("| emissions/s offered by 2 unthrottled processes | %1 (%2% lost to a "
                          "full ring, counted) |\n")
               .arg(r.ceiling.emissions_per_s_flood, 0, 'f', 0)
