@@ -36,6 +36,12 @@
 #include <cstdio>
 #include <unistd.h>
 
+// The window's icon and desktop entry (resources/throttlelab.qrc) are compiled into this
+// static library: an explicit reference keeps the linker from dropping them.
+static void initWindowResources() {
+    Q_INIT_RESOURCE(throttlelab);
+}
+
 namespace throttlelab::ui {
 
 namespace {
@@ -55,6 +61,7 @@ MainWindow::MainWindow(const LaunchOptions& options, QWidget* parent)
     : QMainWindow(parent)
     , options_(options) {
     setWindowTitle(tr("ThrottleLab"));
+    initWindowResources();
     setWindowIcon(QIcon(QStringLiteral(":/icons/throttlelab.png")));
     session_ = new EngineSession(options.name.isEmpty() ? defaultName() : options.name, this);
 

@@ -1,4 +1,4 @@
-// throttlectl: see engine/cli/cli.h.
+// throttlectl: see cli.h beside this file.
 #include "cli.h"
 
 #include <QCoreApplication>

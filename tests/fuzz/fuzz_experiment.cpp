@@ -6,14 +6,14 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     QString error;
-    const auto e = throttlelab::ui::Experiment::fromJson(
+    const auto e = throttlelab::Experiment::fromJson(
         QByteArray(reinterpret_cast<const char*>(data), qsizetype(size)), &error);
     if (!e) {
         if (error.isEmpty() || error.contains(u'\n')) __builtin_trap();
         return 0;
     }
     if (!throttlelab::validateConfig(e->config).isEmpty()) __builtin_trap();
-    const auto again = throttlelab::ui::Experiment::fromJson(e->toJson(), &error);
+    const auto again = throttlelab::Experiment::fromJson(e->toJson(), &error);
     if (!again || !throttlelab::ui::operator==(again->config, e->config) ||
         again->workers != e->workers)
         __builtin_trap();

@@ -150,6 +150,9 @@ private Q_SLOTS:
 
     void presetsAndExperimentFiles() {
         MainWindow w(testOptions("files"));
+        // The icon and the presets come from two resource files in two static libraries:
+        // each must survive the link.
+        QVERIFY(!w.windowIcon().isNull());
         QString error;
         auto observer = ThrottleClient::attach(w.session()->name(), false, &error);
         QVERIFY(observer);

@@ -12,7 +12,7 @@
 #include <QSet>
 #include <cmath>
 
-namespace throttlelab::ui {
+namespace throttlelab {
 
 namespace {
 
@@ -221,4 +221,4 @@ bool Experiment::save(const QString& path, QString* error) const {
     return true;
 }
 
-} // namespace throttlelab::ui
+} // namespace throttlelab

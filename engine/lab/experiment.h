@@ -8,7 +8,7 @@
 #include <QString>
 #include <optional>
 
-namespace throttlelab::ui {
+namespace throttlelab {
 
 constexpr int kMaxWorkers = 32;
 
@@ -31,4 +31,4 @@ struct Experiment {
 
 bool operator==(const ThrottleConfig& a, const ThrottleConfig& b);
 
-} // namespace throttlelab::ui
+} // namespace throttlelab

@@ -5,10 +5,10 @@
 
 // Resources compiled into a static library need an explicit reference or the linker drops them.
 static void initResources() {
-    Q_INIT_RESOURCE(throttlelab);
+    Q_INIT_RESOURCE(presets);
 }
 
-namespace throttlelab::ui {
+namespace throttlelab {
 
 QList<Preset> loadPresets(QStringList* errors) {
     static const bool once = (initResources(), true);
@@ -40,4 +40,4 @@ std::optional<Preset> findPreset(const QString& name) {
     return std::nullopt;
 }
 
-} // namespace throttlelab::ui
+} // namespace throttlelab

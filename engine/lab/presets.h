@@ -6,7 +6,7 @@
 #include <QString>
 #include <optional>
 
-namespace throttlelab::ui {
+namespace throttlelab {
 
 struct Preset {
     QString id; // the file name without number and extension, e.g. "strict-window"
@@ -18,4 +18,4 @@ QList<Preset> loadPresets(QStringList* errors = nullptr);
 // Matches an id or a title, case-insensitively.
 std::optional<Preset> findPreset(const QString& name);
 
-} // namespace throttlelab::ui
+} // namespace throttlelab
