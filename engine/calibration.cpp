@@ -1,4 +1,5 @@
 #include "calibration.h"
+#include "segment_access.h"
 
 #include "counter_rate.h"
 #include "throttle.h"
@@ -67,7 +68,7 @@ CalibrationResult calibrate(const CalibrationRequest& req, const CalibrationProg
     std::this_thread::sleep_for(std::chrono::milliseconds(100)); // attached and waiting
     const int rounds = std::max(2, req.rounds);
     const auto slice = std::chrono::duration<double>(std::max(0.05, req.duration_s) / rounds);
-    const shm::Segment& segment = throttle.client().data();
+    const shm::Segment& segment = segmentOf(throttle.client());
     double correction = 0;
     // Each round estimates the loop's own overhead per token (interval minus sleep); the
     // median of the estimates is robust to a round that a noisy neighbour slowed down.

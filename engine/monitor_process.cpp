@@ -5,6 +5,8 @@
 #include "helper_process.h"
 #include "pacer.h"
 #include "process_identity.h"
+#include "run_time.h"
+#include "segment_access.h"
 #include "stats_channel.h"
 #include "throttle_client.h"
 
@@ -51,7 +53,7 @@ int runMonitorProcess(const QString& name, const QString& log_path) {
         std::fprintf(stderr, "monitor process: %s\n", qPrintable(error));
         return 1;
     }
-    shm::Segment& s = client->data();
+    shm::Segment& s = segmentOf(*client);
     // Where the previous monitor of this run (killed, stalled and replaced) left off: every
     // emission below the cursor is in its published figures, the log held log_bytes then.
     const StatsSnapshot previous = readStats(s.stats);
@@ -145,9 +147,7 @@ int runMonitorProcess(const QString& name, const QString& log_path) {
             faultPoint(FaultPoint::MonitorLogWritten);
         }
         acc.setOverflow(s.emissions.overflow.load(std::memory_order_relaxed) + abandoned);
-        Nanos runtime = s.control.accumulated_runtime_ns.load();
-        if (s.control.run_state.load() == std::uint32_t(shm::RunState::Running))
-            runtime += now - s.control.run_started_ns.load();
+        const Nanos runtime = runtimeAt(s.control, now);
         StatsSnapshot snap = acc.snapshot(now, per_ns, runtime, c.targetRate());
         snap.ring_cursor = cursor;
         snap.log_bytes = log_bytes;
@@ -160,7 +160,7 @@ int runMonitorProcess(const QString& name, const QString& log_path) {
         appendHistory(s.history,
                       {now, snap.latest.rate, snap.mean.rate, snap.hi_lo_window.rate,
                        snap.lo_hi_window.rate, c.targetRate(),
-                       availablePermits(s.pacing, params, client->segment().relative(now)),
+                       availablePermits(s.pacing, params, sharedSegmentOf(*client).relative(now)),
                        snap.total});
         if (last_round) break;
         if (now >= next_housekeeping) {

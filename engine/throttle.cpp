@@ -1,4 +1,6 @@
 #include "throttle.h"
+#include "run_time.h"
+#include "segment_access.h"
 
 #include "futex.h"
 #include "pacer.h"
@@ -157,8 +159,7 @@ RunSummary Throttle::stop() {
             monitor_process_.finish(kHelperStopGraceMs);
     }
     // The run ended when work was told to stop, not when the helpers were done.
-    const Nanos ended = s.control.kill_ns.load();
-    s.control.accumulated_runtime_ns.fetch_add(ended - s.control.run_started_ns.load());
+    s.control.accumulated_runtime_ns.store(runtimeAt(s.control, s.control.kill_ns.load()));
     s.control.run_state.store(std::uint32_t(shm::RunState::Stopped), std::memory_order_release);
     s.pacing.tank.store(0); // no stale tokens for the next start
     signalEvent(s);

@@ -1,5 +1,8 @@
 #include "throttle_client.h"
 
+#include "run_time.h"
+#include "segment_access.h"
+
 #include "emission_ring.h"
 #include "fault_injection.h"
 #include "futex.h"
@@ -345,6 +348,31 @@ void ThrottleClient::requestStop() {
     signalEvent(data());
 }
 
+bool ThrottleClient::stopRequested() const {
+    return data().control.stop_requested.load(std::memory_order_acquire) != 0;
+}
+
+QString ThrottleClient::name() const {
+    return segment_->name();
+}
+
+std::uint64_t ThrottleClient::granted() const {
+    return totalGranted(data());
+}
+
+Nanos ThrottleClient::nextPermitDue() const {
+    const shm::Segment& s = data();
+    return (s.pacing.tat.load() >> shm::kTatShift) + s.header.created_ns;
+}
+
+Nanos ThrottleClient::lastTokenAdded() const {
+    return data().pacing.last_token_ns.load();
+}
+
+std::vector<HistorySample> ThrottleClient::history(std::uint64_t after, std::uint64_t* next) const {
+    return readHistory(data().history, after, next);
+}
+
 RunInfo ThrottleClient::runInfo() const {
     const shm::Segment& s = data();
     RunInfo r;
@@ -352,12 +380,7 @@ RunInfo ThrottleClient::runInfo() const {
     r.killed = s.control.kill.load() != 0;
     r.stop_requested = s.control.stop_requested.load() != 0;
     r.run_epoch = s.control.run_epoch.load();
-    r.runtime_ns = s.control.accumulated_runtime_ns.load();
-    if (r.running) {
-        const Nanos killed_at = s.control.kill_ns.load();
-        r.runtime_ns +=
-            (killed_at > 0 ? killed_at : monotonicNow()) - s.control.run_started_ns.load();
-    }
+    r.runtime_ns = runtimeAt(s.control, monotonicNow());
     r.owner_pid = s.header.owner_pid.load();
     r.throttle_pid = s.helpers.throttle_pid.load();
     r.monitor_pid = s.helpers.monitor_pid.load();
@@ -395,8 +418,9 @@ std::vector<WorkerInfo> ThrottleClient::workers() const {
         const shm::WorkerSlot& w = data().workers[i];
         const qint64 pid = w.pid.load(std::memory_order_acquire);
         if (pid <= 0) continue;
-        out.push_back({int(i), pid, shm::WorkerState(w.state.load()), w.grants.load(),
-                       w.emits.load(), w.last_grant_ns.load(), w.attached_ns.load()});
+        // The public states are the slot's, in the same order.
+        out.push_back({int(i), pid, WorkerState(w.state.load()), w.grants.load(), w.emits.load(),
+                       w.last_grant_ns.load(), w.attached_ns.load()});
     }
     return out;
 }

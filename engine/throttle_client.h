@@ -6,6 +6,7 @@
 #include "options.h"
 #include "shared_segment.h"
 #include "statistics.h"
+#include "stats_channel.h"
 
 #include <QString>
 #include <memory>
@@ -24,10 +25,13 @@ constexpr Nanos kHelperStallReport = 1 * kNanosPerSecond;
 constexpr Nanos kHelperStallBound = 2 * kNanosPerSecond;
 QString toString(WaitResult r);
 
+// What a worker is doing, as its slot says.
+enum class WorkerState { Free, Idle, Waiting, Working };
+
 struct WorkerInfo {
     int slot = 0;
     qint64 pid = 0;
-    shm::WorkerState state = shm::WorkerState::Free;
+    WorkerState state = WorkerState::Free;
     std::uint64_t grants = 0;
     std::uint64_t emits = 0;
     Nanos last_grant_ns = 0; // monotonic
@@ -89,11 +93,27 @@ public:
     bool ownerAlive() const { return segment_->ownerAlive(); }
     // Asks the owner to stop (throttlectl stop): sets the kill flag and stop_requested.
     void requestStop();
+    // Someone asked the owner to stop (requestStop), and the owner has not started again.
+    bool stopRequested() const;
     int workerSlot() const { return slot_; }
-    SharedSegment& segment() const { return *segment_; }
-    shm::Segment& data() const { return segment_->data(); }
+    // The throttle's name, as attached.
+    QString name() const;
+    // Permits handed out, all time (every worker's own count, and the freed slots').
+    std::uint64_t granted() const;
+    // Exact mode: when the next permit is due (monotonic), from the pacer. Classic mode: when
+    // the throttle process added its latest token. A waiter's wake-up latency is measured
+    // from these (the bench).
+    Nanos nextPermitDue() const;
+    Nanos lastTokenAdded() const;
+    // The monitor's history points appended after `after` (indexes count from 1), oldest
+    // first; `*next` is where the next read starts.
+    std::vector<HistorySample> history(std::uint64_t after, std::uint64_t* next) const;
 
 private:
+    // The engine's own files reach the segment through segment_access.h.
+    friend SharedSegment& sharedSegmentOf(const ThrottleClient& client);
+    shm::Segment& data() const { return segment_->data(); }
+
     const PacingParams& params();
     void recordGrant(Nanos grant_monotonic);
 
@@ -108,15 +128,5 @@ private:
     Nanos oversleep_ns_ = 10 * kNanosPerMicro; // how late this process's timed sleeps end
     bool owner_gone_ = false;
 };
-
-// Permits handed out, all time: each worker counts its own in its slot (no shared counter on
-// the hot path), and a freed slot's count is folded into Pacing::granted.
-std::uint64_t totalGranted(const shm::Segment& s);
-// Frees a worker slot, keeping its count of grants. `expected_pid` guards against freeing a
-// slot another process has just taken.
-bool releaseWorkerSlot(shm::Segment& s, std::size_t slot, std::int64_t expected_pid);
-
-// Wakes everything that waits on the segment: waiters, the throttle and the monitor.
-void signalEvent(shm::Segment& s);
 
 } // namespace throttlelab

@@ -6,6 +6,7 @@
 #include "helper_process.h"
 #include "pacer.h"
 #include "process_identity.h"
+#include "segment_access.h"
 #include "throttle_client.h"
 
 #include <csignal>
@@ -22,7 +23,7 @@ int runThrottleProcess(const QString& name) {
         std::fprintf(stderr, "throttle process: %s\n", qPrintable(error));
         return 1;
     }
-    shm::Segment& s = client->data();
+    shm::Segment& s = segmentOf(*client);
     s.helpers.throttle_pid.store(getpid());
     s.helpers.throttle_heartbeat_ns.store(monotonicNow(), std::memory_order_release);
     Nanos next_housekeeping = 0;

@@ -28,15 +28,15 @@ QString describe(const ThrottleConfig& c) {
         .arg(c.auto_emit ? QStringLiteral("on") : QStringLiteral("off"));
 }
 
-QString stateName(shm::WorkerState s) {
+QString stateName(WorkerState s) {
     switch (s) {
-    case shm::WorkerState::Idle:
+    case WorkerState::Idle:
         return QStringLiteral("idle");
-    case shm::WorkerState::Waiting:
+    case WorkerState::Waiting:
         return QStringLiteral("waiting");
-    case shm::WorkerState::Working:
+    case WorkerState::Working:
         return QStringLiteral("working");
-    case shm::WorkerState::Free:
+    case WorkerState::Free:
         break;
     }
     return QStringLiteral("free");
@@ -331,7 +331,7 @@ std::vector<HistorySample> EngineSession::readHistory(std::uint64_t after,
         if (next) *next = after;
         return {};
     }
-    return throttlelab::readHistory(throttle_->client().data().history, after, next);
+    return throttle_->client().history(after, next);
 }
 
 StatsSnapshot EngineSession::stats() const {
@@ -368,7 +368,7 @@ void EngineSession::poll() {
     QHash<qint64, bool> external_now;
     QList<qint64> attached;
     for (const WorkerInfo& w : throttle_->client().workers()) {
-        if (w.state == shm::WorkerState::Free || w.pid <= 0) continue;
+        if (w.state == WorkerState::Free || w.pid <= 0) continue;
         // Dead already, its slot not yet freed by the monitor: the exit row tells it.
         if (std::any_of(exited_.begin(), exited_.end(),
                         [&](const Exited& e) { return e.pid == w.pid; }))

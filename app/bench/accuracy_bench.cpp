@@ -49,9 +49,8 @@ AccuracyPoint measure(double rate, const QString& variant, const BenchSettings& 
     const double seconds = rate <= 1    ? (s.quick ? 3.0 : 8.0)
                            : rate <= 10 ? (s.quick ? 1.5 : 4.0)
                                         : (s.quick ? 1.0 : 3.0);
-    const shm::Segment& segment = t.client().data();
     const CounterRate watched =
-        watchCounter([&] { return totalGranted(segment); }, seconds, 500 * kNanosPerMicro);
+        watchCounter([&] { return t.client().granted(); }, seconds, 500 * kNanosPerMicro);
     p.achieved_rate = watched.rate();
     p.seconds = watched.seconds;
     p.ratio = p.achieved_rate / rate;

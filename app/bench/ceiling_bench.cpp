@@ -28,20 +28,18 @@ Flow run(long long max_n, bool as_throttle, double seconds) {
     WorkerPool pool(o.name);
     pool.start(2);
     sleepSeconds(0.4);
-    const shm::Segment& s = t.client().data();
-    const std::uint64_t g0 = totalGranted(s), e0 = s.emissions.emitted.load(),
-                        o0 = s.emissions.overflow.load();
+    const RunInfo before = t.client().runInfo();
     const Nanos t0 = monotonicNow();
     sleepSeconds(seconds);
-    const std::uint64_t g1 = totalGranted(s), e1 = s.emissions.emitted.load(),
-                        o1 = s.emissions.overflow.load();
+    const RunInfo after = t.client().runInfo();
     const double dt = toSeconds(monotonicNow() - t0);
     t.setKillFlag();
     pool.finish();
     t.stop();
-    f.granted_per_s = double(g1 - g0) / dt;
-    f.offered_per_s = double((e1 - e0) + (o1 - o0)) / dt;
-    f.lost = double(o1 - o0);
+    f.granted_per_s = double(after.granted - before.granted) / dt;
+    f.offered_per_s =
+        double((after.emitted - before.emitted) + (after.overflow - before.overflow)) / dt;
+    f.lost = double(after.overflow - before.overflow);
     return f;
 }
 

@@ -25,14 +25,13 @@ std::vector<CpuPoint> cpuCost(const BenchSettings& s) {
         WorkerPool pool(o.name);
         if (label != u"idle") pool.start(2);
         sleepSeconds(0.6);
-        const shm::Helpers& h = t.client().data().helpers;
-        const Nanos th0 = h.throttle_cpu_ns.load(), mo0 = h.monitor_cpu_ns.load(),
-                    t0 = monotonicNow();
+        const RunInfo before = t.client().runInfo();
+        const Nanos t0 = monotonicNow();
         sleepSeconds(s.quick ? 1.5 : 5.0);
-        const Nanos th1 = h.throttle_cpu_ns.load(), mo1 = h.monitor_cpu_ns.load(),
-                    t1 = monotonicNow();
-        p.throttle_cores = double(th1 - th0) / double(t1 - t0);
-        p.monitor_cores = double(mo1 - mo0) / double(t1 - t0);
+        const RunInfo after = t.client().runInfo();
+        const Nanos t1 = monotonicNow();
+        p.throttle_cores = double(after.throttle_cpu_ns - before.throttle_cpu_ns) / double(t1 - t0);
+        p.monitor_cores = double(after.monitor_cpu_ns - before.monitor_cpu_ns) / double(t1 - t0);
         t.setKillFlag();
         pool.finish();
         t.stop();

@@ -25,16 +25,14 @@ LatencyResult measure(PacingMode mode, int samples) {
     if (!t.start().isEmpty()) return r;
     usePreciseTimers(); // timer slack is per thread: this is the waiting thread
     ThrottleClient& c = t.client();
-    shm::Segment& s = c.data();
     c.awaitFuel(1.0);
     for (int i = 0; i < samples + 5; ++i) {
         Nanos available = 0;
         const Nanos waiting_since = monotonicNow();
-        if (mode == PacingMode::Exact)
-            available = (s.pacing.tat.load() >> shm::kTatShift) + s.header.created_ns;
+        if (mode == PacingMode::Exact) available = c.nextPermitDue();
         if (c.awaitFuel(1.0) != WaitResult::Granted) break;
         const Nanos got = monotonicNow();
-        if (mode == PacingMode::Classic) available = s.pacing.last_token_ns.load();
+        if (mode == PacingMode::Classic) available = c.lastTokenAdded();
         if (i < 5 || available < waiting_since) continue; // warm-up, or it did not block
         r.samples_us.push_back(toSeconds(got - available) * 1e6);
     }

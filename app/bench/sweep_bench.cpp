@@ -47,9 +47,8 @@ SharePoint measure(PacingMode mode, double rate, int workers, double seconds) {
         sleepSeconds(0.01);
     sleepSeconds(0.3);
     const std::map<qint64, std::uint64_t> before = grantsByWorker(t.client());
-    const shm::Segment& segment = t.client().data();
     const CounterRate watched =
-        watchCounter([&] { return totalGranted(segment); }, seconds, 200 * kNanosPerMicro);
+        watchCounter([&] { return t.client().granted(); }, seconds, 200 * kNanosPerMicro);
     const std::map<qint64, std::uint64_t> after = grantsByWorker(t.client());
     t.setKillFlag();
     pool.finish();

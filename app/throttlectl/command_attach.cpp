@@ -53,7 +53,7 @@ int commandInspect(const QStringList& args) {
     const RunInfo info = client->runInfo();
     const auto workers = client->workers();
     if (p.isSet("json")) {
-        printJson({{"name", client->segment().name()},
+        printJson({{"name", client->name()},
                    {"config", toJson(c)},
                    {"run", toJson(info)},
                    {"stats", toJson(s)},
@@ -61,8 +61,8 @@ int commandInspect(const QStringList& args) {
         return kExitOk;
     }
     std::printf("%s: %s, %lld per %g s, hardcap %s, mode %s, correction %g, rf_rate %g s\n",
-                qPrintable(client->segment().name()), info.running ? "running" : "stopped", c.max_n,
-                c.per, qPrintable(toString(c.hardcap)), qPrintable(toString(c.mode)), c.correction,
+                qPrintable(client->name()), info.running ? "running" : "stopped", c.max_n, c.per,
+                qPrintable(toString(c.hardcap)), qPrintable(toString(c.mode)), c.correction,
                 c.rf_rate);
     std::printf("owner pid %lld, throttle pid %lld, monitor pid %lld\n", info.owner_pid,
                 info.throttle_pid, info.monitor_pid);
@@ -120,8 +120,8 @@ int commandSet(const QStringList& args) {
         printJson(toJson(c));
     else
         std::printf("%s: %lld per %g s, hardcap %s, mode %s, correction %g\n",
-                    qPrintable(client->segment().name()), c.max_n, c.per,
-                    qPrintable(toString(c.hardcap)), qPrintable(toString(c.mode)), c.correction);
+                    qPrintable(client->name()), c.max_n, c.per, qPrintable(toString(c.hardcap)),
+                    qPrintable(toString(c.mode)), c.correction);
     return kExitOk;
 }
 
@@ -142,8 +142,8 @@ int commandStop(const QStringList& args) {
             QStringLiteral("--wait must be seconds from 0 to 3600, got '%1'").arg(p.value("wait")));
         return kExitBadInput;
     }
-    const QString name = client->segment().name();
-    const qint64 owner = client->segment().owner().pid;
+    const QString name = client->name();
+    const qint64 owner = client->runInfo().owner_pid;
     client->requestStop();
     const Nanos deadline = monotonicNow() + fromSeconds(*wait);
     while (client->ownerAlive() && client->runInfo().running && monotonicNow() < deadline)

@@ -137,7 +137,7 @@ int commandRun(const QStringList& args) {
     const Nanos end = duration > 0 ? started + fromSeconds(duration) : -1;
     Nanos next_line = started;
     ThrottleClient& client = throttle.client();
-    while (!g_interrupted && !client.data().control.stop_requested.load()) {
+    while (!g_interrupted && !client.stopRequested()) {
         const Nanos now = monotonicNow();
         if (end >= 0 && now >= end) break;
         QStringList reasons;

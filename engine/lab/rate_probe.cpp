@@ -40,13 +40,12 @@ RateProbeResult probeRate(const ThrottleConfig& config, double seconds, int cons
         });
     // Measured after a short settling time, so start-up does not count.
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    const shm::Segment& segment = throttle.client().data();
-    const std::uint64_t g0 = totalGranted(segment);
+    const std::uint64_t g0 = throttle.client().granted();
     const Nanos t0 = monotonicNow();
     const Nanos end = t0 + fromSeconds(seconds);
     while (monotonicNow() < end && !(cancel && cancel->load()))
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    const std::uint64_t g1 = totalGranted(segment);
+    const std::uint64_t g1 = throttle.client().granted();
     r.seconds = toSeconds(monotonicNow() - t0);
     done = true;
     throttle.setKillFlag();

@@ -84,7 +84,7 @@ private Q_SLOTS:
         QVERIFY(waitFor(
             [&] {
                 for (const WorkerInfo& w : t.client().workers())
-                    if (w.pid == victim && w.state == shm::WorkerState::Working) return true;
+                    if (w.pid == victim && w.state == WorkerState::Working) return true;
                 return false;
             },
             5000));

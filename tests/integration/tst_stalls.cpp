@@ -118,7 +118,7 @@ private Q_SLOTS:
                 observer = ThrottleClient::attach(name, false, &error);
                 if (!observer || observer->workers().size() != 6) return false;
                 for (const WorkerInfo& w : observer->workers())
-                    if (w.state != shm::WorkerState::Working) return false;
+                    if (w.state != WorkerState::Working) return false;
                 return true;
             },
             15000));

@@ -334,7 +334,7 @@ private Q_SLOTS:
             QVERIFY(waitFor(
                 [&] {
                     for (const WorkerInfo& info : t.client().workers())
-                        if (info.pid == pid && info.state == shm::WorkerState::Waiting) return true;
+                        if (info.pid == pid && info.state == WorkerState::Waiting) return true;
                     return false;
                 },
                 5000));

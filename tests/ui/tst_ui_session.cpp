@@ -96,7 +96,7 @@ private Q_SLOTS:
         auto slots = [&] {
             int n = 0;
             for (const WorkerInfo& w : observer->workers())
-                n += w.state != shm::WorkerState::Free ? 1 : 0;
+                n += w.state != WorkerState::Free ? 1 : 0;
             return n;
         };
         QTRY_COMPARE_WITH_TIMEOUT(slots(), 3, 10000);
