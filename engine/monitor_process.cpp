@@ -48,7 +48,7 @@ int runMonitorProcess(const QString& name, const QString& log_path) {
     // owner sets, after its last round, so the log and the totals are complete.
     std::signal(SIGINT, SIG_IGN);
     QString error;
-    auto client = ThrottleClient::attach(name, false, &error);
+    auto client = ThrottleClient::attach(name, AttachAs::Observer, &error);
     if (!client) {
         std::fprintf(stderr, "monitor process: %s\n", qPrintable(error));
         return 1;

@@ -62,7 +62,7 @@ QString Throttle::start() {
         std::unique_ptr<SharedSegment> seg = SharedSegment::createOwned(options_.name, &error);
         if (!seg) return error;
         segment_ = std::move(seg);
-        client_ = std::make_unique<ThrottleClient>(segment_, false);
+        client_ = std::make_unique<ThrottleClient>(segment_, AttachAs::Observer);
         shm::Segment& s = segment_->data();
         s.config.as_throttle.store(options_.as_throttle);
         s.config.as_monitor.store(options_.as_monitor);

@@ -108,7 +108,7 @@ void signalEvent(shm::Segment& s) {
     futexWakeAll(s.emissions.monitor_wake);
 }
 
-std::unique_ptr<ThrottleClient> ThrottleClient::attach(const QString& name, bool as_worker,
+std::unique_ptr<ThrottleClient> ThrottleClient::attach(const QString& name, AttachAs as,
                                                        QString* error) {
     if (QString e = validateName(name); !e.isEmpty()) {
         *error = e;
@@ -116,14 +116,14 @@ std::unique_ptr<ThrottleClient> ThrottleClient::attach(const QString& name, bool
     }
     std::shared_ptr<SharedSegment> seg = SharedSegment::attach(name, error);
     if (!seg) return nullptr;
-    return std::make_unique<ThrottleClient>(std::move(seg), as_worker);
+    return std::make_unique<ThrottleClient>(std::move(seg), as);
 }
 
-ThrottleClient::ThrottleClient(std::shared_ptr<SharedSegment> segment, bool as_worker)
+ThrottleClient::ThrottleClient(std::shared_ptr<SharedSegment> segment, AttachAs as)
     : segment_(std::move(segment))
     , pid_(getpid())
     , params_(std::make_unique<PacingParams>()) {
-    if (!as_worker) return;
+    if (as != AttachAs::Worker) return;
     const ProcessIdentity me = ProcessIdentity::self();
     for (std::size_t i = 0; i < shm::kMaxWorkers; ++i) {
         shm::WorkerSlot& w = data().workers[i];

@@ -18,6 +18,11 @@ struct PacingParams;
 
 enum class WaitResult { Granted, TimedOut, Killed, Gone };
 
+// How a process joins a throttle. A worker takes a slot in the segment (pid, state, its own
+// count of grants) that the monitor frees when the process dies; an observer (inspect, the
+// app's charts, a config writer) takes none and is invisible to the others.
+enum class AttachAs { Observer, Worker };
+
 // Helpers heartbeat every 100-400 ms. One silent for kHelperStallReport is reported as
 // stalled (inspect, the app); one silent for kHelperStallBound is stopped or stuck, and its
 // owner kills and replaces it.
@@ -60,12 +65,13 @@ struct RunInfo {
 
 class ThrottleClient {
 public:
-    // Joins the throttle `name`. A worker takes a slot in the segment (pid, state, grants)
-    // that the monitor frees if the process dies.
-    static std::unique_ptr<ThrottleClient> attach(const QString& name, bool as_worker,
-                                                  QString* error);
+    // Joins the throttle `name`; null, with the reason in `error`, when there is none or its
+    // layout is another version. A worker that finds all kMaxWorkers slots taken still takes
+    // fuel, anonymously: it is then in no workers() list and its grants count as a freed
+    // slot's.
+    static std::unique_ptr<ThrottleClient> attach(const QString& name, AttachAs as, QString* error);
     // For the owner, over the segment it created.
-    explicit ThrottleClient(std::shared_ptr<SharedSegment> segment, bool as_worker = false);
+    ThrottleClient(std::shared_ptr<SharedSegment> segment, AttachAs as);
     ~ThrottleClient();
     ThrottleClient(const ThrottleClient&) = delete;
     ThrottleClient& operator=(const ThrottleClient&) = delete;

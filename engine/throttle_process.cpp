@@ -18,7 +18,7 @@ int runThrottleProcess(const QString& name) {
     // Ctrl-C reaches the whole process group; the throttle ends through the owner's kill flag.
     std::signal(SIGINT, SIG_IGN);
     QString error;
-    auto client = ThrottleClient::attach(name, false, &error);
+    auto client = ThrottleClient::attach(name, AttachAs::Observer, &error);
     if (!client) {
         std::fprintf(stderr, "throttle process: %s\n", qPrintable(error));
         return 1;

@@ -20,7 +20,7 @@ void consume(const QString& name, double seconds) {
     for (int i = 0; i < 2; ++i)
         pool.emplace_back([&] {
             QString error;
-            auto c = ThrottleClient::attach(name, false, &error);
+            auto c = ThrottleClient::attach(name, AttachAs::Observer, &error);
             while (c && !done)
                 c->awaitFuel(0.02);
         });

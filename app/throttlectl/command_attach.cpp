@@ -30,7 +30,8 @@ std::unique_ptr<ThrottleClient> attachNamed(QCommandLineParser& p, const QString
         return nullptr;
     }
     QString error;
-    auto client = ThrottleClient::attach(p.positionalArguments().first(), false, &error);
+    auto client =
+        ThrottleClient::attach(p.positionalArguments().first(), AttachAs::Observer, &error);
     if (!client) {
         printError(cmd, error);
         *code = kExitBadInput;

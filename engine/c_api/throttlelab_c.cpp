@@ -14,8 +14,8 @@ extern "C" {
 
 tl_handle* tl_attach(const char* name, char* error, unsigned long error_size) {
     QString message;
-    auto client =
-        throttlelab::ThrottleClient::attach(QString::fromUtf8(name ? name : ""), true, &message);
+    auto client = throttlelab::ThrottleClient::attach(QString::fromUtf8(name ? name : ""),
+                                                      throttlelab::AttachAs::Worker, &message);
     if (!client) {
         if (error && error_size > 0) {
             const QByteArray utf8 = message.toUtf8();

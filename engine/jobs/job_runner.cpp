@@ -285,7 +285,7 @@ QString JobRunner::prepare(const JobSpec& spec) {
     if (!items) return error;
     d.summary.duplicates = qint64(items->duplicates);
     if (!spec.attach_name.isEmpty()) {
-        d.attached = ThrottleClient::attach(spec.attach_name, false, &error);
+        d.attached = ThrottleClient::attach(spec.attach_name, AttachAs::Observer, &error);
         if (!d.attached) return QStringLiteral("--attach: ") + error;
     } else if (spec.limit) {
         if (QString e = validateConfig(*spec.limit); !e.isEmpty()) return e;

@@ -49,7 +49,7 @@ int runJobWorker(const JobWorkerOptions& o, QString* error) {
 
     std::unique_ptr<ThrottleClient> throttle;
     if (!o.throttle_name.isEmpty()) {
-        throttle = ThrottleClient::attach(o.throttle_name, true, error);
+        throttle = ThrottleClient::attach(o.throttle_name, AttachAs::Worker, error);
         if (!throttle) return 1;
     }
     auto stopping = [&] {

@@ -33,7 +33,7 @@ RateProbeResult probeRate(const ThrottleConfig& config, double seconds, int cons
     for (int i = 0; i < std::max(1, consumers); ++i)
         threads.emplace_back([&] {
             QString error;
-            auto client = ThrottleClient::attach(o.name, false, &error);
+            auto client = ThrottleClient::attach(o.name, AttachAs::Observer, &error);
             if (!client) return;
             while (!done.load(std::memory_order_relaxed))
                 if (client->awaitFuel(0.05) == WaitResult::Killed) break;

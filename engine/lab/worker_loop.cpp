@@ -8,7 +8,7 @@
 namespace throttlelab {
 
 int runWorker(const WorkerOptions& o, QString* error) {
-    auto client = ThrottleClient::attach(o.name, true, error);
+    auto client = ThrottleClient::attach(o.name, AttachAs::Worker, error);
     if (!client) return 1;
     usePreciseTimers();
     std::mt19937_64 rng(o.seed ? o.seed : std::uint64_t(getpid()) * 0x9E3779B97F4A7C15ull);

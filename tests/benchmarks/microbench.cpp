@@ -32,7 +32,7 @@ struct Fixture {
         changeConfig(s, ConfigPatch::everything(c), getpid());
         resetPacing(s.pacing, PacingParams::from(c), segment->relative(monotonicNow()));
         s.control.run_state.store(std::uint32_t(shm::RunState::Running));
-        client = std::make_unique<ThrottleClient>(segment, true);
+        client = std::make_unique<ThrottleClient>(segment, AttachAs::Worker);
     }
     // The monitor is not running: empty its ring now and then.
     void drain() { segment->data().emissions.tail.store(segment->data().emissions.head.load()); }

@@ -30,7 +30,7 @@ struct BackgroundRun {
         waitFor(
             [&] {
                 QString error;
-                observer = ThrottleClient::attach(name, false, &error);
+                observer = ThrottleClient::attach(name, AttachAs::Observer, &error);
                 return observer != nullptr && observer->runInfo().running;
             },
             10000);

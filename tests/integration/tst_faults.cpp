@@ -165,7 +165,7 @@ private Q_SLOTS:
         QVERIFY(waitFor(
             [&] {
                 QString error;
-                observer = ThrottleClient::attach(name, false, &error);
+                observer = ThrottleClient::attach(name, AttachAs::Observer, &error);
                 return observer && observer->workers().size() == 4 &&
                        observer->runInfo().monitor_pid;
             },
@@ -211,7 +211,7 @@ private Q_SLOTS:
         QVERIFY(waitFor(
             [&] {
                 QString error;
-                observer = ThrottleClient::attach(name, false, &error);
+                observer = ThrottleClient::attach(name, AttachAs::Observer, &error);
                 return observer && observer->workers().size() == 2 &&
                        observer->runInfo().monitor_pid && observer->runInfo().throttle_pid;
             },
@@ -244,7 +244,7 @@ private Q_SLOTS:
         QCOMPARE(WEXITSTATUS(status), 0);
         QVERIFY(SharedSegment::exists(name));
         QString error;
-        QVERIFY(!ThrottleClient::attach(name, false, &error));
+        QVERIFY(!ThrottleClient::attach(name, AttachAs::Observer, &error));
         QVERIFY2(error.contains("is gone"), qPrintable(error)); // its owner died
         ThrottleOptions o = throttleOptions("x", 10);
         o.name = name;
@@ -290,7 +290,7 @@ private Q_SLOTS:
         Throttle t(o);
         QVERIFY(t.start().contains("layout version"));
         QString error;
-        QVERIFY(!ThrottleClient::attach(name, false, &error));
+        QVERIFY(!ThrottleClient::attach(name, AttachAs::Observer, &error));
         QVERIFY(error.contains("layout version"));
     }
     void secondOwnerIsRefused() {
@@ -320,7 +320,7 @@ private Q_SLOTS:
         QVERIFY(waitFor(
             [&] {
                 QString error;
-                if (!observer) observer = ThrottleClient::attach(name, false, &error);
+                if (!observer) observer = ThrottleClient::attach(name, AttachAs::Observer, &error);
                 return observer && observer->stats().total > 50;
             },
             10000));
@@ -371,7 +371,7 @@ private Q_SLOTS:
         QVERIFY(waitFor(
             [&] {
                 QString error;
-                return bool(ThrottleClient::attach(name, false, &error));
+                return bool(ThrottleClient::attach(name, AttachAs::Observer, &error));
             },
             10000));
         const Result worker = runTool("throttle-worker", {"--name", name, "--count", "3"});
@@ -447,7 +447,7 @@ private Q_SLOTS:
             QVERIFY(waitFor(
                 [&] {
                     QString error;
-                    auto c = ThrottleClient::attach(name, false, &error);
+                    auto c = ThrottleClient::attach(name, AttachAs::Observer, &error);
                     return c && c->workers().size() == 2 && c->runInfo().monitor_pid;
                 },
                 10000));

@@ -44,7 +44,7 @@ struct BackgroundJob {
         waitFor(
             [&] {
                 QString error;
-                auto client = ThrottleClient::attach(throttle, false, &error);
+                auto client = ThrottleClient::attach(throttle, AttachAs::Observer, &error);
                 if (!client) return false;
                 pids.clear();
                 for (const WorkerInfo& w : client->workers())
@@ -220,7 +220,8 @@ private Q_SLOTS:
         for (qint64 pid : workers)
             QVERIFY(waitFor([&] { return !pidAlive(pid); }, 3000));
         QString error;
-        QVERIFY2(!ThrottleClient::attach(name, false, &error), "the job's throttle outlived it");
+        QVERIFY2(!ThrottleClient::attach(name, AttachAs::Observer, &error),
+                 "the job's throttle outlived it");
     }
 
     // A job can share a running throttle's budget with whatever else takes from it.
@@ -234,7 +235,7 @@ private Q_SLOTS:
         QVERIFY(waitFor(
             [&] {
                 QString error;
-                observer = ThrottleClient::attach(name, false, &error);
+                observer = ThrottleClient::attach(name, AttachAs::Observer, &error);
                 return observer != nullptr && observer->runInfo().running;
             },
             10000));

@@ -115,7 +115,7 @@ private Q_SLOTS:
         QVERIFY(waitFor(
             [&] {
                 QString error;
-                observer = ThrottleClient::attach(name, false, &error);
+                observer = ThrottleClient::attach(name, AttachAs::Observer, &error);
                 if (!observer || observer->workers().size() != 6) return false;
                 for (const WorkerInfo& w : observer->workers())
                     if (w.state != WorkerState::Working) return false;
@@ -170,7 +170,7 @@ private Q_SLOTS:
         QVERIFY(waitFor(
             [&] {
                 QString error;
-                auto c = ThrottleClient::attach(name, false, &error);
+                auto c = ThrottleClient::attach(name, AttachAs::Observer, &error);
                 return c && c->stats().total > 200;
             },
             10000));

@@ -34,7 +34,7 @@ void consume(const QString& name, int threads, int ms) {
     for (int i = 0; i < threads; ++i)
         pool.emplace_back([&] {
             QString error;
-            auto c = ThrottleClient::attach(name, false, &error);
+            auto c = ThrottleClient::attach(name, AttachAs::Observer, &error);
             while (c && !done)
                 c->awaitFuel(0.02);
         });
@@ -136,15 +136,15 @@ private Q_SLOTS:
         std::atomic<int> result{-1};
         std::thread waiter([&] {
             QString error;
-            auto c = ThrottleClient::attach(t.options().name, false, &error);
+            auto c = ThrottleClient::attach(t.options().name, AttachAs::Observer, &error);
             result = int(c->awaitFuel(60));
         });
         QVERIFY(waitFor([&] { return t.client().runInfo().waiters == 1; }, 5000));
         sleepMs(100);
         QCOMPARE(result.load(), -1); // still blocked
         QString error;
-        auto other =
-            ThrottleClient::attach(t.options().name, false, &error); // any process may change it
+        auto other = ThrottleClient::attach(t.options().name, AttachAs::Observer,
+                                            &error); // any process may change it
         ThrottleConfig c = other->config();
         c.max_n = 1000;
         c.per = 1.0;

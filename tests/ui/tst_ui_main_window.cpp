@@ -103,7 +103,7 @@ private Q_SLOTS:
         MainWindow w(testOptions("controls"));
         w.show();
         QString error;
-        auto observer = ThrottleClient::attach(w.session()->name(), false, &error);
+        auto observer = ThrottleClient::attach(w.session()->name(), AttachAs::Observer, &error);
         QVERIFY2(observer, qPrintable(error));
         ControlPanel* p = w.controlPanel();
 
@@ -154,7 +154,7 @@ private Q_SLOTS:
         // each must survive the link.
         QVERIFY(!w.windowIcon().isNull());
         QString error;
-        auto observer = ThrottleClient::attach(w.session()->name(), false, &error);
+        auto observer = ThrottleClient::attach(w.session()->name(), AttachAs::Observer, &error);
         QVERIFY(observer);
         QVERIFY(w.applyPreset(QStringLiteral("Strict window")));
         QTRY_COMPARE_WITH_TIMEOUT(int(observer->config().hardcap), int(Hardcap::Window), 5000);
@@ -230,7 +230,7 @@ private Q_SLOTS:
         MainWindow w(testOptions("calibration"));
         w.show();
         QString error;
-        auto observer = ThrottleClient::attach(w.session()->name(), false, &error);
+        auto observer = ThrottleClient::attach(w.session()->name(), AttachAs::Observer, &error);
         QVERIFY2(observer, qPrintable(error));
         // A starting correction the measurement will not produce, so a change is visible.
         ThrottleConfig start = w.session()->config();

@@ -46,7 +46,7 @@ private Q_SLOTS:
         s.setWorkerCount(0);
         QCOMPARE(s.start(), QString());
         QString error;
-        auto observer = ThrottleClient::attach(s.name(), false, &error);
+        auto observer = ThrottleClient::attach(s.name(), AttachAs::Observer, &error);
         QVERIFY2(observer, qPrintable(error));
         QCOMPARE(observer->config().max_n, 4);
 
@@ -91,7 +91,7 @@ private Q_SLOTS:
             QVERIFY(pidAlive(p));
         // Each holds a slot in the segment, so any process sees it.
         QString error;
-        auto observer = ThrottleClient::attach(s.name(), false, &error);
+        auto observer = ThrottleClient::attach(s.name(), AttachAs::Observer, &error);
         QVERIFY(observer);
         auto slots = [&] {
             int n = 0;
