@@ -69,18 +69,19 @@ std::uint64_t configGeneration(const shm::Segment& s) {
     return s.config.published.load(std::memory_order_acquire) >> 1;
 }
 
-QString changeConfig(shm::Segment& s, const ConfigPatch& patch, pid_t self,
-                     const ConfigTransition& transition, ThrottleConfig* applied) {
+ConfigError changeConfig(shm::Segment& s, const ConfigPatch& patch, pid_t self,
+                         const ConfigTransition& transition, ThrottleConfig* applied) {
     pid_t holder = 0;
     if (!acquirePidLock(s.config.writer_pid, self, kWriterLockTimeout, StalledHolder::Wait,
                         &holder))
-        return QStringLiteral("the configuration is being changed by pid %1, which does not "
-                              "respond (stopped?); resume or end it, then try again")
-            .arg(holder);
+        return {ConfigInput::None,
+                QStringLiteral("the configuration is being changed by pid %1, which does not "
+                               "respond (stopped?); resume or end it, then try again")
+                    .arg(holder)};
     const std::uint64_t published = s.config.published.load(std::memory_order_acquire);
     const ThrottleConfig before = readValues(s.config.slot[published & 1]);
     const ThrottleConfig after = patch.appliedTo(before);
-    if (QString e = validateConfig(after); !e.isEmpty()) {
+    if (ConfigError e = checkConfig(after)) {
         releasePidLock(s.config.writer_pid, self);
         return e;
     }

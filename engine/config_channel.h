@@ -46,7 +46,8 @@ struct ConfigTransition {
 // Returns the validation error (nothing changed), an error naming a writer that holds the
 // lock and does not move (a stopped process), or empty on success; `*applied` is then the
 // configuration now in force.
-QString changeConfig(shm::Segment& s, const ConfigPatch& patch, pid_t self,
-                     const ConfigTransition& transition = {}, ThrottleConfig* applied = nullptr);
+ConfigError changeConfig(shm::Segment& s, const ConfigPatch& patch, pid_t self,
+                         const ConfigTransition& transition = {},
+                         ThrottleConfig* applied = nullptr);
 
 } // namespace throttlelab

@@ -46,53 +46,70 @@ ThrottleOptions ThrottleOptions::resolved() const {
     return r;
 }
 
-QString validateConfig(const ThrottleConfig& c) {
+ConfigError checkConfig(const ThrottleConfig& c) {
     if (c.max_n <= 0 || c.max_n > kMaxPermitsPerWindow)
-        return QStringLiteral("max_n must be an integer from 1 to %1, got %2")
-            .arg(kMaxPermitsPerWindow)
-            .arg(c.max_n);
+        return {ConfigInput::MaxN, QStringLiteral("must be an integer from 1 to %1, got %2")
+                                       .arg(kMaxPermitsPerWindow)
+                                       .arg(c.max_n)};
     if (!std::isfinite(c.per) || c.per <= 0 || c.per > kMaxPerSeconds)
-        return QStringLiteral("per must be a number of seconds > 0 and <= %1, got %2")
-            .arg(kMaxPerSeconds)
-            .arg(c.per);
+        return {ConfigInput::Per,
+                QStringLiteral("must be a number of seconds > 0 and <= %1, got %2")
+                    .arg(kMaxPerSeconds)
+                    .arg(c.per)};
     if (c.targetRate() > kMaxRatePerSecond)
-        return QStringLiteral("max_n/per must be at most %1 permits per second, got %2")
-            .arg(kMaxRatePerSecond)
-            .arg(c.targetRate());
+        return {ConfigInput::Rate, QStringLiteral("must be at most %1 permits per second, got %2")
+                                       .arg(kMaxRatePerSecond)
+                                       .arg(c.targetRate())};
     if (!std::isfinite(c.correction) || c.correction < 0 || c.correction >= 1)
-        return QStringLiteral("correction must be in [0, 1), got %1").arg(c.correction);
+        return {ConfigInput::Correction,
+                QStringLiteral("must be in [0, 1), got %1").arg(c.correction)};
     // Below a millisecond the monitor would only spin: its rounds take longer than that at
     // high rates, and nothing shows figures faster. (1e-10 used to round to 0 ns when stored,
     // after which every later change failed.)
     if (!std::isfinite(c.rf_rate) || c.rf_rate < kMinRefreshSeconds || c.rf_rate > 60)
-        return QStringLiteral("rf_rate must be a number of seconds from %1 to 60, got %2")
-            .arg(kMinRefreshSeconds)
-            .arg(c.rf_rate);
+        return {ConfigInput::RfRate,
+                QStringLiteral("must be a number of seconds from %1 to 60, got %2")
+                    .arg(kMinRefreshSeconds)
+                    .arg(c.rf_rate)};
     if (c.hardcap == Hardcap::Window && c.max_n > kMaxWindowPermits)
-        return QStringLiteral("hardcap window accepts max_n up to %1, got %2")
-            .arg(kMaxWindowPermits)
-            .arg(c.max_n);
+        return {ConfigInput::MaxN, QStringLiteral("may be at most %1 with hardcap window, got %2")
+                                       .arg(kMaxWindowPermits)
+                                       .arg(c.max_n)};
     return {};
 }
 
-QString validateName(const QString& name) {
-    if (name.isEmpty()) return QStringLiteral("name must not be empty");
+ConfigError checkName(const QString& name) {
+    if (name.isEmpty()) return {ConfigInput::Name, QStringLiteral("must not be empty")};
     if (name.size() > 64)
-        return QStringLiteral("name must be at most 64 characters, got %1").arg(name.size());
+        return {ConfigInput::Name,
+                QStringLiteral("must be at most 64 characters, got %1").arg(name.size())};
     for (QChar ch : name) {
         const bool ok = (ch >= u'a' && ch <= u'z') || (ch >= u'A' && ch <= u'Z') ||
                         (ch >= u'0' && ch <= u'9') || ch == u'-' || ch == u'_' || ch == u'.';
         if (!ok)
-            return oneLine(
-                QStringLiteral("name may hold only letters, digits, '-', '_' and '.', got '%1'")
-                    .arg(name.left(80)));
+            return {
+                ConfigInput::Name,
+                oneLine(QStringLiteral("may hold only letters, digits, '-', '_' and '.', got '%1'")
+                            .arg(name.left(80)))};
     }
     return {};
 }
 
+ConfigError checkOptions(const ThrottleOptions& o) {
+    if (ConfigError e = checkName(o.name)) return e;
+    return checkConfig(o.config);
+}
+
+QString validateConfig(const ThrottleConfig& c) {
+    return checkConfig(c).message();
+}
+
+QString validateName(const QString& name) {
+    return checkName(name).message();
+}
+
 QString validateOptions(const ThrottleOptions& o) {
-    if (QString e = validateName(o.name); !e.isEmpty()) return e;
-    return validateConfig(o.config);
+    return checkOptions(o).message();
 }
 
 } // namespace throttlelab

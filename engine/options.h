@@ -1,5 +1,7 @@
 #pragma once
 // The options of a throttle, with mp_throttle's names and meanings, and their validation.
+#include "config_error.h"
+
 #include <QString>
 #include <optional>
 
@@ -58,7 +60,12 @@ struct ThrottleOptions {
     ThrottleOptions resolved() const;
 };
 
-// Each returns an empty string when valid, else one line naming the option and what is accepted.
+// Each returns no error when valid, else which input is wrong and what is accepted.
+ConfigError checkConfig(const ThrottleConfig& c);
+ConfigError checkName(const QString& name);
+ConfigError checkOptions(const ThrottleOptions& o);
+// The same as one line in the engine's words (empty when valid), for callers that only pass
+// the line on; a front end that shows or marks the input uses the check functions.
 QString validateConfig(const ThrottleConfig& c);
 QString validateName(const QString& name);
 QString validateOptions(const ThrottleOptions& o);

@@ -193,8 +193,8 @@ CalibrationResult Throttle::calibrate(const CalibrationProgress& progress) {
     return r;
 }
 
-QString Throttle::setConfig(const ThrottleConfig& c) {
-    if (QString e = validateConfig(c); !e.isEmpty()) return e;
+ConfigError Throttle::setConfig(const ThrottleConfig& c) {
+    if (ConfigError e = checkConfig(c)) return e;
     options_.config = c;
     if (client_) return client_->setConfig(c);
     return {};

@@ -52,7 +52,9 @@ public:
     CalibrationResult calibrate(const CalibrationProgress& progress = {});
     void setKillFlag();
 
-    QString setConfig(const ThrottleConfig& c);
+    // A live change of every field, like ThrottleClient::setConfig; before the first start()
+    // it only sets what start() will use.
+    ConfigError setConfig(const ThrottleConfig& c);
     ThrottleConfig config() const;
     const ThrottleOptions& options() const { return options_; }
     // Valid after the first successful start().

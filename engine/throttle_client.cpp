@@ -110,8 +110,8 @@ void signalEvent(shm::Segment& s) {
 
 std::unique_ptr<ThrottleClient> ThrottleClient::attach(const QString& name, AttachAs as,
                                                        QString* error) {
-    if (QString e = validateName(name); !e.isEmpty()) {
-        *error = e;
+    if (ConfigError e = checkName(name)) {
+        *error = e.message();
         return nullptr;
     }
     std::shared_ptr<SharedSegment> seg = SharedSegment::attach(name, error);
@@ -311,11 +311,11 @@ ThrottleConfig ThrottleClient::config() const {
     return readConfig(data());
 }
 
-QString ThrottleClient::setConfig(const ThrottleConfig& c) {
+ConfigError ThrottleClient::setConfig(const ThrottleConfig& c) {
     return changeConfig(ConfigPatch::everything(c));
 }
 
-QString ThrottleClient::changeConfig(const ConfigPatch& patch, ThrottleConfig* applied) {
+ConfigError ThrottleClient::changeConfig(const ConfigPatch& patch, ThrottleConfig* applied) {
     shm::Segment& s = data();
     const bool as_throttle = s.config.as_throttle.load() != 0;
     double banked = 0;
@@ -329,7 +329,7 @@ QString ThrottleClient::changeConfig(const ConfigPatch& patch, ThrottleConfig* a
         openPacingAfterChange(s.pacing, PacingParams::from(after, as_throttle), banked,
                               segment_->relative(monotonicNow()));
     };
-    if (QString e = throttlelab::changeConfig(s, patch, pid_, t, applied); !e.isEmpty()) return e;
+    if (ConfigError e = throttlelab::changeConfig(s, patch, pid_, t, applied)) return e;
     signalEvent(s);
     return {};
 }

@@ -88,10 +88,10 @@ public:
     ThrottleConfig config() const;
     // Applies a live change of every field; returns the validation error, or empty when
     // applied. Waiters wake and recompute at once.
-    QString setConfig(const ThrottleConfig& c);
+    ConfigError setConfig(const ThrottleConfig& c);
     // Applies a change of only the fields `patch` sets, merged into the configuration current
     // at that moment (so two processes changing different fields at once both win).
-    QString changeConfig(const ConfigPatch& patch, ThrottleConfig* applied = nullptr);
+    ConfigError changeConfig(const ConfigPatch& patch, ThrottleConfig* applied = nullptr);
     StatsSnapshot stats() const;
     RunInfo runInfo() const;
     std::vector<WorkerInfo> workers() const;

@@ -218,7 +218,7 @@ QString CalibrationView::applyCorrection() {
     if (c < 0) return tr("no calibration measured yet");
     ThrottleConfig config = session_->config();
     config.correction = c;
-    const QString e = session_->applyConfig(config);
+    const QString e = session_->applyConfig(config).message();
     Q_EMIT logged(e.isEmpty() ? tr("applied calibrated correction %1").arg(c, 0, 'f', 4)
                               : tr("correction not applied: %1").arg(e));
     return e;

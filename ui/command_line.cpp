@@ -99,8 +99,8 @@ ParseOutcome parseCommandLine(const QStringList& arguments, LaunchOptions* o, QS
     }
     if (p.isSet(QStringLiteral("name"))) {
         o->name = p.value(QStringLiteral("name"));
-        if (const QString e = validateName(o->name); !e.isEmpty()) {
-            *message = QStringLiteral("--name: ") + e;
+        if (const ConfigError e = checkName(o->name)) {
+            *message = QStringLiteral("--name ") + e.problem;
             return ParseOutcome::ExitError;
         }
     }

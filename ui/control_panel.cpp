@@ -169,23 +169,26 @@ void ControlPanel::setWorkProfile(const QString& text) {
     validate();
 }
 
-ThrottleConfig ControlPanel::editedConfig(QString* error) const {
+ThrottleConfig ControlPanel::editedConfig(ConfigError* error) const {
     ThrottleConfig c;
-    QString e;
+    ConfigError e;
     bool ok = false;
     c.max_n = max_n_->text().trimmed().toLongLong(&ok);
-    if (!ok) e = tr("max_n must be an integer from 1 to %1").arg(kMaxPermitsPerWindow);
+    if (!ok)
+        e = {ConfigInput::MaxN, tr("must be an integer from 1 to %1").arg(kMaxPermitsPerWindow)};
     c.per = per_->text().trimmed().toDouble(&ok);
-    if (!ok && e.isEmpty())
-        e = tr("per must be a number of seconds > 0 and <= %1").arg(kMaxPerSeconds);
+    if (!ok && !e)
+        e = {ConfigInput::Per, tr("must be a number of seconds > 0 and <= %1").arg(kMaxPerSeconds)};
     c.correction = correction_->text().trimmed().toDouble(&ok);
-    if (!ok && e.isEmpty()) e = tr("correction must be a number in [0, 1)");
+    if (!ok && !e) e = {ConfigInput::Correction, tr("must be a number in [0, 1)")};
     c.rf_rate = rf_rate_->text().trimmed().toDouble(&ok);
-    if (!ok && e.isEmpty()) e = tr("rf_rate must be a number of seconds > 0 and <= 60");
+    if (!ok && !e)
+        e = {ConfigInput::RfRate,
+             tr("must be a number of seconds from %1 to 60").arg(kMinRefreshSeconds)};
     c.hardcap = Hardcap(hardcap_->currentData().toInt());
     c.mode = PacingMode(mode_->currentData().toInt());
     c.auto_emit = auto_emit_->isChecked();
-    if (e.isEmpty()) e = validateConfig(c);
+    if (!e) e = checkConfig(c);
     if (error) *error = e;
     return c;
 }
@@ -220,14 +223,19 @@ QString ControlPanel::errorText() const {
 }
 
 bool ControlPanel::validate() {
-    QString error;
-    const ThrottleConfig c = editedConfig(&error);
-    // The engine's messages start with the option they are about.
-    auto about = [&](const char* option) { return error.startsWith(QLatin1String(option)); };
-    mark(max_n_, about("max_n") || about("hardcap window") ? error : QString());
-    mark(per_, about("per ") || about("max_n/per") ? error : QString());
-    mark(correction_, about("correction") ? error : QString());
-    mark(rf_rate_, about("rf_rate") ? error : QString());
+    ConfigError refused;
+    const ThrottleConfig c = editedConfig(&refused);
+    const QString error = refused.message();
+    // The field the error is about is marked; a rate too high marks both of its fields.
+    auto about = [&](std::initializer_list<ConfigInput> inputs) {
+        for (ConfigInput i : inputs)
+            if (refused.input == i) return error;
+        return QString();
+    };
+    mark(max_n_, about({ConfigInput::MaxN, ConfigInput::Rate}));
+    mark(per_, about({ConfigInput::Per, ConfigInput::Rate}));
+    mark(correction_, about({ConfigInput::Correction}));
+    mark(rf_rate_, about({ConfigInput::RfRate}));
     QString profile_error;
     const QString profile = editedWorkProfile(&profile_error);
     mark(work_mean_, profile_error);

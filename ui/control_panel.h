@@ -25,7 +25,7 @@ public:
     void setWorkProfile(const QString& profile);
 
     // The settings as typed; empty error when they are valid.
-    ThrottleConfig editedConfig(QString* error) const;
+    ThrottleConfig editedConfig(ConfigError* error) const;
     QString editedWorkProfile(QString* error) const;
     QString errorText() const;
 

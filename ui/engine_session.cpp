@@ -151,10 +151,10 @@ void EngineSession::shutdown() {
     throttle_.reset(); // stops and reaps the throttle and monitor processes
 }
 
-QString EngineSession::applyConfig(const ThrottleConfig& c) {
-    if (QString e = validateConfig(c); !e.isEmpty()) return e;
+ConfigError EngineSession::applyConfig(const ThrottleConfig& c) {
+    if (ConfigError e = checkConfig(c)) return e;
     if (throttle_) {
-        if (QString e = throttle_->setConfig(c); !e.isEmpty()) return e;
+        if (ConfigError e = throttle_->setConfig(c)) return e;
     }
     const bool changed = !(c == config_);
     config_ = c;
@@ -187,7 +187,7 @@ void EngineSession::setWorkerCount(int count) {
 }
 
 QString EngineSession::applyExperiment(const Experiment& x) {
-    if (QString e = applyConfig(x.config); !e.isEmpty()) return e;
+    if (ConfigError e = applyConfig(x.config)) return e.message();
     if (QString e = setWorkProfile(x.work_profile); !e.isEmpty()) return e;
     setWorkerCount(x.workers);
     log(QStringLiteral("loaded experiment '%1'").arg(x.title));

@@ -59,7 +59,7 @@ public:
     bool isRunning() const { return throttle_ && throttle_->isRunning(); }
 
     // Live changes. Each returns the validation error (nothing applied) or empty.
-    QString applyConfig(const ThrottleConfig& config);
+    ConfigError applyConfig(const ThrottleConfig& config);
     QString setWorkProfile(const QString& profile);
     void setWorkerCount(int count);
     // Loads settings, profile and worker count at once, live.

@@ -139,7 +139,7 @@ MainWindow::MainWindow(const LaunchOptions& options, QWidget* parent)
     buildActions();
 
     connect(controls_, &ControlPanel::configEdited, this, [this](const ThrottleConfig& c) {
-        if (const QString e = session_->applyConfig(c); !e.isEmpty()) report(e);
+        if (const ConfigError e = session_->applyConfig(c)) report(e.message());
     });
     connect(controls_, &ControlPanel::workerCountEdited, session_, &EngineSession::setWorkerCount);
     connect(controls_, &ControlPanel::workProfileEdited, this, [this](const QString& p) {

@@ -78,13 +78,36 @@ QString applyConfigOptionsUnquoted(const QCommandLineParser& p, ThrottleConfig& 
         c.auto_emit = v == u"on";
     }
     // The engine's own checks, spelled with the CLI's option names.
-    QString e = validateConfig(c);
-    e.replace(QStringLiteral("max_n"), QStringLiteral("--max-n"));
-    e.replace(QStringLiteral("rf_rate"), QStringLiteral("--rf-rate"));
-    if (e.startsWith(u"per ")) e.prepend(QStringLiteral("--"));
-    if (e.startsWith(u"correction ")) e.prepend(QStringLiteral("--"));
-    if (e.startsWith(u"hardcap ")) e.prepend(QStringLiteral("--"));
-    return e;
+    return inFlagWords(checkConfig(c));
+}
+
+QString flagName(ConfigInput input) {
+    switch (input) {
+    case ConfigInput::None:
+        return {};
+    case ConfigInput::Name:
+        return QStringLiteral("--name");
+    case ConfigInput::MaxN:
+        return QStringLiteral("--max-n");
+    case ConfigInput::Per:
+        return QStringLiteral("--per");
+    case ConfigInput::Rate:
+        return QStringLiteral("--max-n/--per");
+    case ConfigInput::Correction:
+        return QStringLiteral("--correction");
+    case ConfigInput::RfRate:
+        return QStringLiteral("--rf-rate");
+    case ConfigInput::Hardcap:
+        return QStringLiteral("--hardcap");
+    case ConfigInput::Mode:
+        return QStringLiteral("--mode");
+    }
+    return {};
+}
+
+QString inFlagWords(const ConfigError& e) {
+    if (!e || e.input == ConfigInput::None) return e.problem;
+    return flagName(e.input) + u' ' + e.problem;
 }
 
 ConfigPatch configPatchFromOptions(const QCommandLineParser& p, const ThrottleConfig& parsed) {

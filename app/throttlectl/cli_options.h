@@ -11,6 +11,11 @@ namespace throttlelab::cli {
 
 // Adds --max-n, --per, --hardcap, --mode, --correction, --rf-rate, --auto-emit.
 void addConfigOptions(QCommandLineParser& p);
+// The engine's error in this command line's words: the input becomes its flag
+// ("--max-n must be an integer ..."); an error about no input stays as it is.
+QString flagName(ConfigInput input);
+QString inFlagWords(const ConfigError& e);
+
 // Applies the options that are set onto `config`; returns an error line or empty.
 QString applyConfigOptions(const QCommandLineParser& p, ThrottleConfig& config);
 // The fields the options set, with the values applyConfigOptions() parsed into `parsed`.

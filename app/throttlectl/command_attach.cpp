@@ -110,12 +110,9 @@ int commandSet(const QStringList& args) {
         return kExitBadInput;
     }
     ThrottleConfig c;
-    if (QString e = client->changeConfig(patch, &c); !e.isEmpty()) {
-        QString line = e;
-        line.replace(QStringLiteral("max_n"), QStringLiteral("--max-n"));
-        line.replace(QStringLiteral("rf_rate"), QStringLiteral("--rf-rate"));
-        printError(cmd, line);
-        return e.contains(QStringLiteral("does not respond")) ? kExitFailure : kExitBadInput;
+    if (const ConfigError e = client->changeConfig(patch, &c)) {
+        printError(cmd, inFlagWords(e));
+        return e.isBadInput() ? kExitBadInput : kExitFailure;
     }
     if (p.isSet("json"))
         printJson(toJson(c));

@@ -43,8 +43,8 @@ int commandCalibrate(const QStringList& args) {
     }
     c.max_n = *max_n;
     c.per = *per;
-    if (QString e = validateConfig(c); !e.isEmpty()) {
-        printError(cmd, "--" + e);
+    if (const ConfigError e = checkConfig(c)) {
+        printError(cmd, inFlagWords(e));
         return kExitBadInput;
     }
     auto duration = parseNumber(p.value("duration"));

@@ -275,8 +275,8 @@ int jobRun(const QStringList& args) {
     spec.attach_name = p.value("attach");
     spec.throttle_name = p.value("name");
     if (!spec.throttle_name.isEmpty()) {
-        if (QString e = validateName(spec.throttle_name); !e.isEmpty()) {
-            printError(cmd, QStringLiteral("--name: ") + e);
+        if (const ConfigError e = checkName(spec.throttle_name)) {
+            printError(cmd, inFlagWords(e));
             return kExitBadInput;
         }
     }

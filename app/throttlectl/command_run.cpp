@@ -55,8 +55,8 @@ int commandRun(const QStringList& args) {
     }
     ThrottleOptions o;
     o.name = p.value("name");
-    if (QString e = validateName(o.name); !e.isEmpty()) {
-        printError(cmd, "--" + e);
+    if (const ConfigError e = checkName(o.name)) {
+        printError(cmd, inFlagWords(e));
         return kExitBadInput;
     }
     if (!p.isSet("max-n")) {

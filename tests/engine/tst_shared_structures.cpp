@@ -164,7 +164,7 @@ private Q_SLOTS:
         ThrottleConfig a;
         a.max_n = 10;
         a.per = 2;
-        QCOMPARE(changeConfig(*seg, ConfigPatch::everything(a), getpid()), QString());
+        QCOMPARE(changeConfig(*seg, ConfigPatch::everything(a), getpid()).message(), QString());
         // A writer dies inside its write: the unpublished slot is torn, its lock word holds a
         // pid that no longer runs.
         shm::ConfigValues& torn = seg->config.slot[(seg->config.published.load() & 1) ^ 1];
@@ -177,7 +177,8 @@ private Q_SLOTS:
         ConfigPatch p;
         p.per = 4;
         ThrottleConfig applied;
-        QCOMPARE(changeConfig(*seg, p, getpid(), {}, &applied), QString()); // took the lock over
+        QCOMPARE(changeConfig(*seg, p, getpid(), {}, &applied).message(),
+                 QString());           // took the lock over
         QCOMPARE(applied.max_n, 10LL); // merged into the current config, not the torn slot
         QCOMPARE(readConfig(*seg).per, 4.0);
         QCOMPARE(seg->config.writer_pid.load(), 0LL);
@@ -186,14 +187,14 @@ private Q_SLOTS:
         auto seg = std::make_unique<shm::Segment>();
         ThrottleConfig base;
         base.max_n = 1;
-        QCOMPARE(changeConfig(*seg, ConfigPatch::everything(base), getpid()), QString());
+        QCOMPARE(changeConfig(*seg, ConfigPatch::everything(base), getpid()).message(), QString());
         for (int round = 0; round < 300; ++round) {
             ConfigPatch to_n, to_per, reset;
             to_n.max_n = 77 + round;
             to_per.per = 7 + round;
             reset.max_n = 1;
             reset.per = 1;
-            QCOMPARE(changeConfig(*seg, reset, getpid()), QString());
+            QCOMPARE(changeConfig(*seg, reset, getpid()).message(), QString());
             std::thread t1([&] { changeConfig(*seg, to_n, getpid()); });
             std::thread t2([&] { changeConfig(*seg, to_per, getpid()); });
             t1.join();

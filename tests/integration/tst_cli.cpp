@@ -92,6 +92,14 @@ private Q_SLOTS:
             << QStringList{"stop", "nobody-runs-this"} << "no throttle named";
         QTest::newRow("calibrate max-n")
             << QStringList{"calibrate", "--max-n", "zero"} << "--max-n";
+        // The engine's checks reach every command in flag words (calibrate used to print
+        // "--max_n/per" and run "--max_n" for the window bound).
+        QTest::newRow("calibrate rate")
+            << QStringList{"calibrate", "--max-n", "1000000000", "--per", "1"} << "--max-n/--per ";
+        QTest::newRow("window bound")
+            << QStringList{"run", "--max-n", "70000", "--hardcap", "window"} << "--max-n may be";
+        QTest::newRow("name in flag words")
+            << QStringList{"run", "--max-n", "4", "--name", "a b"} << "--name may hold only";
     }
     void badInputIsOneLineAndExitTwo() {
         QFETCH(QStringList, args);

@@ -140,7 +140,7 @@ private Q_SLOTS:
             ThrottleConfig reset = t.config();
             reset.max_n = 10;
             reset.per = 1;
-            QCOMPARE(t.setConfig(reset), QString());
+            QCOMPARE(t.setConfig(reset).message(), QString());
             const QString n = QString::number(77 + round), per = QString::number(7 + round);
             QProcess a, b;
             a.start(exe("throttlectl"), {"set", t.options().name, "--max-n", n});

@@ -148,7 +148,7 @@ private Q_SLOTS:
         ThrottleConfig c = other->config();
         c.max_n = 1000;
         c.per = 1.0;
-        QCOMPARE(other->setConfig(c), QString());
+        QCOMPARE(other->setConfig(c).message(), QString());
         QVERIFY(waitFor([&] { return result.load() != -1; }, 5000));
         waiter.join();
         QCOMPARE(result.load(), int(WaitResult::Granted));
@@ -251,7 +251,7 @@ private Q_SLOTS:
             sleepMs(60);
             ThrottleConfig c = t.config();
             c.mode = c.mode == PacingMode::Exact ? PacingMode::Classic : PacingMode::Exact;
-            QCOMPARE(t.setConfig(c), QString());
+            QCOMPARE(t.setConfig(c).message(), QString());
         }
         t.setKillFlag();
         for (auto& w : workers)

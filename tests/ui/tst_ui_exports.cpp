@@ -84,7 +84,7 @@ private Q_SLOTS:
         ThrottleConfig c = w.session()->config();
         c.max_n = 200;
         c.per = 1;
-        QCOMPARE(w.session()->applyConfig(c), QString());
+        QCOMPARE(w.session()->applyConfig(c).message(), QString());
         QCOMPARE(w.session()->restart(), QString()); // recording starts with the next start
         QTRY_COMPARE_WITH_TIMEOUT(w.session()->ownWorkerPids().size(), 4, 10000);
         QTRY_VERIFY_WITH_TIMEOUT(dataRows(source) >= 50, 20000);
@@ -127,7 +127,7 @@ private Q_SLOTS:
         ThrottleConfig c = w.session()->config();
         c.max_n = 50;
         c.per = 1;
-        QCOMPARE(w.session()->applyConfig(c), QString());
+        QCOMPARE(w.session()->applyConfig(c).message(), QString());
         ChartPanel* charts = w.chartPanel();
         const std::size_t before = charts->samplesKept();
         QTRY_VERIFY_WITH_TIMEOUT(charts->samplesKept() >= before + 20, 15000);

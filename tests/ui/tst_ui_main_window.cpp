@@ -237,7 +237,7 @@ private Q_SLOTS:
         start.max_n = 100;
         start.per = 1;
         start.correction = 0.5;
-        QCOMPARE(w.session()->applyConfig(start), QString());
+        QCOMPARE(w.session()->applyConfig(start).message(), QString());
         QTRY_COMPARE_WITH_TIMEOUT(observer->config().correction, 0.5, 5000);
         QCOMPARE(observer->config().max_n, 100);
 
