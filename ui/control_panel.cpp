@@ -211,7 +211,7 @@ QString ControlPanel::editedWorkProfile(QString* error) const {
     }
     QString e;
     if (!WorkProfile::parse(text, &e)) {
-        if (error) *error = e;
+        if (error) *error = tr("work profile %1").arg(e);
         return {};
     }
     if (error) error->clear();

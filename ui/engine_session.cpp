@@ -167,7 +167,7 @@ ConfigError EngineSession::applyConfig(const ThrottleConfig& c) {
 
 QString EngineSession::setWorkProfile(const QString& profile) {
     QString error;
-    if (!WorkProfile::parse(profile, &error)) return error;
+    if (!WorkProfile::parse(profile, &error)) return QStringLiteral("work profile ") + error;
     if (profile == work_profile_) return {};
     work_profile_ = profile;
     log(QStringLiteral("work profile %1").arg(profile));

@@ -1,7 +1,5 @@
 #include "job_inputs.h"
 
-#include "worker_count.h"
-
 #include <QDir>
 #include <QSettings>
 #include <QStandardPaths>
@@ -25,60 +23,30 @@ QString defaultJobStashPath() {
         .filePath(QStringLiteral("jobs/job.db"));
 }
 
-std::optional<jobs::JobSpec> toJobSpec(const JobInputs& in, int cores, QString* error) {
-    using namespace throttlelab::jobs;
-    JobSpec spec;
-    if (in.items == JobInputs::Items::Range) {
-        auto range = ItemSource::parseRange(in.range, error);
-        if (!range) return std::nullopt;
-        spec.items = *range;
-    } else {
-        if (in.items_file.trimmed().isEmpty()) {
-            *error = QStringLiteral("--items: choose a file with one key per line, or a range");
-            return std::nullopt;
-        }
-        spec.items.file = in.items_file.trimmed();
-    }
-
-    std::optional<TaskSpec> task;
-    if (in.task == JobInputs::Task::Command)
-        task = TaskSpec::command(in.command, in.shell, error);
-    else
-        task = TaskSpec::syntheticTask(in.profile.trimmed(), in.fail_rate, error);
-    if (!task) return std::nullopt;
-    spec.task = *task;
-
-    auto workers = resolveWorkerCount(in.workers, cores, error);
-    if (!workers) return std::nullopt;
-    spec.workers = *workers;
-    if (in.chunk_size < 0) {
-        *error = QStringLiteral("--chunk-size must be an integer >= 0 (0: one chunk per worker), "
-                                "got %1")
-                     .arg(in.chunk_size);
-        return std::nullopt;
-    }
-    spec.chunk_size = std::size_t(in.chunk_size);
-
-    spec.stash_path = in.stash_path.trimmed();
-    if (spec.stash_path.isEmpty()) {
-        *error = QStringLiteral("--stash is required: a .db file (SQLite) or a folder ending in /");
-        return std::nullopt;
-    }
-    spec.stash_format = guessStashFormat(spec.stash_path);
-
+jobs::JobRequest toJobRequest(const JobInputs& in) {
+    jobs::JobRequest r;
+    r.items = in.items == JobInputs::Items::File ? jobs::JobRequest::Items::File
+                                                 : jobs::JobRequest::Items::Range;
+    r.range = in.range;
+    r.items_file = in.items_file;
+    r.task = in.task == JobInputs::Task::Command ? jobs::JobRequest::Task::Command
+                                                 : jobs::JobRequest::Task::Synthetic;
+    r.command = in.command;
+    r.shell = in.shell;
+    r.synthetic = in.profile;
+    r.fail_rate = in.fail_rate;
+    r.workers = in.workers;
+    r.chunk_size = in.chunk_size;
+    r.stash_path = in.stash_path;
     if (in.limited) {
         ThrottleConfig c;
         c.max_n = in.max_n;
         c.per = in.per;
-        if (const QString e = validateConfig(c); !e.isEmpty()) {
-            *error = e;
-            return std::nullopt;
-        }
-        spec.limit = c;
+        r.limit = c;
     }
-    spec.stop_if_error = in.stop_if_error;
-    spec.reprocess_failures = in.reprocess_failures;
-    return spec;
+    r.stop_if_error = in.stop_if_error;
+    r.reprocess_failures = in.reprocess_failures;
+    return r;
 }
 
 void saveJobInputs(QSettings& s, const JobInputs& in) {

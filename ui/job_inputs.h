@@ -1,8 +1,8 @@
 #pragma once
 // What the Jobs tab's form holds, as plain data: the widgets show it, QSettings keeps it, tests
-// set it, and toJobSpec() checks it with the engine's own rules (so the app refuses exactly
-// what `throttlectl job run` refuses, with the same one-line messages).
-#include "job_runner.h"
+// set it. It becomes the jobs library's JobRequest, which jobs::toJobSpec() checks exactly as
+// it checks `throttlectl job run`'s flags.
+#include "job_request.h"
 
 #include <QString>
 #include <optional>
@@ -39,9 +39,8 @@ struct JobInputs {
     bool operator==(const JobInputs&) const = default;
 };
 
-// The run these inputs describe, or nullopt with `error` set to one line naming the input
-// (--workers, --command ... as the CLI spells them). `cores` resolves the workers spec.
-std::optional<jobs::JobSpec> toJobSpec(const JobInputs& inputs, int cores, QString* error);
+// The request these inputs make.
+jobs::JobRequest toJobRequest(const JobInputs& inputs);
 
 void saveJobInputs(QSettings& settings, const JobInputs& inputs);
 // Anything missing or unreadable keeps its default: an old or hand-edited settings file must

@@ -339,8 +339,8 @@ QString JobsView::startJob() {
     clearMarks();
     showError({});
     const JobInputs in = inputs();
-    QString error;
-    auto spec = toJobSpec(in, QThread::idealThreadCount(), &error);
+    jobs::JobError refused;
+    auto spec = jobs::toJobSpec(toJobRequest(in), QThread::idealThreadCount(), &refused);
     if (spec && in.stash_path.trimmed() == defaultJobStashPath())
         QDir().mkpath(QFileInfo(spec->stash_path).absolutePath()); // the app's own folder
     // The previous run ended (running_ is false); its runner goes before a new one is made.
@@ -363,13 +363,14 @@ QString JobsView::startJob() {
             QMetaObject::invokeMethod(
                 this, [this, s] { finished(s); }, Qt::QueuedConnection);
         };
-        error = runner_->prepare(*spec);
+        refused = runner_->prepare(*spec);
         // A runner that did not prepare holds the stash and its lock: let both go now.
-        if (!error.isEmpty()) runner_.reset();
+        if (refused) runner_.reset();
     }
-    if (!error.isEmpty()) {
+    if (refused) {
+        const QString error = refused.message();
         showError(error);
-        markInvalidField(error);
+        markInvalidField(refused.input);
         Q_EMIT logged(tr("job not started: %1").arg(error));
         return error;
     }
@@ -383,7 +384,7 @@ QString JobsView::startJob() {
     showProgress(runner_->progress());
     Q_EMIT logged(tr("job: %1 over %2, stash %3")
                       .arg(spec->task.fingerprint(), spec->items.describe(), spec->stash_path));
-    error = runner_->start();
+    const QString error = runner_->start();
     // A failure to start still ends through on_finished, which shows the summary.
     if (!error.isEmpty()) showError(error);
     return error;
@@ -454,23 +455,20 @@ void JobsView::showError(const QString& error) {
     error_->setVisible(!error.isEmpty());
 }
 
-void JobsView::markInvalidField(const QString& error) {
-    // The engine's messages start with the CLI option they are about: that names the field.
-    const std::pair<const char*, QWidget*> fields[] = {{"--range", range_},
-                                                       {"--items", items_file_},
-                                                       {"--command", command_},
-                                                       {"--synthetic", profile_},
-                                                       {"--fail-rate", fail_rate_},
-                                                       {"--workers", workers_},
-                                                       {"--chunk-size", chunk_size_},
-                                                       {"--stash", stash_},
-                                                       {"max_n", max_n_},
-                                                       {"per ", per_}};
-    for (const auto& [prefix, field] : fields)
-        if (error.startsWith(QLatin1String(prefix))) {
+void JobsView::markInvalidField(jobs::JobInput input) {
+    using jobs::JobInput;
+    const std::pair<JobInput, QWidget*> fields[] = {
+        {JobInput::Range, range_},          {JobInput::Items, items_file_},
+        {JobInput::Command, command_},      {JobInput::Synthetic, profile_},
+        {JobInput::FailRate, fail_rate_},   {JobInput::Workers, workers_},
+        {JobInput::ChunkSize, chunk_size_}, {JobInput::Stash, stash_},
+        {JobInput::MaxN, max_n_},           {JobInput::Per, per_},
+        {JobInput::Rate, max_n_},           {JobInput::Rate, per_}};
+    marked_input_ = input;
+    for (const auto& [about, field] : fields)
+        if (about == input) {
             field->setStyleSheet(QStringLiteral("background: #ffd0d0;"));
             marked_ << field;
-            return;
         }
 }
 
@@ -478,6 +476,7 @@ void JobsView::clearMarks() {
     for (QWidget* field : std::as_const(marked_))
         field->setStyleSheet({});
     marked_.clear();
+    marked_input_ = jobs::JobInput::None;
 }
 
 void JobsView::setRunning(bool running) {

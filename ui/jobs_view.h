@@ -61,6 +61,8 @@ public:
     // The stash's counts as last read (after a run, or on Refresh).
     std::optional<jobs::StashCounts> stashCounts() const { return counts_; }
     QString errorText() const;
+    // The input the last refused start was about (its field is marked), None if none.
+    jobs::JobInput markedInput() const { return marked_input_; }
     QString statusText() const;
     QString throttleName() const;
     JobFailuresModel* failuresModel() const { return failures_model_; }
@@ -75,7 +77,8 @@ Q_SIGNALS:
 private:
     QWidget* buildForm();
     void showError(const QString& error);
-    void markInvalidField(const QString& error);
+    void markInvalidField(jobs::JobInput input);
+    jobs::JobInput marked_input_ = jobs::JobInput::None;
     void clearMarks();
     void setRunning(bool running);
     void showProgress(const jobs::JobProgress& p);

@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
     QString error;
     auto profile = throttlelab::WorkProfile::parse(parser.value("work"), &error);
     if (!profile) {
-        std::fprintf(stderr, "throttle-worker: %s\n", qPrintable(error));
+        std::fprintf(stderr, "throttle-worker: --work %s\n", qPrintable(error));
         return 2;
     }
     o.profile = *profile;

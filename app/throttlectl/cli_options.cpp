@@ -110,6 +110,54 @@ QString inFlagWords(const ConfigError& e) {
     return flagName(e.input) + u' ' + e.problem;
 }
 
+QString flagName(jobs::JobInput input) {
+    using jobs::JobInput;
+    switch (input) {
+    case JobInput::None:
+        return {};
+    case JobInput::Range:
+        return QStringLiteral("--range");
+    case JobInput::Items:
+        return QStringLiteral("--items");
+    case JobInput::Command:
+        return QStringLiteral("--command");
+    case JobInput::Synthetic:
+        return QStringLiteral("--synthetic");
+    case JobInput::FailRate:
+        return QStringLiteral("--fail-rate");
+    case JobInput::Workers:
+        return QStringLiteral("--workers");
+    case JobInput::ChunkSize:
+        return QStringLiteral("--chunk-size");
+    case JobInput::Stash:
+        return QStringLiteral("--stash");
+    case JobInput::Attach:
+        return QStringLiteral("--attach");
+    case JobInput::Name:
+        return QStringLiteral("--name");
+    case JobInput::MaxN:
+        return flagName(ConfigInput::MaxN);
+    case JobInput::Per:
+        return flagName(ConfigInput::Per);
+    case JobInput::Rate:
+        return flagName(ConfigInput::Rate);
+    case JobInput::Correction:
+        return flagName(ConfigInput::Correction);
+    case JobInput::RfRate:
+        return flagName(ConfigInput::RfRate);
+    case JobInput::Hardcap:
+        return flagName(ConfigInput::Hardcap);
+    case JobInput::Mode:
+        return flagName(ConfigInput::Mode);
+    }
+    return {};
+}
+
+QString inFlagWords(const jobs::JobError& e) {
+    if (!e || e.input == jobs::JobInput::None) return e.problem;
+    return flagName(e.input) + u' ' + e.problem;
+}
+
 ConfigPatch configPatchFromOptions(const QCommandLineParser& p, const ThrottleConfig& parsed) {
     ConfigPatch patch;
     if (p.isSet("max-n")) patch.max_n = parsed.max_n;

@@ -2,6 +2,7 @@
 // Parsing of the options throttlectl's commands share, into the engine's types. Every
 // failure is one line naming the option and what it accepts.
 #include "config_channel.h"
+#include "job_error.h"
 #include "options.h"
 
 #include <QCommandLineParser>
@@ -15,6 +16,9 @@ void addConfigOptions(QCommandLineParser& p);
 // ("--max-n must be an integer ..."); an error about no input stays as it is.
 QString flagName(ConfigInput input);
 QString inFlagWords(const ConfigError& e);
+// The same for `throttlectl job run`'s inputs (--stash, --items ...).
+QString flagName(jobs::JobInput input);
+QString inFlagWords(const jobs::JobError& e);
 
 // Applies the options that are set onto `config`; returns an error line or empty.
 QString applyConfigOptions(const QCommandLineParser& p, ThrottleConfig& config);

@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "cli_options.h"
 #include "durable_file.h"
+#include "job_request.h"
 #include "job_runner.h"
 #include "job_text.h"
 #include "one_line.h"
@@ -104,7 +105,7 @@ std::unique_ptr<Stash> openForReading(QCommandLineParser& p, const QStringList& 
                              &io_failure);
     if (!stash) {
         if (io_failure) *code = kExitFailure;
-        printError(cmd, error);
+        printError(cmd, inFlagWords(JobError{JobInput::Stash, error, !io_failure}));
         return nullptr;
     }
     *code = kExitOk;
@@ -167,41 +168,32 @@ int jobRun(const QStringList& args) {
         printError(cmd, e);
         return kExitBadInput;
     }
-    JobSpec spec;
-    QString error;
+    // The flags fill one JobRequest; the jobs library checks it (toJobSpec), exactly as it
+    // checks the app's Jobs tab. Here only what is about the flags' own text.
+    JobRequest request;
     if (p.isSet("items") == p.isSet("range")) {
         printError(cmd, QStringLiteral("give exactly one of --items FILE or --range RANGE"));
         return kExitBadInput;
     }
-    if (p.isSet("range")) {
-        auto r = ItemSource::parseRange(p.value("range"), &error);
-        if (!r) {
-            printError(cmd, error);
-            return kExitBadInput;
-        }
-        spec.items = *r;
-    } else {
-        spec.items.file = p.value("items");
-    }
+    request.items = p.isSet("range") ? JobRequest::Items::Range : JobRequest::Items::File;
+    request.range = p.value("range");
+    request.items_file = p.value("items");
     if (p.isSet("command") == p.isSet("synthetic")) {
         printError(cmd, QStringLiteral("give exactly one of --command CMD or --synthetic PROFILE"));
         return kExitBadInput;
     }
-    std::optional<TaskSpec> task;
-    if (p.isSet("command")) {
-        task = TaskSpec::command(p.value("command"), p.isSet("shell"), &error);
-    } else {
+    request.task = p.isSet("command") ? JobRequest::Task::Command : JobRequest::Task::Synthetic;
+    request.command = p.value("command");
+    request.shell = p.isSet("shell");
+    request.synthetic = p.value("synthetic");
+    if (request.task == JobRequest::Task::Synthetic) {
         auto f = parseNumber(p.value("fail-rate"));
-        if (!f || !(*f >= 0 && *f <= 1)) {
+        if (!f) {
             printError(cmd, QStringLiteral("--fail-rate must be a probability in [0, 1], got '%1'")
                                 .arg(oneLine(p.value("fail-rate"))));
             return kExitBadInput;
         }
-        task = TaskSpec::syntheticTask(p.value("synthetic"), *f, &error);
-    }
-    if (!task) {
-        printError(cmd, error);
-        return kExitBadInput;
+        request.fail_rate = *f;
     }
     if (p.isSet("timeout")) {
         auto t = parseNumber(p.value("timeout"));
@@ -211,7 +203,7 @@ int jobRun(const QStringList& args) {
                 QStringLiteral("--timeout must be seconds > 0, got '%1'").arg(p.value("timeout")));
             return kExitBadInput;
         }
-        task->timeout_s = *t;
+        request.timeout_s = *t;
     }
     {
         auto m = parsePositiveInt(p.value("max-output"));
@@ -220,29 +212,18 @@ int jobRun(const QStringList& args) {
                                 .arg(p.value("max-output")));
             return kExitBadInput;
         }
-        task->max_output_bytes = *m;
+        request.max_output_bytes = *m;
     }
-    spec.task = *task;
-    auto workers = resolveWorkerCount(p.value("workers"), QThread::idealThreadCount(), &error);
-    if (!workers) {
-        printError(cmd, error);
-        return kExitBadInput;
-    }
-    spec.workers = *workers;
+    request.workers = p.value("workers");
     auto chunk = parsePositiveInt(p.value("chunk-size"));
-    if (!chunk || *chunk < 0) {
+    if (!chunk) {
         printError(cmd, QStringLiteral("--chunk-size must be an integer >= 0 (0: one chunk per "
                                        "worker), got '%1'")
                             .arg(p.value("chunk-size")));
         return kExitBadInput;
     }
-    spec.chunk_size = std::size_t(*chunk);
-    if (!p.isSet("stash")) {
-        printError(cmd, QStringLiteral("--stash is required: a .db file (SQLite) or a folder"));
-        return kExitBadInput;
-    }
-    spec.stash_path = p.value("stash");
-    spec.stash_format = guessStashFormat(spec.stash_path);
+    request.chunk_size = *chunk;
+    request.stash_path = p.value("stash");
     if (p.isSet("stash-format")) {
         auto f = parseStashFormat(p.value("stash-format"));
         if (!f) {
@@ -250,7 +231,7 @@ int jobRun(const QStringList& args) {
                                 .arg(p.value("stash-format")));
             return kExitBadInput;
         }
-        spec.stash_format = *f;
+        request.stash_format = *f;
     }
     const bool limit_given = p.isSet("max-n") || p.isSet("per") || p.isSet("hardcap") ||
                              p.isSet("mode") || p.isSet("correction");
@@ -270,19 +251,21 @@ int jobRun(const QStringList& args) {
             printError(cmd, e);
             return kExitBadInput;
         }
-        spec.limit = c;
+        request.limit = c;
     }
-    spec.attach_name = p.value("attach");
-    spec.throttle_name = p.value("name");
-    if (!spec.throttle_name.isEmpty()) {
-        if (const ConfigError e = checkName(spec.throttle_name)) {
-            printError(cmd, inFlagWords(e));
-            return kExitBadInput;
-        }
+    request.attach_name = p.value("attach");
+    request.throttle_name = p.value("name");
+    request.stop_if_error = p.isSet("stop-if-error");
+    request.reprocess_failures = p.isSet("reprocess-failures");
+    request.invalidate = p.isSet("invalidate");
+    JobError refused;
+    const std::optional<JobSpec> checked =
+        toJobSpec(request, QThread::idealThreadCount(), &refused);
+    if (!checked) {
+        printError(cmd, inFlagWords(refused));
+        return kExitBadInput;
     }
-    spec.stop_if_error = p.isSet("stop-if-error");
-    spec.reprocess_failures = p.isSet("reprocess-failures");
-    spec.invalidate = p.isSet("invalidate");
+    const JobSpec& spec = *checked;
 
     const bool json = p.isSet("json");
     const bool live = !json && isatty(STDERR_FILENO);
@@ -293,9 +276,9 @@ int jobRun(const QStringList& args) {
     runner.on_progress = [&](const JobProgress& pr) {
         if (live) std::fprintf(stderr, "\r\033[K%s", qPrintable(progressLine(pr)));
     };
-    if (QString e = runner.prepare(spec); !e.isEmpty()) {
-        printError(cmd, e);
-        return runner.prepareErrorIsBadInput() ? kExitBadInput : kExitFailure;
+    if (const JobError e = runner.prepare(spec)) {
+        printError(cmd, inFlagWords(e));
+        return e.isBadInput() ? kExitBadInput : kExitFailure;
     }
     // Ctrl-C ends the run cleanly: workers stop, finished results are kept.
     struct sigaction sa {};

@@ -84,7 +84,7 @@ int commandRun(const QStringList& args) {
     QString error;
     const auto profile = WorkProfile::parse(p.value("work"), &error);
     if (!profile) {
-        printError(cmd, error);
+        printError(cmd, QStringLiteral("--work ") + error);
         return kExitBadInput;
     }
     double duration = -1;

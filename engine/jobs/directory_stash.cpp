@@ -69,13 +69,11 @@ std::unique_ptr<DirectoryStash> DirectoryStash::open(const QString& path, Access
     QDir dir(path);
     const bool exists = QFileInfo(path).exists();
     if (exists && !QFileInfo(path).isDir()) {
-        *error = QStringLiteral("--stash '%1' is a file, not a folder (leave out --stash-format "
-                                "dir for an SQLite stash)")
-                     .arg(oneLine(path));
+        *error = QStringLiteral("'%1' is a file, not a folder").arg(oneLine(path));
         return nullptr;
     }
     if (!exists && access == Access::ExistingReadOnly) {
-        *error = QStringLiteral("--stash '%1' does not exist").arg(oneLine(path));
+        *error = QStringLiteral("'%1' does not exist").arg(oneLine(path));
         return nullptr;
     }
     std::unique_ptr<DirectoryStash> s(new DirectoryStash);
@@ -85,29 +83,29 @@ std::unique_ptr<DirectoryStash> DirectoryStash::open(const QString& path, Access
         auto meta = readObject(meta_path);
         const QString format = meta ? meta->value("format").toString() : QString();
         if (format == kOldFormat && access == Access::CreateOrOpen) {
-            *error = QStringLiteral("--stash '%1' is a folder stash of %2, made by an older "
+            *error = QStringLiteral("'%1' is a folder stash of %2, made by an older "
                                     "ThrottleLab, whose file names can collide; read it with job "
                                     "status, failures or export, and run into a new stash")
                          .arg(oneLine(path), kOldFormat);
             return nullptr;
         }
         if (format != kFormat && format != kOldFormat) {
-            *error = QStringLiteral("--stash '%1' is not a ThrottleLab stash of format '%2'")
+            *error = QStringLiteral("'%1' is not a ThrottleLab stash of format '%2'")
                          .arg(oneLine(path), kFormat);
             return nullptr;
         }
         return s;
     }
     if (access == Access::ExistingReadOnly || (exists && !dir.isEmpty())) {
-        *error = QStringLiteral("--stash '%1' is a folder of something else, not a ThrottleLab "
+        *error = QStringLiteral("'%1' is a folder of something else, not a ThrottleLab "
                                 "stash (give a new or empty folder)")
                      .arg(oneLine(path));
         return nullptr;
     }
     if (!QDir().mkpath(dir.filePath(kResults))) {
         *io_failure = true;
-        *error = QStringLiteral("--stash '%1' cannot be created (is its parent writable?)")
-                     .arg(oneLine(path));
+        *error =
+            QStringLiteral("'%1' cannot be created (is its parent writable?)").arg(oneLine(path));
         return nullptr;
     }
     if (QString e =

@@ -36,7 +36,7 @@ std::optional<ItemSource> ItemSource::parseRange(const QString& text, QString* e
         b = parts[1].toLongLong(&ok_b);
     }
     if (!ok_a || !ok_b || b <= a || b - a > kMaxItems) {
-        *error = QStringLiteral("--range must be N (keys 0 .. N-1) or A:B (A <= key < B) with "
+        *error = QStringLiteral("must be N (keys 0 .. N-1) or A:B (A <= key < B) with "
                                 "A < B and at most %1 keys, got '%2'")
                      .arg(kMaxItems)
                      .arg(oneLine(text));
@@ -64,8 +64,7 @@ std::optional<LoadedItems> loadItems(const ItemSource& source, QString* error) {
     }
     QFile f(source.file);
     if (!f.open(QIODevice::ReadOnly)) {
-        *error = QStringLiteral("--items: cannot read '%1': %2")
-                     .arg(oneLine(source.file), f.errorString());
+        *error = QStringLiteral("cannot read '%1': %2").arg(oneLine(source.file), f.errorString());
         return std::nullopt;
     }
     long long line_no = 0;
@@ -77,7 +76,7 @@ std::optional<LoadedItems> loadItems(const ItemSource& source, QString* error) {
         const QByteArray key = line.trimmed();
         if (key.isEmpty()) continue;
         if (key.contains('\0')) {
-            *error = QStringLiteral("--items: line %1 of '%2' holds a NUL byte; a key is passed "
+            *error = QStringLiteral("line %1 of '%2' holds a NUL byte; a key is passed "
                                     "to the command as an argument, which cannot hold one")
                          .arg(line_no)
                          .arg(oneLine(source.file));
@@ -85,7 +84,7 @@ std::optional<LoadedItems> loadItems(const ItemSource& source, QString* error) {
         }
         if (key.size() != line.size()) ++out.trimmed;
         if (line.size() > kMaxKeyBytes) {
-            *error = QStringLiteral("--items: line %1 of '%2' is longer than %3 bytes; a key is "
+            *error = QStringLiteral("line %1 of '%2' is longer than %3 bytes; a key is "
                                     "one line of at most %3 bytes")
                          .arg(line_no)
                          .arg(oneLine(source.file))
@@ -93,7 +92,7 @@ std::optional<LoadedItems> loadItems(const ItemSource& source, QString* error) {
             return std::nullopt;
         }
         if (qsizetype(out.keys.size()) >= kMaxItems) {
-            *error = QStringLiteral("--items: '%1' has more than %2 keys")
+            *error = QStringLiteral("'%1' has more than %2 keys")
                          .arg(oneLine(source.file))
                          .arg(kMaxItems);
             return std::nullopt;
@@ -101,7 +100,7 @@ std::optional<LoadedItems> loadItems(const ItemSource& source, QString* error) {
         out.keys.push_back(key);
     }
     if (out.keys.empty()) {
-        *error = QStringLiteral("--items: '%1' has no keys (one key per line is expected)")
+        *error = QStringLiteral("'%1' has no keys (one key per line is expected)")
                      .arg(oneLine(source.file));
         return std::nullopt;
     }

@@ -54,7 +54,6 @@ struct JobRunner::Impl {
     JobProgress progress;
     JobSummary summary;
     bool prepared = false, started = false, stopping = false, finished = false;
-    bool prepare_bad_input = true;
     JobRunner* owner = nullptr;
 
     void event(const QString& text) {
@@ -176,7 +175,7 @@ struct JobRunner::Impl {
                   .arg(oneLine(displayKey(r.key)), oneLine(r.describeFailure())));
         if (spec.stop_if_error && !stopping) {
             summary.stopped_on_error = true;
-            event(QStringLiteral("--stop-if-error: ending the run at the first failure"));
+            event(QStringLiteral("ending the run at the first failure (stop if error)"));
             stop();
         }
     }
@@ -273,51 +272,37 @@ JobRunner::~JobRunner() {
     }
 }
 
-bool JobRunner::prepareErrorIsBadInput() const {
-    return d_->prepare_bad_input;
-}
-
-QString JobRunner::prepare(const JobSpec& spec) {
+JobError JobRunner::prepare(const JobSpec& spec) {
     Impl& d = *d_;
     d.spec = spec;
     QString error;
     auto items = loadItems(spec.items, &error);
-    if (!items) return error;
+    if (!items) return {spec.items.is_range ? JobInput::Range : JobInput::Items, error, true};
     d.summary.duplicates = qint64(items->duplicates);
     if (!spec.attach_name.isEmpty()) {
         d.attached = ThrottleClient::attach(spec.attach_name, AttachAs::Observer, &error);
-        if (!d.attached) return QStringLiteral("--attach: ") + error;
+        if (!d.attached) return {JobInput::Attach, error, true};
     } else if (spec.limit) {
-        if (QString e = validateConfig(*spec.limit); !e.isEmpty()) return e;
+        if (ConfigError e = checkConfig(*spec.limit)) return fromConfigError(e);
     }
     // The lock first: a second run must not touch a stash in use, not even to create it.
     StashLockFailure lock_failure;
     d.lock = lockStash(spec.stash_path, spec.stash_format, &lock_failure);
-    if (!d.lock) {
-        d.prepare_bad_input = lock_failure.bad_input;
-        return lock_failure.message;
-    }
+    if (!d.lock) return {JobInput::Stash, lock_failure.message, lock_failure.bad_input};
     bool io_failure = false;
     d.stash = Stash::open(spec.stash_path, spec.stash_format, Stash::Access::CreateOrOpen, &error,
                           &io_failure);
-    if (!d.stash) {
-        d.prepare_bad_input = !io_failure;
-        return error;
-    }
-    if (QString e = d.stash->bindTask(spec.task.fingerprint(), &io_failure); !e.isEmpty()) {
-        d.prepare_bad_input = !io_failure;
-        return e;
-    }
+    if (!d.stash) return {JobInput::Stash, error, !io_failure};
+    if (QString e = d.stash->bindTask(spec.task.fingerprint(), &io_failure); !e.isEmpty())
+        return {JobInput::Stash, e, !io_failure};
     if (spec.invalidate) {
         d.summary.invalidated = d.stash->invalidate();
-        d.event(QStringLiteral("--invalidate: %1 record(s) checked, %2 dropped")
+        d.event(QStringLiteral("invalidated: %1 record(s) checked, %2 dropped")
                     .arg(d.summary.invalidated.checked)
                     .arg(d.summary.invalidated.dropped));
     }
-    if (QString e = d.stash->setItems(items->keys); !e.isEmpty()) {
-        d.prepare_bad_input = false;
-        return e;
-    }
+    if (QString e = d.stash->setItems(items->keys); !e.isEmpty())
+        return {JobInput::Stash, e, false};
     if (items->trimmed > 0)
         d.event(QStringLiteral("%1 key(s) had blanks around them in their line; a key is its line "
                                "without leading and trailing blanks")

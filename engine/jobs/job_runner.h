@@ -9,6 +9,7 @@
 // It runs on the caller's Qt event loop (the CLI's or the GUI's) and reports through
 // callbacks, so a window stays responsive while a job runs.
 #include "chunking.h"
+#include "job_error.h"
 #include "job_items.h"
 #include "options.h"
 #include "stash.h"
@@ -82,10 +83,9 @@ public:
     std::function<void(const JobSummary&)> on_finished;
 
     // Refuses bad input (items, stash, task; the CLI's exit status 2) or fails when the stash
-    // cannot be written (a full or read-only disk: exit status 1, prepareErrorIsBadInput()
-    // false); nothing is started or changed beyond the stash's own creation.
-    QString prepare(const JobSpec& spec);
-    bool prepareErrorIsBadInput() const;
+    // cannot be written or is in use (a full or read-only disk, another run: bad_input false,
+    // exit status 1); nothing is started or changed beyond the stash's own creation.
+    JobError prepare(const JobSpec& spec);
     // Starts the throttle and the workers; an error here is a failure (exit status 1).
     QString start();
     // Ends the run early: workers stop, unfinished keys stay missing.

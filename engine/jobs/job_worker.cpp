@@ -91,7 +91,7 @@ int runJobWorker(const JobWorkerOptions& o, QString* error) {
             r.duration_s = toSeconds(monotonicNow() - t0);
             r.ok = coin(rng) >= o.task.fail_rate;
             r.exit_code = r.ok ? 0 : 1;
-            if (!r.ok) r.error = QStringLiteral("synthetic failure (--fail-rate)");
+            if (!r.ok) r.error = QStringLiteral("synthetic failure (at the fail rate asked for)");
         } else {
             const TaskOutcome t = runTask(o.task.argv(key), limits, stopping, [](pid_t group) {
                 writeAll(QByteArrayLiteral("{\"task_group\":") + QByteArray::number(group) + "}\n");

@@ -96,24 +96,23 @@ std::unique_ptr<SqliteStash> SqliteStash::open(const QString& path, Access acces
     const QFileInfo info(path);
     const bool exists = info.exists();
     if (access == Access::ExistingReadOnly && !exists) {
-        *error = QStringLiteral("--stash '%1' does not exist").arg(oneLine(path));
+        *error = QStringLiteral("'%1' does not exist").arg(oneLine(path));
         return nullptr;
     }
     if (exists && !info.isFile()) {
-        *error = QStringLiteral("--stash '%1' is not a file (use --stash-format dir for a folder)")
-                     .arg(oneLine(path));
+        *error = QStringLiteral("'%1' is a folder, not a file").arg(oneLine(path));
         return nullptr;
     }
     if (exists && info.size() > 0) {
         QFile f(path);
         if (!f.open(QIODevice::ReadOnly) || !f.read(16).startsWith("SQLite format 3")) {
-            *error = QStringLiteral("--stash '%1' is not a ThrottleLab stash (not an SQLite file)")
+            *error = QStringLiteral("'%1' is not a ThrottleLab stash (not an SQLite file)")
                          .arg(oneLine(path));
             return nullptr;
         }
     }
     if (!exists && !QFileInfo(info.absolutePath()).isWritable()) {
-        *error = QStringLiteral("--stash '%1' cannot be created: folder '%2' is not writable")
+        *error = QStringLiteral("'%1' cannot be created: folder '%2' is not writable")
                      .arg(oneLine(path), oneLine(info.absolutePath()));
         return nullptr;
     }
@@ -132,8 +131,7 @@ std::unique_ptr<SqliteStash> SqliteStash::open(const QString& path, Access acces
     db.setConnectOptions(options);
     if (!db.open()) {
         *io_failure = true;
-        *error =
-            sqlError(QStringLiteral("--stash '%1' cannot be opened").arg(path), db.lastError());
+        *error = sqlError(QStringLiteral("'%1' cannot be opened").arg(path), db.lastError());
         return nullptr;
     }
     QSqlQuery q(db);
@@ -142,7 +140,7 @@ std::unique_ptr<SqliteStash> SqliteStash::open(const QString& path, Access acces
         q.exec(QStringLiteral("SELECT count(*) FROM sqlite_master WHERE type='table' AND name "
                               "NOT IN ('meta','items','results')"));
         if (q.next() && q.value(0).toInt() > 0) {
-            *error = QStringLiteral("--stash '%1' is an SQLite database of something else, not a "
+            *error = QStringLiteral("'%1' is an SQLite database of something else, not a "
                                     "ThrottleLab stash")
                          .arg(oneLine(path));
             return nullptr;
@@ -152,12 +150,12 @@ std::unique_ptr<SqliteStash> SqliteStash::open(const QString& path, Access acces
         for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL"})
             if (!q.exec(QString::fromLatin1(sql))) {
                 *io_failure = true;
-                *error = sqlError(QStringLiteral("--stash '%1'").arg(path), q.lastError());
+                *error = sqlError(QStringLiteral("'%1'").arg(path), q.lastError());
                 return nullptr;
             }
         // The schema and the format mark appear together: a reader never sees half a stash.
         const QString written = writeTransaction(
-            db, QStringLiteral("--stash '%1' cannot be written").arg(path), [](QSqlQuery& w) {
+            db, QStringLiteral("'%1' cannot be written").arg(path), [](QSqlQuery& w) {
                 for (const char* sql : kSchema)
                     if (!w.exec(QString::fromLatin1(sql))) return sqlError({}, w.lastError());
                 if (!w.exec(
@@ -181,21 +179,19 @@ std::unique_ptr<SqliteStash> SqliteStash::open(const QString& path, Access acces
         if (!tables.exec(QStringLiteral("SELECT count(*) FROM sqlite_master"))) {
             // Not a question of what the file holds: it cannot be read at all.
             *io_failure = true;
-            *error = sqlError(QStringLiteral("--stash '%1' cannot be read").arg(path),
-                              tables.lastError());
+            *error = sqlError(QStringLiteral("'%1' cannot be read").arg(path), tables.lastError());
             return nullptr;
         }
         const bool empty = tables.next() && tables.value(0).toInt() == 0;
         // A run creates the schema in one transaction: an empty database is one being made.
-        *error = empty
-                     ? QStringLiteral("--stash '%1' holds no stash yet (a run may be creating it)")
-                           .arg(oneLine(path))
-                     : QStringLiteral("--stash '%1' is not a ThrottleLab stash").arg(oneLine(path));
+        *error = empty ? QStringLiteral("'%1' holds no stash yet (a run may be creating it)")
+                             .arg(oneLine(path))
+                       : QStringLiteral("'%1' is not a ThrottleLab stash").arg(oneLine(path));
         return nullptr;
     }
     const QString format = q.value(0).toString();
     if (format != QStringLiteral("throttlelab-stash %1").arg(kStashFormatVersion)) {
-        *error = QStringLiteral("--stash '%1' is '%2'; this ThrottleLab reads throttlelab-stash %3")
+        *error = QStringLiteral("'%1' is '%2'; this ThrottleLab reads throttlelab-stash %3")
                      .arg(oneLine(path), oneLine(format))
                      .arg(kStashFormatVersion);
         return nullptr;

@@ -29,7 +29,7 @@ std::unique_ptr<Stash> Stash::open(const QString& path, StashFormat format, Acce
                                    QString* error, bool* io_failure) {
     bool io = false;
     if (path.trimmed().isEmpty()) {
-        *error = QStringLiteral("--stash is required: a .db file (SQLite) or a folder");
+        *error = QStringLiteral("is required: a .db file (SQLite) or a folder");
         return nullptr;
     }
     std::unique_ptr<Stash> s;
@@ -47,7 +47,7 @@ QString Stash::bindTask(const QString& task, bool* io_failure) {
     *io_failure = current.isEmpty();
     if (current.isEmpty()) return writeTask(task);
     if (current != task)
-        return QStringLiteral("--stash '%1' holds the results of another job ('%2'), not '%3'; "
+        return QStringLiteral("'%1' holds the results of another job ('%2'), not '%3'; "
                               "use the same task or another stash")
             .arg(oneLine(path_), oneLine(current), oneLine(task));
     return {};

@@ -30,13 +30,9 @@ std::unique_ptr<QLockFile> lockStash(const QString& path, StashFormat format,
     // A path of the other kind is refused here, before a lock could be made beside or in it.
     if (info.exists() && info.isDir() != (format == StashFormat::Directory)) {
         failure->bad_input = true;
-        failure->message =
-            format == StashFormat::Directory
-                ? QStringLiteral("--stash '%1' is a file, not a folder (leave out --stash-format "
-                                 "dir for an SQLite stash)")
-                      .arg(oneLine(path))
-                : QStringLiteral("--stash '%1' is not a file (use --stash-format dir for a folder)")
-                      .arg(oneLine(path));
+        failure->message = format == StashFormat::Directory
+                               ? QStringLiteral("'%1' is a file, not a folder").arg(oneLine(path))
+                               : QStringLiteral("'%1' is a folder, not a file").arg(oneLine(path));
         return nullptr;
     }
     QString lock_path;
@@ -45,7 +41,7 @@ std::unique_ptr<QLockFile> lockStash(const QString& path, StashFormat format,
         if (!info.exists() && !QDir().mkpath(path)) {
             const int e = errno;
             failure->bad_input = e == ENOENT || e == ENOTDIR;
-            failure->message = QStringLiteral("--stash '%1' cannot be created: %2")
+            failure->message = QStringLiteral("'%1' cannot be created: %2")
                                    .arg(oneLine(path), QString::fromLocal8Bit(std::strerror(e)));
             return nullptr;
         }
@@ -54,9 +50,8 @@ std::unique_ptr<QLockFile> lockStash(const QString& path, StashFormat format,
         const QString folder = QFileInfo(info.absolutePath()).canonicalFilePath();
         if (folder.isEmpty()) {
             failure->bad_input = true;
-            failure->message =
-                QStringLiteral("--stash '%1' cannot be created: folder '%2' does not exist")
-                    .arg(oneLine(path), oneLine(info.absolutePath()));
+            failure->message = QStringLiteral("'%1' cannot be created: folder '%2' does not exist")
+                                   .arg(oneLine(path), oneLine(info.absolutePath()));
             return nullptr;
         }
         const QString resolved =
@@ -72,13 +67,12 @@ std::unique_ptr<QLockFile> lockStash(const QString& path, StashFormat format,
         lock->getLockInfo(&pid, &host, &app);
         // Not bad input: the same command succeeds once the other run ends (exit 1).
         failure->bad_input = false;
-        failure->message = QStringLiteral("--stash '%1' is in use by another run (pid %2)")
-                               .arg(oneLine(path))
-                               .arg(pid);
+        failure->message =
+            QStringLiteral("'%1' is in use by another run (pid %2)").arg(oneLine(path)).arg(pid);
         return nullptr;
     }
     failure->bad_input = false;
-    failure->message = QStringLiteral("--stash '%1' cannot be written: %2")
+    failure->message = QStringLiteral("'%1' cannot be written: %2")
                            .arg(oneLine(path), whyNotWritable(QFileInfo(lock_path).absolutePath()));
     return nullptr;
 }

@@ -49,7 +49,7 @@ std::optional<QStringList> splitCommandLine(const QString& text, QString* error)
         }
     }
     if (!quote.isNull()) {
-        *error = QStringLiteral("--command has an unterminated %1 quote")
+        *error = QStringLiteral("has an unterminated %1 quote")
                      .arg(quote == u'"' ? QStringLiteral("double") : QStringLiteral("single"));
         return std::nullopt;
     }
@@ -67,18 +67,24 @@ std::optional<TaskSpec> TaskSpec::command(const QString& command_template, bool 
     if (!split) return std::nullopt;
     const QStringList& words = *split;
     if (words.isEmpty()) {
-        *error = QStringLiteral("--command is empty; give a program and its arguments, with {} "
-                                "where the key goes, e.g. --command 'curl -sO {}'");
+        *error = QStringLiteral("is empty; give a program and its arguments, with {} where "
+                                "the key goes, e.g. curl -sO {}");
         return std::nullopt;
     }
     if (!shell && QStandardPaths::findExecutable(words.first()).isEmpty() &&
         !(words.first().contains(u'/') && QFileInfo(words.first()).isExecutable())) {
-        *error = QStringLiteral("--command: program '%1' is not found on PATH (or use --shell "
-                                "for shell syntax)")
+        *error = QStringLiteral("names program '%1', which is not found on PATH (shell "
+                                "syntax needs the shell option)")
                      .arg(oneLine(words.first()));
         return std::nullopt;
     }
     return t;
+}
+
+QString checkFailRate(double fail_rate) {
+    if (!std::isfinite(fail_rate) || fail_rate < 0 || fail_rate > 1)
+        return QStringLiteral("must be a probability in [0, 1], got %1").arg(fail_rate);
+    return {};
 }
 
 std::optional<TaskSpec> TaskSpec::syntheticTask(const QString& profile, double fail_rate,
@@ -87,12 +93,10 @@ std::optional<TaskSpec> TaskSpec::syntheticTask(const QString& profile, double f
     t.kind = Kind::Synthetic;
     auto p = WorkProfile::parse(profile, error);
     if (!p) {
-        *error = QStringLiteral("--synthetic: ") + *error;
         return std::nullopt;
     }
-    if (!std::isfinite(fail_rate) || fail_rate < 0 || fail_rate > 1) {
-        *error =
-            QStringLiteral("--fail-rate must be a probability in [0, 1], got %1").arg(fail_rate);
+    if (QString e = checkFailRate(fail_rate); !e.isEmpty()) {
+        *error = e;
         return std::nullopt;
     }
     t.synthetic = *p;

@@ -14,6 +14,9 @@ namespace throttlelab::jobs {
 // separate, '...' and "..." quote, a backslash escapes; nothing is expanded.
 std::optional<QStringList> splitCommandLine(const QString& text, QString* error);
 
+// A synthetic task's probability of failing: empty when in [0, 1], else what is wrong.
+QString checkFailRate(double fail_rate);
+
 struct TaskSpec {
     enum class Kind { Command, Synthetic };
     Kind kind = Kind::Command;
@@ -34,6 +37,7 @@ struct TaskSpec {
 
     static std::optional<TaskSpec> command(const QString& command_template, bool shell,
                                            QString* error);
+    // Refuses a fail rate outside [0, 1] (see checkFailRate) or a bad profile.
     static std::optional<TaskSpec> syntheticTask(const QString& profile, double fail_rate,
                                                  QString* error);
     // What identifies a job in its stash: results of one task are not mixed with another's.

@@ -8,7 +8,7 @@ namespace throttlelab::jobs {
 namespace {
 
 QString refuse(const QString& spec, const QString& why) {
-    return QStringLiteral("--workers '%1' %2; accepted: an integer >= 1, 0 for every core, -n "
+    return QStringLiteral("'%1' %2; accepted: an integer >= 1, 0 for every core, -n "
                           "for cores - n, or a fraction in (0, 1] of the cores")
         .arg(oneLine(spec), why);
 }

@@ -185,7 +185,7 @@ std::optional<Experiment> parseExperiment(const QByteArray& json, QString* error
         x.work_profile = o.value("work_profile").toString();
         QString pe2;
         if (!WorkProfile::parse(x.work_profile, &pe2)) {
-            err = QStringLiteral("work_profile: ") + pe2;
+            err = QStringLiteral("work_profile ") + pe2;
             return std::nullopt;
         }
     }

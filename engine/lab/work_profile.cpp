@@ -36,8 +36,7 @@ std::optional<WorkProfile> WorkProfile::parse(const QString& input, QString* err
         p.cpu = parts.takeLast() == u"cpu";
     }
     auto fail = [&]() -> std::optional<WorkProfile> {
-        *error =
-            oneLine(QStringLiteral("--work: '%1' is not a work profile; %2").arg(input, accepted));
+        *error = oneLine(QStringLiteral("'%1' is not a work profile; %2").arg(input, accepted));
         return std::nullopt;
     };
     if (parts.size() == 1 && parts[0] == u"none") return p;

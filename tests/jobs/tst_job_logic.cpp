@@ -3,6 +3,7 @@
 #include "directory_stash.h"
 #include "item_result.h"
 #include "job_items.h"
+#include "job_request.h"
 #include "job_runner.h"
 #include "job_text.h"
 #include "task_spec.h"
@@ -45,7 +46,7 @@ private Q_SLOTS:
         const auto n = resolveWorkerCount(spec, cores, &error);
         if (expected == 0) {
             QVERIFY(!n);
-            QVERIFY(error.startsWith("--workers"));
+            QVERIFY2(error.contains("accepted: an integer"), qPrintable(error));
             QVERIFY(!error.contains('\n'));
         } else {
             QVERIFY2(n, qPrintable(error));
@@ -149,11 +150,56 @@ private Q_SLOTS:
         QCOMPARE(TaskSpec::command("test -n \"$1\"", true, &error)->argv("k").last(),
                  QByteArray("k"));
         QVERIFY(!TaskSpec::command("   ", false, &error));
-        QVERIFY(error.contains("--command is empty"));
+        QVERIFY(error.startsWith("is empty"));
         QVERIFY(!TaskSpec::command("no-such-program-xyz {}", false, &error));
-        QVERIFY(error.contains("not found"));
+        QVERIFY(error.contains("not found on PATH"));
         QVERIFY(!TaskSpec::syntheticTask("none", 1.5, &error));
         QVERIFY(!TaskSpec::syntheticTask("sometimes", 0, &error));
+    }
+
+    // One request, checked in one place for the CLI and the app: each refusal says which
+    // input it is about, and nothing in its words names a front end's flag.
+    void aJobRequestIsRefusedByInput_data() {
+        QTest::addColumn<QString>("change");
+        QTest::addColumn<int>("input");
+        QTest::newRow("range") << "range" << int(JobInput::Range);
+        QTest::newRow("no items file") << "items" << int(JobInput::Items);
+        QTest::newRow("empty command") << "command" << int(JobInput::Command);
+        QTest::newRow("profile") << "synthetic" << int(JobInput::Synthetic);
+        QTest::newRow("fail rate") << "fail_rate" << int(JobInput::FailRate);
+        QTest::newRow("workers") << "workers" << int(JobInput::Workers);
+        QTest::newRow("chunk size") << "chunk_size" << int(JobInput::ChunkSize);
+        QTest::newRow("no stash") << "stash" << int(JobInput::Stash);
+        QTest::newRow("max_n") << "max_n" << int(JobInput::MaxN);
+        QTest::newRow("rate") << "rate" << int(JobInput::Rate);
+        QTest::newRow("limit and attach") << "attach" << int(JobInput::Attach);
+        QTest::newRow("throttle name") << "name" << int(JobInput::Name);
+    }
+    void aJobRequestIsRefusedByInput() {
+        QFETCH(QString, change);
+        QFETCH(int, input);
+        JobRequest r;
+        r.stash_path = QStringLiteral("/tmp/x.db");
+        r.limit = throttlelab::ThrottleConfig{10};
+        JobError e;
+        QVERIFY2(toJobSpec(r, 2, &e), qPrintable(e.message())); // the base request is fine
+        if (change == u"range") r.range = QStringLiteral("5:1");
+        if (change == u"items") r.items = JobRequest::Items::File;
+        if (change == u"command") r.task = JobRequest::Task::Command;
+        if (change == u"synthetic") r.synthetic = QStringLiteral("sometimes");
+        if (change == u"fail_rate") r.fail_rate = 2;
+        if (change == u"workers") r.workers = QStringLiteral("-9");
+        if (change == u"chunk_size") r.chunk_size = -1;
+        if (change == u"stash") r.stash_path.clear();
+        if (change == u"max_n") r.limit->max_n = 0;
+        if (change == u"rate") r.limit->max_n = 1'000'000'000;
+        if (change == u"attach") r.attach_name = QStringLiteral("shared");
+        if (change == u"name") r.throttle_name = QStringLiteral("a b");
+        QVERIFY(!toJobSpec(r, 2, &e));
+        QCOMPARE(int(e.input), input);
+        QVERIFY(e.isBadInput());
+        QVERIFY2(!e.message().contains(QStringLiteral("--")), qPrintable(e.message()));
+        QVERIFY(e.message().startsWith(engineName(e.input) + u' '));
     }
 
     // Keys are bytes: shown escaped, carried through JSON unchanged, named apart in a folder.
