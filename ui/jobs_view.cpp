@@ -352,17 +352,17 @@ QString JobsView::startJob() {
         spec->throttle_name =
             QStringLiteral("job-%1-%2").arg(QCoreApplication::applicationPid()).arg(++runs);
         runner_ = std::make_unique<jobs::JobRunner>();
-        runner_->on_event = [this](const QString& e) { Q_EMIT logged(tr("job: %1").arg(e)); };
-        runner_->on_progress = [this](const jobs::JobProgress& p) {
-            showProgress(p);
-            plot(p);
-        };
-        runner_->on_finished = [this](const jobs::JobSummary& s) {
-            // Not at once: this runs inside the runner, and whoever hears jobFinished() may
-            // start the next run, which replaces the runner.
-            QMetaObject::invokeMethod(
-                this, [this, s] { finished(s); }, Qt::QueuedConnection);
-        };
+        connect(runner_.get(), &jobs::JobRunner::logged, this,
+                [this](const QString& e) { Q_EMIT logged(tr("job: %1").arg(e)); });
+        connect(runner_.get(), &jobs::JobRunner::progressed, this,
+                [this](const jobs::JobProgress& p) {
+                    showProgress(p);
+                    plot(p);
+                });
+        // Queued: the runner emits it from inside itself, and whoever hears jobFinished() may
+        // start the next run, which replaces the runner.
+        connect(runner_.get(), &jobs::JobRunner::finished, this, &JobsView::finished,
+                Qt::QueuedConnection);
         refused = runner_->prepare(*spec);
         // A runner that did not prepare holds the stash and its lock: let both go now.
         if (refused) runner_.reset();
@@ -404,10 +404,8 @@ void JobsView::shutdown() {
 
 void JobsView::endRunner() {
     if (!runner_) return;
-    // Its destructor kills the workers and waits for them; nothing of this view is told.
-    runner_->on_event = nullptr;
-    runner_->on_progress = nullptr;
-    runner_->on_finished = nullptr;
+    // Its destructor kills the workers and waits for them, and tells nobody.
+    runner_->disconnect(this);
     runner_.reset();
 }
 

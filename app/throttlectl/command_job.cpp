@@ -270,12 +270,12 @@ int jobRun(const QStringList& args) {
     const bool json = p.isSet("json");
     const bool live = !json && isatty(STDERR_FILENO);
     JobRunner runner;
-    runner.on_event = [&](const QString& e) {
+    QObject::connect(&runner, &JobRunner::logged, [&](const QString& e) {
         std::fprintf(stderr, "%s%s\n", live ? "\r\033[K" : "", qPrintable(oneLine(e)));
-    };
-    runner.on_progress = [&](const JobProgress& pr) {
+    });
+    QObject::connect(&runner, &JobRunner::progressed, [&](const JobProgress& pr) {
         if (live) std::fprintf(stderr, "\r\033[K%s", qPrintable(progressLine(pr)));
-    };
+    });
     if (const JobError e = runner.prepare(spec)) {
         printError(cmd, inFlagWords(e));
         return e.isBadInput() ? kExitBadInput : kExitFailure;

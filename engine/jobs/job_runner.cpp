@@ -56,11 +56,17 @@ struct JobRunner::Impl {
     bool prepared = false, started = false, stopping = false, finished = false;
     JobRunner* owner = nullptr;
 
-    void event(const QString& text) {
-        if (owner->on_event) owner->on_event(text);
+    void event(const QString& text) { Q_EMIT owner->logged(text); }
+
+    // The rate is measured over the last few seconds of samples, one per tick.
+    void recordSample() {
+        const Nanos now = monotonicNow();
+        samples.emplace_back(now, progress.done + progress.failed);
+        while (samples.size() > 2 && now - samples.front().first > 3 * kNanosPerSecond)
+            samples.pop_front();
     }
 
-    JobProgress snapshot() {
+    JobProgress snapshot() const {
         JobProgress p = progress;
         p.in_flight = 0;
         p.workers_alive = 0;
@@ -71,12 +77,11 @@ struct JobRunner::Impl {
         const Nanos now = monotonicNow();
         p.elapsed_s = started_ns > 0 ? toSeconds(now - started_ns) : 0;
         const long long finished_items = p.done + p.failed;
-        samples.emplace_back(now, finished_items);
-        while (samples.size() > 2 && now - samples.front().first > 3 * kNanosPerSecond)
-            samples.pop_front();
-        const auto& [t0, n0] = samples.front();
-        if (now - t0 > 200 * kNanosPerMilli)
-            p.rate = double(finished_items - n0) / toSeconds(now - t0);
+        if (!samples.empty()) {
+            const auto& [t0, n0] = samples.front();
+            if (now - t0 > 200 * kNanosPerMilli)
+                p.rate = double(finished_items - n0) / toSeconds(now - t0);
+        }
         const long long remaining = p.to_do - finished_items;
         p.eta_s = remaining == 0 ? 0 : p.rate > 0 ? double(remaining) / p.rate : -1;
         return p;
@@ -249,12 +254,13 @@ struct JobRunner::Impl {
         summary.missing = stash->counts().missing;
         stash.reset();
         lock.reset();
-        if (owner->on_finished) owner->on_finished(summary);
+        Q_EMIT owner->finished(summary);
     }
 };
 
-JobRunner::JobRunner()
-    : d_(std::make_unique<Impl>()) {
+JobRunner::JobRunner(QObject* parent)
+    : QObject(parent)
+    , d_(std::make_unique<Impl>()) {
     d_->owner = this;
 }
 
@@ -267,7 +273,7 @@ JobRunner::~JobRunner() {
                 w->process->waitForFinished(2000);
                 w->alive = false;
             }
-        on_finished = nullptr; // the owner is going away
+        blockSignals(true); // the owner is going away
         d_->finish();
     }
 }
@@ -331,7 +337,9 @@ QString JobRunner::start() {
     d.started_ns = monotonicNow();
     QObject::connect(&d.tick, &QTimer::timeout, [&d, this] {
         if (d.throttle) d.throttle->superviseHelpers();
-        if (on_progress && !d.finished) on_progress(d.snapshot());
+        if (d.finished) return;
+        d.recordSample();
+        Q_EMIT progressed(d.snapshot());
     });
     d.tick.start(200);
     if (d.todo.empty()) {
@@ -418,15 +426,14 @@ QString JobRunner::throttleName() const {
 JobSummary JobRunner::runToEnd() {
     QEventLoop loop;
     JobSummary result;
-    auto previous = on_finished;
-    on_finished = [&](const JobSummary& s) {
-        result = s;
-        if (previous) previous(s);
-        loop.quit();
-    };
+    const QMetaObject::Connection done =
+        connect(this, &JobRunner::finished, &loop, [&](const JobSummary& s) {
+            result = s;
+            loop.quit();
+        });
     start();
     if (!d_->finished) loop.exec();
-    on_finished = previous;
+    disconnect(done);
     return result;
 }
 

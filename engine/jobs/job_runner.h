@@ -6,8 +6,8 @@
 // missing for the next run, and a replacement takes the chunks nobody holds yet; nothing waits
 // forever.
 //
-// It runs on the caller's Qt event loop (the CLI's or the GUI's) and reports through
-// callbacks, so a window stays responsive while a job runs.
+// It runs on the caller's Qt event loop (the CLI's or the GUI's) and reports through signals,
+// so a window stays responsive while a job runs.
 #include "chunking.h"
 #include "job_error.h"
 #include "job_items.h"
@@ -15,8 +15,8 @@
 #include "stash.h"
 #include "task_spec.h"
 
+#include <QObject>
 #include <QString>
-#include <functional>
 #include <memory>
 #include <optional>
 
@@ -71,16 +71,11 @@ struct JobSummary {
     }
 };
 
-class JobRunner {
+class JobRunner : public QObject {
+    Q_OBJECT
 public:
-    JobRunner();
-    ~JobRunner(); // ends whatever still runs
-    JobRunner(const JobRunner&) = delete;
-    JobRunner& operator=(const JobRunner&) = delete;
-
-    std::function<void(const JobProgress&)> on_progress;
-    std::function<void(const QString&)> on_event;
-    std::function<void(const JobSummary&)> on_finished;
+    explicit JobRunner(QObject* parent = nullptr);
+    ~JobRunner() override; // ends whatever still runs, without a signal
 
     // Refuses bad input (items, stash, task; the CLI's exit status 2) or fails when the stash
     // cannot be written or is in use (a full or read-only disk, another run: bad_input false,
@@ -93,10 +88,20 @@ public:
     bool running() const;
     // For the CLI: prepare() was called; starts and runs a local event loop until the end.
     JobSummary runToEnd();
+    // Where the run stands now; reading it changes nothing.
     JobProgress progress() const;
     QString throttleName() const;
 
     struct Impl;
+
+Q_SIGNALS:
+    // Every 200 ms while running.
+    void progressed(const throttlelab::jobs::JobProgress& progress);
+    // One line worth telling: a worker's stderr, a replacement, the end.
+    void logged(const QString& line);
+    // Once per started run, from inside the runner: a slot that replaces the runner must be
+    // connected queued.
+    void finished(const throttlelab::jobs::JobSummary& summary);
 
 private:
     std::unique_ptr<Impl> d_;
