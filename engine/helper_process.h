@@ -6,7 +6,12 @@
 
 namespace throttlelab {
 
+// A monitor starts a run's figures, or replaces one of the same run that died or stalled.
+// Only a replacement cuts the permit log back to the last published size: rows after it are
+// written again; a new run's log may be another file, which is never cut.
+enum class MonitorStart { NewRun, Replacement };
+
 int runThrottleProcess(const QString& name);
-int runMonitorProcess(const QString& name, const QString& log_path);
+int runMonitorProcess(const QString& name, const QString& log_path, MonitorStart how);
 
 } // namespace throttlelab

@@ -43,7 +43,7 @@ void sleepFor(Nanos ns) {
 
 } // namespace
 
-int runMonitorProcess(const QString& name, const QString& log_path) {
+int runMonitorProcess(const QString& name, const QString& log_path, MonitorStart how) {
     // Ctrl-C reaches the whole process group: the monitor ends through the kill flag the
     // owner sets, after its last round, so the log and the totals are complete.
     std::signal(SIGINT, SIG_IGN);
@@ -63,7 +63,8 @@ int runMonitorProcess(const QString& name, const QString& log_path) {
     // A log that failed once (a full disk) stays closed: a later row after a gap would lie.
     if (!log_path.isEmpty() && s.helpers.log_errno.load() == 0) {
         // Rows written after the last publication are written again below: cut them off.
-        if (previous.log_bytes > 0 && log.exists() && log.size() > previous.log_bytes)
+        if (how == MonitorStart::Replacement && previous.log_bytes > 0 && log.exists() &&
+            log.size() > previous.log_bytes)
             log.resize(previous.log_bytes);
         const bool fresh = !log.exists() || log.size() == 0;
         if (!log.open(QIODevice::Append)) {

@@ -24,7 +24,7 @@ Throttle::~Throttle() {
     stop();
 }
 
-QString Throttle::startHelper(ChildProcess& child, const QString& role) {
+QString Throttle::startHelper(ChildProcess& child, const QString& role, MonitorStart how) {
     const QString helper =
         findExecutable(QStringLiteral("throttlelab-helper"), options_.helper_path);
     if (helper.isEmpty())
@@ -33,6 +33,8 @@ QString Throttle::startHelper(ChildProcess& child, const QString& role) {
     QStringList args{QStringLiteral("--role"), role, QStringLiteral("--name"), options_.name};
     if (role == QLatin1String("monitor") && !options_.log_path.isEmpty())
         args << QStringLiteral("--log") << options_.log_path;
+    if (role == QLatin1String("monitor") && how == MonitorStart::Replacement)
+        args << QStringLiteral("--replacing");
     shm::Segment& s = segment_->data();
     shm::AI64& pid_word =
         role == QLatin1String("monitor") ? s.helpers.monitor_pid : s.helpers.throttle_pid;
@@ -93,9 +95,10 @@ QString Throttle::start() {
     s.control.run_state.store(std::uint32_t(shm::RunState::Running), std::memory_order_release);
     running_ = true;
     QString error;
-    if (options_.as_monitor) error = startHelper(monitor_process_, QStringLiteral("monitor"));
+    if (options_.as_monitor)
+        error = startHelper(monitor_process_, QStringLiteral("monitor"), MonitorStart::NewRun);
     if (error.isEmpty() && options_.as_throttle)
-        error = startHelper(throttle_process_, QStringLiteral("throttle"));
+        error = startHelper(throttle_process_, QStringLiteral("throttle"), MonitorStart::NewRun);
     if (!error.isEmpty()) {
         stop();
         return error;
@@ -125,7 +128,7 @@ QStringList Throttle::superviseHelpers(QStringList* reasons) {
         } else if (replace) {
             s.helpers.helper_restarts.fetch_add(1);
         }
-        if (replace && startHelper(child, role).isEmpty()) {
+        if (replace && startHelper(child, role, MonitorStart::Replacement).isEmpty()) {
             restarted << role;
             if (reasons) reasons->append(why);
         }
@@ -155,7 +158,8 @@ RunSummary Throttle::stop() {
     if (options_.as_monitor && (monitor_process_.crashed() || monitor_process_.exitCode() != 0)) {
         // It died, or was stalled and killed, before its last round: a replacement does it
         // (it sees the kill flag, takes everything from the published cursor on, and ends).
-        if (startHelper(monitor_process_, QStringLiteral("monitor")).isEmpty())
+        if (startHelper(monitor_process_, QStringLiteral("monitor"), MonitorStart::Replacement)
+                .isEmpty())
             monitor_process_.finish(kHelperStopGraceMs);
     }
     // The run ended when work was told to stop, not when the helpers were done.
@@ -191,6 +195,12 @@ CalibrationResult Throttle::calibrate(const CalibrationProgress& progress) {
         setConfig(c);
     }
     return r;
+}
+
+bool Throttle::setLogPath(const QString& path) {
+    if (running_) return false;
+    options_.log_path = path;
+    return true;
 }
 
 ConfigError Throttle::setConfig(const ThrottleConfig& c) {

@@ -5,6 +5,7 @@
 // same throttle by name with ThrottleClient.
 #include "calibration.h"
 #include "child_process.h"
+#include "helper_process.h"
 #include "options.h"
 #include "throttle_client.h"
 
@@ -57,12 +58,15 @@ public:
     ConfigError setConfig(const ThrottleConfig& c);
     ThrottleConfig config() const;
     const ThrottleOptions& options() const { return options_; }
+    // The permit log of the next start() (empty: none); refused (false) while running. The
+    // same owner keeps its segment across runs, so nothing has to be recreated for it.
+    bool setLogPath(const QString& path);
     // Valid after the first successful start().
     ThrottleClient& client() const { return *client_; }
     bool attached() const { return client_ != nullptr; }
 
 private:
-    QString startHelper(ChildProcess& child, const QString& role);
+    QString startHelper(ChildProcess& child, const QString& role, MonitorStart how);
     ThrottleOptions options_;
     std::shared_ptr<SharedSegment> segment_;
     std::unique_ptr<ThrottleClient> client_;

@@ -16,6 +16,9 @@ namespace {
 constexpr int kPollMs = 200;
 constexpr int kSuperviseMs = 500;
 constexpr int kKeptExits = 16;
+// Workers of a stopped run end by themselves at the kill flag; one still there after this is
+// killed (it is busy in a long work item, or stopped).
+constexpr int kWorkerStopGraceMs = 1500;
 
 QString describe(const ThrottleConfig& c) {
     return QStringLiteral(
@@ -71,7 +74,6 @@ void EngineSession::log(const QString& line) {
 QString EngineSession::start() {
     if (shutting_down_) return QStringLiteral("the session is closing");
     if (isRunning()) return {};
-    if (throttle_ && throttle_->options().log_path != emission_log_) throttle_.reset();
     if (!throttle_) {
         ThrottleOptions o;
         o.name = name_;
@@ -84,7 +86,10 @@ QString EngineSession::start() {
         throttle_ = std::make_unique<Throttle>(o);
     } else {
         throttle_->setConfig(config_);
+        throttle_->setLogPath(emission_log_);
     }
+    // A worker of the previous run still ending must not take a permit of this one.
+    killEndingWorkers();
     if (QString e = throttle_->start(); !e.isEmpty()) {
         log(QStringLiteral("start failed: ") + e);
         return e;
@@ -102,17 +107,11 @@ void EngineSession::stop() {
     if (!isRunning()) return;
     for (OwnWorker& w : own_)
         w.ending = true;
+    // The helpers end within milliseconds of the kill flag. The workers saw it too and end
+    // by themselves; QProcess reports each exit (onWorkerFinished), so nothing here waits for
+    // them (a GUI thread that waited froze the window for as long as a work item lasted).
     const RunSummary r = throttle_->stop();
-    // Workers see the kill flag at once; wait for them here so a restart cannot hand the
-    // fresh run to a worker of the old one.
-    QDeadlineTimer deadline(1500);
-    for (const OwnWorker& w : QList<OwnWorker>(own_)) {
-        if (!w.process) continue;
-        if (!w.process->waitForFinished(int(std::max<qint64>(deadline.remainingTime(), 1)))) {
-            w.process->kill();
-            w.process->waitForFinished(500);
-        }
-    }
+    QTimer::singleShot(kWorkerStopGraceMs, this, &EngineSession::killEndingWorkers);
     log(QStringLiteral("stopped: runtime %1 s, %2 permits, mean %3/s")
             .arg(r.runtime_s, 0, 'f', 1)
             .arg(r.total)
@@ -248,6 +247,11 @@ void EngineSession::spawnWorker() {
     own_.append({p, 0, false});
     p->start();
     if (p->processId() > 0) own_.last().pid = p->processId();
+}
+
+void EngineSession::killEndingWorkers() {
+    for (OwnWorker& w : own_)
+        if (w.ending && w.process && w.process->state() != QProcess::NotRunning) w.process->kill();
 }
 
 void EngineSession::endWorker(OwnWorker& w) {

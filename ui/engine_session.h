@@ -107,6 +107,9 @@ private:
     void log(const QString& line);
     void spawnWorker();
     void endWorker(OwnWorker& w);
+    // SIGKILLs the workers of a stopped run that have not ended yet; their exits still come
+    // through onWorkerFinished.
+    void killEndingWorkers();
     void reconcileWorkers();
     void onWorkerFinished(QProcess* p, int code, QProcess::ExitStatus status);
     void poll();

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
     parser.addOption({"role", "throttle or monitor.", "ROLE"});
     parser.addOption({"name", "The throttle's name.", "NAME"});
     parser.addOption({"log", "monitor: append one CSV row per permit to FILE.", "FILE"});
+    parser.addOption({"replacing", "monitor: replace one of this run that died (resume its log)."});
     if (!parser.parse(app.arguments())) {
         std::fprintf(stderr, "throttlelab-helper: %s\n", qPrintable(parser.errorText()));
         return 2;
@@ -23,7 +24,10 @@ int main(int argc, char** argv) {
     if (role == QLatin1String("throttle"))
         return throttlelab::runThrottleProcess(parser.value("name"));
     if (role == QLatin1String("monitor"))
-        return throttlelab::runMonitorProcess(parser.value("name"), parser.value("log"));
+        return throttlelab::runMonitorProcess(parser.value("name"), parser.value("log"),
+                                              parser.isSet("replacing")
+                                                  ? throttlelab::MonitorStart::Replacement
+                                                  : throttlelab::MonitorStart::NewRun);
     std::fprintf(stderr, "throttlelab-helper: --role must be throttle or monitor, got '%s'\n",
                  qPrintable(role));
     return 2;

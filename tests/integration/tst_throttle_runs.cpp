@@ -301,6 +301,36 @@ private Q_SLOTS:
         for (qint64 pid : pids)
             QCOMPARE(per_pid[pid], 5);
     }
+    // The owner keeps its segment across runs and may log each run to another file. The first
+    // monitor of a run never cuts its file back (only a replacement of a dead monitor of
+    // that run does, to the size its figures counted): a file that held more than the last
+    // run's log keeps every byte.
+    void aNewRunNeverCutsAnotherLogFile() {
+        QTemporaryDir dir;
+        ThrottleOptions o =
+            throttleOptions("log-switch", 100, Hardcap::Limit, PacingMode::Exact, 1.0);
+        o.log_path = dir.filePath("first.csv");
+        Throttle t(o);
+        QCOMPARE(t.start(), QString());
+        for (int i = 0; i < 3; ++i)
+            QVERIFY(t.awaitFuel(5.0) == WaitResult::Granted);
+        t.stop();
+        const QString second = dir.filePath("second.csv");
+        QFile f(second);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        const QByteArray kept(64 * 1024, 'x');
+        f.write(kept);
+        f.close();
+        QVERIFY(t.setLogPath(second));
+        QCOMPARE(t.start(), QString());
+        QVERIFY(!t.setLogPath(o.log_path)); // not while running
+        QVERIFY(t.awaitFuel(5.0) == WaitResult::Granted);
+        t.stop();
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QByteArray all = f.readAll();
+        QVERIFY(all.startsWith(kept));
+        QVERIFY(all.size() > kept.size()); // and the second run's row is there
+    }
     // Who is served next: the waiter that has waited longest, in both modes. Three workers
     // join one after the other, each once the previous one waits; with no work between
     // permits each goes to the back after its permit, so the log reads A B C A B C ...

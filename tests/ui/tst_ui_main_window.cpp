@@ -25,6 +25,7 @@
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
+#include <functional>
 
 using namespace throttlelab;
 using namespace throttlelab::ui;
@@ -146,6 +147,34 @@ private Q_SLOTS:
         typeInto(p->workMeanEdit(), QStringLiteral("2 parsecs"));
         QVERIFY(ControlPanel::isMarkedInvalid(p->workMeanEdit()));
         QVERIFY(w.session()->workProfile().startsWith(QLatin1String("fixed:2ms")));
+    }
+
+    // The GUI thread never waits on a process or on the engine: through start, a preset
+    // change, a helper's crash and its restart, stop and restart, the event loop is never
+    // asleep outside itself for more than 50 ms.
+    void theEventLoopNeverWaits() {
+        MainWindow w(testOptions("no-wait"));
+        w.show();
+        StallWatch watch;
+        QStringList phases;
+        auto phase = [&](const QString& what, const std::function<void()>& act, int settle_ms) {
+            watch.reset();
+            QTimer::singleShot(0, &w, act); // from the event loop, as a click would
+            QTest::qWait(settle_ms);
+            phases << QStringLiteral("%1 %2 ms").arg(what).arg(watch.longestWaitMs(), 0, 'f', 1);
+            return watch.longestWaitMs();
+        };
+        double worst = 0;
+        worst = std::max(worst, phase("start", [&] { w.session()->start(); }, 800));
+        worst = std::max(worst, phase("preset", [&] { w.applyPreset("slow-workers"); }, 800));
+        worst = std::max(worst, phase("helper crash", [&] {
+            const QList<qint64> helpers = w.session()->helperPids();
+            if (!helpers.isEmpty()) ::kill(pid_t(helpers.last()), SIGKILL);
+        }, 1500));
+        worst = std::max(worst, phase("stop", [&] { w.session()->stop(); }, 800));
+        worst = std::max(worst, phase("restart", [&] { w.session()->restart(); }, 800));
+        qInfo("%s", qPrintable(phases.join(", ")));
+        QVERIFY2(worst <= 50, qPrintable(phases.join(", ")));
     }
 
     void presetsAndExperimentFiles() {

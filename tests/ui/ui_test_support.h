@@ -7,7 +7,11 @@
 #include <QSettings>
 #include <QStandardPaths>
 #include <QString>
+#include <QTimer>
+#include <algorithm>
 #include <atomic>
+#include <cstdio>
+#include <ctime>
 #include <cerrno>
 #include <csignal>
 #include <unistd.h>
@@ -49,5 +53,62 @@ inline LaunchOptions testOptions(const char* what) {
     o.restore_last = false;
     return o;
 }
+
+} // namespace throttlelab::ui::test
+
+namespace throttlelab::ui::test {
+
+// Watches the GUI thread's event loop: a 5 ms timer notes, at each tick, how long the thread
+// was asleep outside the event loop since the last tick. That is the gap between ticks less
+// the thread's own CPU time and its time waiting for a CPU (/proc/thread-self/schedstat), so
+// a loaded machine or a sanitizer's slowness does not count; only waiting does (on a
+// process, a sleep, a blocking read). In a loop that never waits it stays near the tick.
+class StallWatch : public QObject {
+public:
+    StallWatch() {
+        connect(&tick_, &QTimer::timeout, this, [this] { sample(); });
+        tick_.setTimerType(Qt::PreciseTimer);
+        tick_.start(5);
+        sample();
+    }
+    // The longest wait outside the event loop seen so far, in ms; reset() starts over.
+    double longestWaitMs() const { return longest_ns_ / 1e6; }
+    void reset() {
+        longest_ns_ = 0;
+        sample();
+    }
+
+private:
+    struct Reading {
+        std::int64_t wall = 0, cpu = 0, queued = 0;
+    };
+    static Reading read() {
+        Reading r;
+        timespec ts{};
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        r.wall = std::int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+        if (FILE* f = std::fopen("/proc/thread-self/schedstat", "r")) {
+            long long cpu = 0, queued = 0;
+            if (std::fscanf(f, "%lld %lld", &cpu, &queued) == 2) {
+                r.cpu = cpu;
+                r.queued = queued;
+            }
+            std::fclose(f);
+        }
+        return r;
+    }
+    void sample() {
+        const Reading now = read();
+        if (last_.wall > 0) {
+            const std::int64_t asleep =
+                (now.wall - last_.wall) - (now.cpu - last_.cpu) - (now.queued - last_.queued);
+            longest_ns_ = std::max(longest_ns_, asleep);
+        }
+        last_ = now;
+    }
+    QTimer tick_;
+    Reading last_;
+    std::int64_t longest_ns_ = 0;
+};
 
 } // namespace throttlelab::ui::test
