@@ -174,7 +174,15 @@ private Q_SLOTS:
         worst = std::max(worst, phase("stop", [&] { w.session()->stop(); }, 800));
         worst = std::max(worst, phase("restart", [&] { w.session()->restart(); }, 800));
         qInfo("%s", qPrintable(phases.join(", ")));
-        QVERIFY2(worst <= 50, qPrintable(phases.join(", ")));
+        // What is left is start's wait for its helpers to attach (10-20 ms here). A sanitizer
+        // slows those helpers several times over (39 ms seen under TSan), so its builds get a
+        // wider bound; a real wait (on a worker, a work item) is hundreds of ms either way.
+#ifdef THROTTLELAB_SANITIZED
+        constexpr double kBoundMs = 150;
+#else
+        constexpr double kBoundMs = 50;
+#endif
+        QVERIFY2(worst <= kBoundMs, qPrintable(phases.join(", ")));
     }
 
     void presetsAndExperimentFiles() {
