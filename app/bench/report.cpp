@@ -244,7 +244,7 @@ QString toMarkdown(const Report& r) {
                          "full ring, counted) |\n")
               .arg(r.ceiling.emissions_per_s_flood, 0, 'f', 0)
               .arg(r.ceiling.flood_lost_fraction * 100, 0, 'f', 2);
-    md += QStringLiteral("| highest rate tried with no emission lost | %1/s |\n")
+    md += QStringLiteral("| highest rate granted with no emission lost | %1/s |\n")
               .arg(r.ceiling.lossless_emissions_per_s, 0, 'f', 0);
     md += QStringLiteral(
         "\n### Micro-benchmarks (Google Benchmark, median)\n\n| operation | ns |\n|---|---|\n");
