@@ -2,7 +2,20 @@
 // The owner of a named throttle: mp_throttle's Throttle object. start() creates the shared
 // segment (or reclaims one whose owner died) and runs the throttle and monitor as real
 // processes; stop() ends them within a second and reports the run. Any process can join the
-// same throttle by name with ThrottleClient.
+// same throttle by name with ThrottleClient, whose header states what every taker of fuel is
+// guaranteed.
+//
+// The owner's own contract:
+// - One owner per name at a time: start() refuses a name whose owner lives. A dead owner's
+//   segment is reclaimed, never reused, so a new run's figures are its own.
+// - start() returns once both helpers are attached and see the kill flag; stop() sets the
+//   kill flag for every worker at once and returns within about a second, whatever the
+//   workers do. Both are idempotent.
+// - Totals and run time carry over across stop() and start() of the same owner; the run
+//   time counts up to the kill flag, not to when the processes were done.
+// - A helper that dies is restarted, one silent for 2 s is killed and replaced, each by
+//   superviseHelpers(), which the owner calls now and then; statistics lose nothing across a
+//   replacement.
 #include "calibration.h"
 #include "child_process.h"
 #include "helper_process.h"

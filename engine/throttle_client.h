@@ -2,6 +2,25 @@
 // A process's handle on a running throttle, found by name: what workers, observers, the
 // throttle and monitor processes, the GUI and the C interface all use. Taking fuel is a few
 // atomic operations on the shared segment; nothing here holds a lock another process needs.
+//
+// The contract, for every process attached to one throttle together:
+// - Rate. In exact mode the permits granted over any span of time t are at most
+//   max_n * t / per plus what the hardcap lets bank: one permit with `one`, max_n with
+//   `limit`, all that is owed since the start with `none`; with `window` no sliding window of
+//   length `per` ever holds more than max_n, even after idle or a restart. Classic mode is the reference's sleep loop: its rate drifts below the
+//   target by the loop's own cost, which `correction` (calibration) compensates.
+// - Order. Waiters are served oldest first, in both modes (up to 500k permits/s): a later
+//   waiter takes a permit only when enough are available for every older one. An older
+//   waiter that does not take its permit within 2 ms (stopped, descheduled, dead) loses that
+//   turn; nobody waits for it again.
+// - Changes. A live change (setConfig, changeConfig) wakes every waiter at once; each
+//   recomputes under the new settings, keeping what was banked or owed. No change creates a
+//   permit, a mode switch included.
+// - Leaving. A waiter that times out or is killed takes nothing with it. A process killed at
+//   any instruction costs at most the permit it held; the monitor frees its slot.
+// - Counting. Every grant is counted once: granted = counted + abandoned + overflow, where
+//   overflow is only a full emission ring (the monitor stopped or starved), never silent.
+// All of it is measured by `throttlectl bench` and tested in tests/integration.
 #include "config_channel.h"
 #include "options.h"
 #include "shared_segment.h"
