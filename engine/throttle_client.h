@@ -7,8 +7,9 @@
 // - Rate. In exact mode the permits granted over any span of time t are at most
 //   max_n * t / per plus what the hardcap lets bank: one permit with `one`, max_n with
 //   `limit`, all that is owed since the start with `none`; with `window` no sliding window of
-//   length `per` ever holds more than max_n, even after idle or a restart. Classic mode is the reference's sleep loop: its rate drifts below the
-//   target by the loop's own cost, which `correction` (calibration) compensates.
+//   length `per` ever holds more than max_n, even after idle or a restart. Classic mode is
+//   the reference's sleep loop: its rate drifts below the target by the loop's own cost,
+//   which `correction` (calibration) compensates.
 // - Order. Waiters are served oldest first, in both modes (up to 500k permits/s): a later
 //   waiter takes a permit only when enough are available for every older one. An older
 //   waiter that does not take its permit within 2 ms (stopped, descheduled, dead) loses that
