@@ -165,14 +165,22 @@ private Q_SLOTS:
             return watch.longestWaitMs();
         };
         double worst = 0;
-        worst = std::max(worst, phase("start", [&] { w.session()->start(); }, 800));
-        worst = std::max(worst, phase("preset", [&] { w.applyPreset("slow-workers"); }, 800));
-        worst = std::max(worst, phase("helper crash", [&] {
-            const QList<qint64> helpers = w.session()->helperPids();
-            if (!helpers.isEmpty()) ::kill(pid_t(helpers.last()), SIGKILL);
-        }, 1500));
-        worst = std::max(worst, phase("stop", [&] { w.session()->stop(); }, 800));
-        worst = std::max(worst, phase("restart", [&] { w.session()->restart(); }, 800));
+        worst = std::max(worst, phase(
+                                    "start", [&] { w.session()->start(); }, 800));
+        worst = std::max(worst, phase(
+                                    "preset", [&] { w.applyPreset("slow-workers"); }, 800));
+        worst = std::max(worst, phase(
+                                    "helper crash",
+                                    [&] {
+                                        const QList<qint64> helpers = w.session()->helperPids();
+                                        if (!helpers.isEmpty())
+                                            ::kill(pid_t(helpers.last()), SIGKILL);
+                                    },
+                                    1500));
+        worst = std::max(worst, phase(
+                                    "stop", [&] { w.session()->stop(); }, 800));
+        worst = std::max(worst, phase(
+                                    "restart", [&] { w.session()->restart(); }, 800));
         qInfo("%s", qPrintable(phases.join(", ")));
         // What is left is start's wait for its helpers to attach (10-20 ms here). A sanitizer
         // slows those helpers several times over (39 ms seen under TSan), so its builds get a

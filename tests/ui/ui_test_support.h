@@ -10,10 +10,10 @@
 #include <QTimer>
 #include <algorithm>
 #include <atomic>
-#include <cstdio>
-#include <ctime>
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
+#include <ctime>
 #include <unistd.h>
 
 namespace throttlelab::ui::test {
