@@ -115,7 +115,8 @@ struct alignas(kCacheLine) Pacing {
 // Writer: the worker that holds the slot (pid); the monitor frees the slot of a dead one
 // (releaseWorkerSlot folds its grants into Pacing::granted first). A stopped worker keeps
 // its slot; a waiter that yielded to it in vain marks its wait `passed_over_since` so no
-// one yields to that wait again.
+// one yields to that wait again, until the worker runs again and clears the mark itself (a
+// stopped one cannot, so nobody waits for it twice).
 struct alignas(kCacheLine) WorkerSlot {
     AI64 pid;
     A64 start_ticks;

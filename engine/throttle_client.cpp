@@ -229,6 +229,15 @@ WaitResult ThrottleClient::awaitFuel(double timeout_s) {
             }
         }
         Nanos wake_at = now + kOwnerCheckPeriod;
+        if (slot_ >= 0) {
+            // Passed over while it did not run (descheduled past the 2 ms): running again, it
+            // takes its place back, so it loses one turn, not every turn until it wins a race
+            // (seen: 6 turns in a row). A stopped process never gets here, so nobody waits
+            // for it twice.
+            shm::AI64& passed = s.workers[std::size_t(slot_)].passed_over_since;
+            if (passed.load(std::memory_order_relaxed) == start)
+                passed.store(-1, std::memory_order_relaxed);
+        }
         if (s.control.run_state.load(std::memory_order_acquire) ==
             std::uint32_t(shm::RunState::Running)) {
             const PacingParams& pp = params();

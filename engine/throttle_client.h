@@ -13,7 +13,7 @@
 // - Order. Waiters are served oldest first, in both modes (up to 500k permits/s): a later
 //   waiter takes a permit only when enough are available for every older one. An older
 //   waiter that does not take its permit within 2 ms (stopped, descheduled, dead) loses that
-//   turn; nobody waits for it again.
+//   turn; it has its place back once it runs again, so nobody waits for a stopped one twice.
 // - Changes. A live change (setConfig, changeConfig) wakes every waiter at once; each
 //   recomputes under the new settings, keeping what was banked or owed. No change creates a
 //   permit, a mode switch included.
