@@ -2,6 +2,8 @@
 #include "segment_access.h"
 
 #include "counter_rate.h"
+#include "executable_lookup.h"
+#include "process_supervisor.h"
 #include "throttle.h"
 
 #include <algorithm>
@@ -58,13 +60,11 @@ CalibrationResult calibrate(const CalibrationRequest& req, const CalibrationProg
     }
     // Worker processes drain the tank: the loop is measured under the load it will run under
     // (each token wakes another process). The reference used cpu_count dummy consumers too.
-    std::vector<std::unique_ptr<ChildProcess>> consumers;
+    ProcessSupervisor consumers;
     const QString worker = findExecutable(QStringLiteral("throttle-worker"));
-    for (int i = 0; i < req.consumers && !worker.isEmpty(); ++i) {
-        auto child = std::make_unique<ChildProcess>();
-        QString error;
-        if (child->start(worker, {"--name", o.name}, &error)) consumers.push_back(std::move(child));
-    }
+    for (int i = 0; i < req.consumers && !worker.isEmpty(); ++i)
+        consumers.launch(ProcessSpec::of(QStringLiteral("consumer"), worker,
+                                         {QStringLiteral("--name"), o.name}));
     std::this_thread::sleep_for(std::chrono::milliseconds(100)); // attached and waiting
     const int rounds = std::max(2, req.rounds);
     const auto slice = std::chrono::duration<double>(std::max(0.05, req.duration_s) / rounds);
@@ -102,8 +102,8 @@ CalibrationResult calibrate(const CalibrationRequest& req, const CalibrationProg
         if (progress) progress(double(round + 1) / rounds);
     }
     throttle.setKillFlag();
-    for (auto& c : consumers)
-        c->finish(1000);
+    consumers.endAll(std::chrono::seconds(1));
+    consumers.waitForAllExited(std::chrono::seconds(2));
     r.correction = correction;
     throttle.stop();
     return r;

@@ -90,6 +90,7 @@ int runMonitorProcess(const QString& name, const QString& log_path, MonitorStart
     acc.setKeepFinalized(!log_path.isEmpty());
     s.helpers.monitor_pid.store(getpid());
     s.helpers.monitor_heartbeat_ns.store(monotonicNow(), std::memory_order_release);
+    announceReady();
 
     std::vector<Emission> batch;
     batch.reserve(shm::kEmissionRingSize);

@@ -1,4 +1,5 @@
 #include "throttle.h"
+#include "executable_lookup.h"
 #include "run_time.h"
 #include "segment_access.h"
 
@@ -6,59 +7,89 @@
 #include "pacer.h"
 #include "stats_channel.h"
 
-#include <thread>
+#include <QTimer>
 #include <unistd.h>
 
 namespace throttlelab {
 namespace {
-constexpr int kHelperStartTimeoutMs = 5000;
+constexpr std::chrono::milliseconds kHelperStartTimeout{5000};
 // The monitor's last round and the throttle's exit take milliseconds; past this they are
 // killed, and a monitor killed so is replaced for its last round.
-constexpr int kHelperStopGraceMs = 600;
+constexpr std::chrono::milliseconds kHelperStopGrace{600};
+// A helper that keeps dying (a broken install, a fault) stays down after this many
+// replacements a minute, instead of being restarted forever.
+constexpr RestartBudget kHelperRestartBudget{20, std::chrono::minutes(1)};
+const QString kMonitor = QStringLiteral("monitor");
+const QString kThrottle = QStringLiteral("throttle");
 } // namespace
 
-Throttle::Throttle(ThrottleOptions options)
-    : options_(options.resolved()) {}
+Throttle::Throttle(ThrottleOptions options, QObject* parent)
+    : QObject(parent)
+    , options_(options.resolved()) {
+    qRegisterMetaType<RunSummary>();
+    connect(&helpers_, &ProcessSupervisor::ready, this, &Throttle::onHelperReady);
+    connect(&helpers_, &ProcessSupervisor::exited, this, &Throttle::onHelperExited);
+    connect(&helpers_, &ProcessSupervisor::failedToStart, this,
+            [this](ProcessId, const QString& error) {
+                if (state_ == State::Starting) failStart(error);
+            });
+    connect(&helpers_, &ProcessSupervisor::restarted, this,
+            [this](ProcessId id, qint64, const QString& reason) {
+                const QString role = helpers_.label(id);
+                replaced_ << role;
+                replaced_reasons_ << reason;
+                if (replaced_.size() > 64) { // nobody collects them: keep the newest
+                    replaced_.removeFirst();
+                    replaced_reasons_.removeFirst();
+                }
+                Q_EMIT helperReplaced(role, reason);
+            });
+    connect(&helpers_, &ProcessSupervisor::gaveUp, this,
+            [this](ProcessId, const QString& reason) { Q_EMIT helperGaveUp(reason); });
+}
 
 Throttle::~Throttle() {
     stop();
 }
 
-QString Throttle::startHelper(ChildProcess& child, const QString& role, MonitorStart how) {
-    const QString helper =
-        findExecutable(QStringLiteral("throttlelab-helper"), options_.helper_path);
-    if (helper.isEmpty())
-        return QStringLiteral(
-            "cannot find the throttlelab-helper executable (set THROTTLELAB_BIN_DIR)");
-    QStringList args{QStringLiteral("--role"), role, QStringLiteral("--name"), options_.name};
-    if (role == QLatin1String("monitor") && !options_.log_path.isEmpty())
-        args << QStringLiteral("--log") << options_.log_path;
-    if (role == QLatin1String("monitor") && how == MonitorStart::Replacement)
-        args << QStringLiteral("--replacing");
-    shm::Segment& s = segment_->data();
-    shm::AI64& pid_word =
-        role == QLatin1String("monitor") ? s.helpers.monitor_pid : s.helpers.throttle_pid;
-    pid_word.store(0);
-    QString error;
-    if (!child.start(helper, args, &error)) return error;
-    // Ready once it has attached and written its pid: from then on it sees the kill flag.
-    for (int waited = 0; pid_word.load() != child.pid(); waited += 2) {
-        if (!child.running() || waited > kHelperStartTimeoutMs) {
-            child.finish(0);
-            return QStringLiteral("the %1 process did not start (exit code %2)")
-                .arg(role)
-                .arg(child.exitCode());
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-    return {};
+ProcessSpec Throttle::helperSpec(const QString& role) const {
+    ProcessSpec spec;
+    spec.label = role;
+    spec.program = findExecutable(QStringLiteral("throttlelab-helper"), options_.helper_path);
+    spec.args =
+        QStringList{QStringLiteral("--role"), role, QStringLiteral("--name"), options_.name};
+    if (role == kMonitor && !options_.log_path.isEmpty())
+        spec.args << QStringLiteral("--log") << options_.log_path;
+    spec.restart_args = spec.args;
+    if (role == kMonitor) spec.restart_args << QStringLiteral("--replacing");
+    spec.announces_ready = true;
+    spec.restart_automatically = true;
+    spec.budget = kHelperRestartBudget;
+    const shm::Segment* s = &segment_->data();
+    const shm::AI64* beat =
+        role == kMonitor ? &s->helpers.monitor_heartbeat_ns : &s->helpers.throttle_heartbeat_ns;
+    spec.heartbeat = [beat] { return Nanos(beat->load(std::memory_order_acquire)); };
+    spec.stall_bound = std::chrono::milliseconds(kHelperStallBound / kNanosPerMilli);
+    return spec;
 }
 
-QString Throttle::start() {
-    if (running_) return {};
-    // Where the helpers are is settled now, while this executable is surely in place.
-    (void)findExecutable(QStringLiteral("throttlelab-helper"), options_.helper_path);
+QList<ProcessId> Throttle::helperIds() const {
+    QList<ProcessId> ids;
+    for (ProcessId id : {monitor_, throttle_, last_round_monitor_})
+        if (id != 0) ids << id;
+    return ids;
+}
+
+QString Throttle::beginStart() {
+    if (state_ == State::Running || state_ == State::Starting) return {};
+    if (state_ == State::Stopping)
+        return QStringLiteral("the throttle is still stopping; start it once it has stopped");
     if (QString e = validateOptions(options_); !e.isEmpty()) return e;
+    // Where the helpers are is settled now, while this executable is surely in place.
+    if ((options_.as_monitor || options_.as_throttle) &&
+        findExecutable(QStringLiteral("throttlelab-helper"), options_.helper_path).isEmpty())
+        return QStringLiteral(
+            "cannot find the throttlelab-helper executable (set THROTTLELAB_BIN_DIR)");
     if (!segment_) {
         QString error;
         std::unique_ptr<SharedSegment> seg = SharedSegment::createOwned(options_.name, &error);
@@ -93,51 +124,139 @@ QString Throttle::start() {
     s.control.run_started_ns.store(now);
     s.control.run_epoch.fetch_add(1);
     s.control.run_state.store(std::uint32_t(shm::RunState::Running), std::memory_order_release);
-    running_ = true;
-    QString error;
-    if (options_.as_monitor)
-        error = startHelper(monitor_process_, QStringLiteral("monitor"), MonitorStart::NewRun);
-    if (error.isEmpty() && options_.as_throttle)
-        error = startHelper(throttle_process_, QStringLiteral("throttle"), MonitorStart::NewRun);
-    if (!error.isEmpty()) {
-        stop();
-        return error;
-    }
-    signalEvent(s);
+    // The previous run's helpers have all exited (stop finished): their handles go.
+    for (ProcessId id : helperIds())
+        helpers_.forget(id);
+    monitor_ = throttle_ = last_round_monitor_ = 0;
+    monitor_did_last_round_ = true;
+    start_error_.clear();
+    state_ = State::Starting;
+    if (options_.as_monitor) monitor_ = helpers_.launch(helperSpec(kMonitor));
+    if (options_.as_throttle) throttle_ = helpers_.launch(helperSpec(kThrottle));
+    // A helper that neither says it is ready nor dies is given up on.
+    const int generation = ++start_generation_;
+    if (hasEventLoop()) // start() without one keeps its own time
+        QTimer::singleShot(kHelperStartTimeout, this, [this, generation] {
+            if (state_ == State::Starting && generation == start_generation_)
+                failStart(QStringLiteral("a helper process did not get ready within %1 s")
+                              .arg(kHelperStartTimeout.count() / 1000));
+        });
+    onHelperReady(); // none wanted: running at once
     return {};
 }
 
-QStringList Throttle::superviseHelpers(QStringList* reasons) {
-    QStringList restarted;
-    if (!running_) return restarted;
+void Throttle::onHelperReady() {
+    if (state_ != State::Starting) return;
+    for (ProcessId id : {monitor_, throttle_})
+        if (id != 0 && !helpers_.isReady(id)) return;
+    state_ = State::Running;
+    signalEvent(segment_->data());
+    Q_EMIT started();
+}
+
+void Throttle::failStart(const QString& error) {
+    if (state_ != State::Starting) return;
+    start_error_ = error;
+    beginStop();
+}
+
+void Throttle::onHelperExited(const ProcessExit& exit) {
     shm::Segment& s = segment_->data();
-    const Nanos now = monotonicNow();
-    auto supervise = [&](bool wanted, ChildProcess& child, const QString& role,
-                         const shm::AI64& heartbeat) {
-        if (!wanted) return;
-        bool replace = !child.running();
-        QString why = QStringLiteral("it had died");
-        const Nanos silent = now - heartbeat.load(std::memory_order_acquire);
-        if (!replace && silent > kHelperStallBound) {
-            // Alive but silent (stopped, or stuck): it cannot be trusted to end by itself.
-            child.kill();
+    if (state_ == State::Starting) {
+        // Dead before it was ready: the start fails (nothing is restarted in a start).
+        failStart(
+            QStringLiteral("the %1 process did not start (%2)").arg(exit.label, exit.describe()));
+        return;
+    }
+    if (state_ == State::Running) {
+        if (exit.stalled)
             s.helpers.helper_stalls.fetch_add(1);
-            why = QStringLiteral("it had stopped answering (no heartbeat for %1 s) and was killed")
-                      .arg(toSeconds(silent), 0, 'f', 1);
-            replace = true;
-        } else if (replace) {
+        else
             s.helpers.helper_restarts.fetch_add(1);
+        return;
+    }
+    if (state_ != State::Stopping) return;
+    if (exit.id == monitor_ && (exit.crashed || exit.code != 0)) monitor_did_last_round_ = false;
+    if (exit.id == last_round_monitor_) monitor_did_last_round_ = true;
+    finishStopIfDone();
+}
+
+void Throttle::beginStop() {
+    if (state_ == State::Stopped || state_ == State::Stopping) return;
+    setKillFlag();
+    state_ = State::Stopping;
+    // Both see the kill flag at once; the monitor's last round counts what is left.
+    helpers_.endAll(kHelperStopGrace);
+    finishStopIfDone();
+}
+
+void Throttle::finishStopIfDone() {
+    for (ProcessId id : helperIds())
+        if (helpers_.isRunning(id)) return;
+    if (options_.as_monitor && !monitor_did_last_round_ && last_round_monitor_ == 0 &&
+        start_error_.isEmpty()) {
+        // It died, or was stalled and killed, before its last round: a replacement does it
+        // (it sees the kill flag, takes everything from the published cursor on, and ends).
+        ProcessSpec spec = helperSpec(kMonitor);
+        spec.args = spec.restart_args;
+        spec.restart_automatically = false;
+        last_round_monitor_ = helpers_.launch(spec);
+        if (helpers_.isRunning(last_round_monitor_)) {
+            helpers_.end(last_round_monitor_, kHelperStopGrace);
+            return;
         }
-        if (replace && startHelper(child, role, MonitorStart::Replacement).isEmpty()) {
-            restarted << role;
-            if (reasons) reasons->append(why);
-        }
-    };
-    supervise(options_.as_monitor, monitor_process_, QStringLiteral("monitor"),
-              s.helpers.monitor_heartbeat_ns);
-    supervise(options_.as_throttle, throttle_process_, QStringLiteral("throttle"),
-              s.helpers.throttle_heartbeat_ns);
-    return restarted;
+    }
+    finishStop();
+}
+
+void Throttle::finishStop() {
+    shm::Segment& s = segment_->data();
+    // The run ended when work was told to stop, not when the helpers were done.
+    s.control.accumulated_runtime_ns.store(runtimeAt(s.control, s.control.kill_ns.load()));
+    s.control.run_state.store(std::uint32_t(shm::RunState::Stopped), std::memory_order_release);
+    s.pacing.tank.store(0); // no stale tokens for the next start
+    signalEvent(s);
+    state_ = State::Stopped;
+    RunSummary r;
+    r.runtime_s = toSeconds(s.control.accumulated_runtime_ns.load());
+    r.total = options_.as_monitor ? readStats(s.stats).total : totalGranted(s);
+    if (r.total > 0 && r.runtime_s > 0) {
+        r.mean_rate = double(r.total) / r.runtime_s;
+        r.mean_interval_s = r.runtime_s / double(r.total);
+    }
+    last_summary_ = r;
+    if (!start_error_.isEmpty())
+        Q_EMIT startFailed(start_error_);
+    else
+        Q_EMIT stopped(r);
+}
+
+QString Throttle::start() {
+    if (QString e = beginStart(); !e.isEmpty()) return e;
+    helpers_.waitFor([this] { return state_ != State::Starting; },
+                     kHelperStartTimeout + std::chrono::seconds(1));
+    if (state_ == State::Starting) failStart(QStringLiteral("a helper process did not get ready"));
+    if (state_ == State::Stopping)
+        helpers_.waitFor([this] { return state_ == State::Stopped; }, std::chrono::seconds(5));
+    return state_ == State::Running ? QString() : start_error_;
+}
+
+RunSummary Throttle::stop() {
+    beginStop();
+    if (state_ == State::Stopping)
+        helpers_.waitFor([this] { return state_ == State::Stopped; }, std::chrono::seconds(5));
+    return last_summary_;
+}
+
+QStringList Throttle::superviseHelpers(QStringList* reasons) {
+    helpers_.checkNow();
+    // A replacement is of use once it is ready, as after start().
+    if (!replaced_.isEmpty()) helpers_.waitForReady(helperIds(), kHelperStartTimeout);
+    QStringList out;
+    out.swap(replaced_);
+    if (reasons) *reasons = replaced_reasons_;
+    replaced_reasons_.clear();
+    return out;
 }
 
 void Throttle::setKillFlag() {
@@ -147,36 +266,6 @@ void Throttle::setKillFlag() {
     control.kill_ns.compare_exchange_strong(unset, monotonicNow());
     control.kill.store(1, std::memory_order_release);
     signalEvent(segment_->data());
-}
-
-RunSummary Throttle::stop() {
-    if (!running_) return last_summary_;
-    shm::Segment& s = segment_->data();
-    setKillFlag();
-    // Both see the kill flag at once; the monitor's last round counts what is left.
-    finishAll({&monitor_process_, &throttle_process_}, kHelperStopGraceMs);
-    if (options_.as_monitor && (monitor_process_.crashed() || monitor_process_.exitCode() != 0)) {
-        // It died, or was stalled and killed, before its last round: a replacement does it
-        // (it sees the kill flag, takes everything from the published cursor on, and ends).
-        if (startHelper(monitor_process_, QStringLiteral("monitor"), MonitorStart::Replacement)
-                .isEmpty())
-            monitor_process_.finish(kHelperStopGraceMs);
-    }
-    // The run ended when work was told to stop, not when the helpers were done.
-    s.control.accumulated_runtime_ns.store(runtimeAt(s.control, s.control.kill_ns.load()));
-    s.control.run_state.store(std::uint32_t(shm::RunState::Stopped), std::memory_order_release);
-    s.pacing.tank.store(0); // no stale tokens for the next start
-    signalEvent(s);
-    running_ = false;
-    RunSummary r;
-    r.runtime_s = toSeconds(s.control.accumulated_runtime_ns.load());
-    r.total = options_.as_monitor ? readStats(s.stats).total : totalGranted(s);
-    if (r.total > 0 && r.runtime_s > 0) {
-        r.mean_rate = double(r.total) / r.runtime_s;
-        r.mean_interval_s = r.runtime_s / double(r.total);
-    }
-    last_summary_ = r;
-    return r;
 }
 
 StatsSnapshot Throttle::stats() const {
@@ -198,7 +287,7 @@ CalibrationResult Throttle::calibrate(const CalibrationProgress& progress) {
 }
 
 bool Throttle::setLogPath(const QString& path) {
-    if (running_) return false;
+    if (state_ != State::Stopped) return false;
     options_.log_path = path;
     return true;
 }

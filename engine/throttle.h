@@ -8,20 +8,24 @@
 // The owner's own contract:
 // - One owner per name at a time: start() refuses a name whose owner lives. A dead owner's
 //   segment is reclaimed, never reused, so a new run's figures are its own.
-// - start() returns once both helpers are attached and see the kill flag; stop() sets the
-//   kill flag for every worker at once and returns within about a second, whatever the
-//   workers do. Both are idempotent.
+// - start() returns once both helpers have said they are attached and see the kill flag;
+//   stop() sets the kill flag for every worker at once and returns within about a second,
+//   whatever the workers do. Both are idempotent. beginStart() and beginStop() do the same
+//   without waiting, for an event loop that must never block (the app): started(),
+//   startFailed() or stopped() follows.
 // - Totals and run time carry over across stop() and start() of the same owner; the run
 //   time counts up to the kill flag, not to when the processes were done.
-// - A helper that dies is restarted, one silent for 2 s is killed and replaced, each by
-//   superviseHelpers(), which the owner calls now and then; statistics lose nothing across a
-//   replacement.
+// - A helper that dies is restarted, one silent for 2 s is killed and replaced (at most 20
+//   times a minute, then it stays down and helperGaveUp() says so), by a ProcessSupervisor on
+//   the owner's event loop; a program without one calls superviseHelpers() now and then.
+//   Statistics lose nothing across a replacement.
 #include "calibration.h"
-#include "child_process.h"
 #include "helper_process.h"
 #include "options.h"
+#include "process_supervisor.h"
 #include "throttle_client.h"
 
+#include <QObject>
 #include <QString>
 #include <memory>
 
@@ -35,22 +39,28 @@ struct RunSummary {
     double mean_rate = 0;
 };
 
-class Throttle {
+class Throttle : public QObject {
+    Q_OBJECT
 public:
-    explicit Throttle(ThrottleOptions options);
-    ~Throttle(); // stops and detaches
-    Throttle(const Throttle&) = delete;
-    Throttle& operator=(const Throttle&) = delete;
+    explicit Throttle(ThrottleOptions options, QObject* parent = nullptr);
+    ~Throttle() override; // stops (waiting) and detaches
 
-    // Returns an error line, or empty on success. Idempotent: a second start() is a no-op.
+    // Returns an error line, or empty once the helpers are ready. Idempotent. Waits (a local
+    // event loop) for the helpers: for programs without a window.
     QString start();
     // Idempotent; bounded by about 1 s even with many waiters or a flooded monitor.
     RunSummary stop();
-    bool isRunning() const { return running_; }
-    // Restarts a throttle or monitor process that died, and kills and replaces one whose
-    // heartbeat is older than kHelperStallBound (stopped or stuck). Call it now and then (the
-    // CLI does every 50 ms, the GUI every 500 ms); returns which helpers it replaced, and in
-    // `reasons` (when given) why, one line each.
+    // The same, never waiting. beginStart() returns an error found at once (bad options, a
+    // name in use, no helper executable) or empty, and then started() or startFailed()
+    // follows; beginStop() is followed by stopped().
+    QString beginStart();
+    void beginStop();
+    enum class State { Stopped, Starting, Running, Stopping };
+    State state() const { return state_; }
+    bool isRunning() const { return state_ == State::Running; }
+    // For a program without an event loop: collects helper exits and stalls (restarting the
+    // helpers as on an event loop) and returns which helpers were replaced since the last
+    // call, and in `reasons` (when given) why, one line each.
     QStringList superviseHelpers(QStringList* reasons = nullptr);
 
     // The reference's methods, on this process's own handle.
@@ -71,22 +81,43 @@ public:
     ConfigError setConfig(const ThrottleConfig& c);
     ThrottleConfig config() const;
     const ThrottleOptions& options() const { return options_; }
-    // The permit log of the next start() (empty: none); refused (false) while running. The
+    // The permit log of the next start() (empty: none); refused (false) unless stopped. The
     // same owner keeps its segment across runs, so nothing has to be recreated for it.
     bool setLogPath(const QString& path);
     // Valid after the first successful start().
     ThrottleClient& client() const { return *client_; }
     bool attached() const { return client_ != nullptr; }
 
+Q_SIGNALS:
+    void started();
+    void startFailed(const QString& error);
+    void stopped(const throttlelab::RunSummary& summary);
+    void helperReplaced(const QString& role, const QString& reason);
+    void helperGaveUp(const QString& reason);
+
 private:
-    QString startHelper(ChildProcess& child, const QString& role, MonitorStart how);
+    ProcessSpec helperSpec(const QString& role) const;
+    void onHelperReady();
+    void onHelperExited(const ProcessExit& exit);
+    void failStart(const QString& error);
+    void finishStopIfDone();
+    void finishStop();
+    QList<ProcessId> helperIds() const;
     ThrottleOptions options_;
     std::shared_ptr<SharedSegment> segment_;
     std::unique_ptr<ThrottleClient> client_;
-    ChildProcess throttle_process_;
-    ChildProcess monitor_process_;
-    bool running_ = false;
+    ProcessSupervisor helpers_;
+    ProcessId monitor_ = 0, throttle_ = 0;
+    // A monitor started for the last round of a stop, when the run's own died before it.
+    ProcessId last_round_monitor_ = 0;
+    bool monitor_did_last_round_ = true;
+    State state_ = State::Stopped;
+    QString start_error_; // why the current start is failing
+    int start_generation_ = 0;
+    QStringList replaced_, replaced_reasons_; // since superviseHelpers() last returned them
     RunSummary last_summary_;
 };
 
 } // namespace throttlelab
+
+Q_DECLARE_METATYPE(throttlelab::RunSummary)

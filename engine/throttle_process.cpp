@@ -26,6 +26,7 @@ int runThrottleProcess(const QString& name) {
     shm::Segment& s = segmentOf(*client);
     s.helpers.throttle_pid.store(getpid());
     s.helpers.throttle_heartbeat_ns.store(monotonicNow(), std::memory_order_release);
+    announceReady();
     Nanos next_housekeeping = 0;
     // Heartbeat, CPU time and the owner check, at 2.5 Hz: an owner's death is still noticed
     // well within 2 s, and the heartbeat well within the 1 s after which a helper is reported

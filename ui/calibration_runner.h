@@ -1,11 +1,12 @@
 #pragma once
-// Runs the calibration sweep on its own thread (calibrate() and probeRate() block for
-// seconds each) and reports to the GUI thread through queued signals.
+// Runs the calibration sweep on a pool thread (calibrate() and probeRate() block for seconds
+// each) with QtConcurrent; its QPromise carries the points and the progress back, and a
+// QFutureWatcher turns them into signals on the GUI thread.
+#include <QFutureWatcher>
 #include <QList>
 #include <QObject>
 #include <QString>
 #include <atomic>
-#include <thread>
 
 namespace throttlelab::ui {
 
@@ -22,7 +23,7 @@ class CalibrationRunner : public QObject {
     Q_OBJECT
 public:
     explicit CalibrationRunner(QObject* parent = nullptr);
-    ~CalibrationRunner() override; // cancels and joins
+    ~CalibrationRunner() override; // cancels and waits for the sweep to end
 
     // Ignored while a sweep runs. `seconds` is the measuring time of each measurement.
     void start(const QList<double>& rates, double seconds);
@@ -35,7 +36,9 @@ Q_SIGNALS:
     void finished(bool cancelled);
 
 private:
-    std::thread thread_;
+    QFutureWatcher<CalibrationPoint> watcher_;
+    // calibrate() and probeRate() check it between rounds (the future's own flag is not
+    // theirs to see).
     std::atomic<bool> cancel_{false};
     bool running_ = false;
 };

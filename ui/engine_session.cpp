@@ -1,9 +1,8 @@
 #include "engine_session.h"
 
-#include "child_process.h"
+#include "executable_lookup.h"
 #include "work_profile.h"
 
-#include <QDeadlineTimer>
 #include <QFileInfo>
 #include <algorithm>
 #include <csignal>
@@ -14,11 +13,10 @@ namespace throttlelab::ui {
 namespace {
 
 constexpr int kPollMs = 200;
-constexpr int kSuperviseMs = 500;
 constexpr int kKeptExits = 16;
 // Workers of a stopped run end by themselves at the kill flag; one still there after this is
 // killed (it is busy in a long work item, or stopped).
-constexpr int kWorkerStopGraceMs = 1500;
+constexpr std::chrono::milliseconds kWorkerStopGrace{1500};
 
 QString describe(const ThrottleConfig& c) {
     return QStringLiteral(
@@ -59,8 +57,28 @@ EngineSession::EngineSession(const QString& name, QObject* parent)
     work_profile_ = t.work_profile;
     poll_timer_.setInterval(kPollMs);
     connect(&poll_timer_, &QTimer::timeout, this, &EngineSession::poll);
-    supervise_timer_.setInterval(kSuperviseMs);
-    connect(&supervise_timer_, &QTimer::timeout, this, &EngineSession::supervise);
+    connect(&workers_, &ProcessSupervisor::started, this, [this](ProcessId id, qint64 pid) {
+        for (OwnWorker& w : own_)
+            if (w.id == id) w.pid = pid;
+    });
+    connect(&workers_, &ProcessSupervisor::exited, this, &EngineSession::onWorkerExited);
+    connect(&workers_, &ProcessSupervisor::failedToStart, this,
+            [this](ProcessId id, const QString& error) {
+                log(error);
+                own_.erase(std::remove_if(own_.begin(), own_.end(),
+                                          [id](const OwnWorker& w) { return w.id == id; }),
+                           own_.end());
+                workers_.forget(id);
+            });
+    connect(&workers_, &ProcessSupervisor::standardErrorLine, this,
+            [this](ProcessId id, const QString& line) {
+                log(QStringLiteral("worker %1: %2").arg(workers_.pid(id)).arg(line));
+            });
+}
+
+bool EngineSession::isRunning() const {
+    return throttle_ && (throttle_->state() == Throttle::State::Running ||
+                         throttle_->state() == Throttle::State::Starting);
 }
 
 EngineSession::~EngineSession() {
@@ -84,69 +102,86 @@ QString EngineSession::start() {
         o.correction_given = true;
         o.log_path = emission_log_;
         throttle_ = std::make_unique<Throttle>(o);
-    } else {
-        throttle_->setConfig(config_);
-        throttle_->setLogPath(emission_log_);
+        connect(throttle_.get(), &Throttle::started, this, &EngineSession::onThrottleStarted);
+        connect(throttle_.get(), &Throttle::stopped, this, &EngineSession::onThrottleStopped);
+        connect(throttle_.get(), &Throttle::startFailed, this, [this](const QString& e) {
+            log(QStringLiteral("start failed: ") + e);
+            Q_EMIT runningChanged(false);
+        });
+        connect(throttle_.get(), &Throttle::helperReplaced, this,
+                [this](const QString& role, const QString& reason) {
+                    log(QStringLiteral("the %1 process was replaced: %2").arg(role, reason));
+                });
+        connect(throttle_.get(), &Throttle::helperGaveUp, this, &EngineSession::log);
     }
+    if (throttle_->state() == Throttle::State::Stopping) {
+        start_when_stopped_ = true; // the helpers of the last run are still ending
+        return {};
+    }
+    throttle_->setConfig(config_);
+    throttle_->setLogPath(emission_log_);
     // A worker of the previous run still ending must not take a permit of this one.
     killEndingWorkers();
-    if (QString e = throttle_->start(); !e.isEmpty()) {
+    if (QString e = throttle_->beginStart(); !e.isEmpty()) {
         log(QStringLiteral("start failed: ") + e);
         return e;
     }
-    exited_.clear();
-    log(QStringLiteral("started throttle '%1': %2").arg(name_, describe(config())));
-    poll_timer_.start();
-    supervise_timer_.start();
-    reconcileWorkers();
-    Q_EMIT runningChanged(true);
     return {};
 }
 
+void EngineSession::onThrottleStarted() {
+    exited_.clear();
+    log(QStringLiteral("started throttle '%1': %2").arg(name_, describe(config())));
+    poll_timer_.start();
+    reconcileWorkers();
+    Q_EMIT runningChanged(true);
+}
+
 void EngineSession::stop() {
+    start_when_stopped_ = false;
     if (!isRunning()) return;
+    // The helpers end within milliseconds of the kill flag. The workers saw it too and end
+    // by themselves; the supervisor kills any still there after the grace period, and
+    // reports each exit, so nothing here waits (a GUI thread that waited froze the window for
+    // as long as a work item lasted).
+    throttle_->beginStop();
     for (OwnWorker& w : own_)
         w.ending = true;
-    // The helpers end within milliseconds of the kill flag. The workers saw it too and end
-    // by themselves; QProcess reports each exit (onWorkerFinished), so nothing here waits for
-    // them (a GUI thread that waited froze the window for as long as a work item lasted).
-    const RunSummary r = throttle_->stop();
-    QTimer::singleShot(kWorkerStopGraceMs, this, &EngineSession::killEndingWorkers);
+    workers_.endAll(kWorkerStopGrace);
+}
+
+void EngineSession::onThrottleStopped(const RunSummary& r) {
     log(QStringLiteral("stopped: runtime %1 s, %2 permits, mean %3/s")
             .arg(r.runtime_s, 0, 'f', 1)
             .arg(r.total)
             .arg(r.mean_rate, 0, 'f', 2));
     poll();
     Q_EMIT runningChanged(false);
+    if (start_when_stopped_ && !shutting_down_) {
+        start_when_stopped_ = false;
+        start();
+    }
 }
 
 QString EngineSession::restart() {
+    if (!isRunning()) return start();
     stop();
-    return start();
+    start_when_stopped_ = true;
+    return {};
 }
 
 void EngineSession::shutdown() {
     if (shutting_down_) return;
     shutting_down_ = true;
     poll_timer_.stop();
-    supervise_timer_.stop();
     if (throttle_) throttle_->setKillFlag();
-    // Every worker saw the kill flag at the same moment: wait for them together, so busy
-    // workers cost one grace period in all, not one each.
-    QDeadlineTimer deadline(1000);
-    for (OwnWorker& w : own_) {
-        w.ending = true;
-        if (!w.process) continue;
-        w.process->disconnect(this);
-        if (!w.process->waitForFinished(int(std::max<qint64>(deadline.remainingTime(), 1))))
-            w.process->kill();
-    }
-    for (OwnWorker& w : own_) {
-        if (!w.process) continue;
-        w.process->waitForFinished(1000);
-        delete w.process.data();
-    }
+    // Every worker saw the kill flag at the same moment: they end together, so busy workers
+    // cost one grace period in all, not one each. The window is closing: this may wait.
+    workers_.blockSignals(true);
+    workers_.endAll(std::chrono::seconds(1));
+    workers_.waitForAllExited(std::chrono::seconds(2));
     own_.clear();
+    if (throttle_) throttle_->blockSignals(true);
     throttle_.reset(); // stops and reaps the throttle and monitor processes
 }
 
@@ -220,43 +255,22 @@ void EngineSession::spawnWorker() {
                            "next to throttlelab or on PATH (set THROTTLELAB_BIN_DIR)"));
         return;
     }
-    auto* p = new QProcess(this);
-    p->setProgram(program);
-    p->setArguments({QStringLiteral("--name"), name_, QStringLiteral("--work"), work_profile_});
-    p->setProcessChannelMode(QProcess::SeparateChannels);
-    p->setStandardOutputFile(QProcess::nullDevice());
-    connect(p, &QProcess::readyReadStandardError, this, [this, p] {
-        const QString text = QString::fromLocal8Bit(p->readAllStandardError()).trimmed();
-        if (!text.isEmpty()) log(QStringLiteral("worker %1: %2").arg(p->processId()).arg(text));
-    });
-    connect(p, &QProcess::started, this, [this, p] {
-        for (OwnWorker& w : own_)
-            if (w.process == p) w.pid = p->processId();
-    });
-    connect(p, &QProcess::finished, this, [this, p](int code, QProcess::ExitStatus status) {
-        onWorkerFinished(p, code, status);
-    });
-    connect(p, &QProcess::errorOccurred, this, [this, p](QProcess::ProcessError e) {
-        if (e != QProcess::FailedToStart) return;
-        log(QStringLiteral("cannot start worker %1: %2").arg(p->program(), p->errorString()));
-        own_.erase(std::remove_if(own_.begin(), own_.end(),
-                                  [p](const OwnWorker& w) { return w.process == p; }),
-                   own_.end());
-        p->deleteLater();
-    });
-    own_.append({p, 0, false});
-    p->start();
-    if (p->processId() > 0) own_.last().pid = p->processId();
+    ProcessSpec spec =
+        ProcessSpec::of(QStringLiteral("worker"), program,
+                        {QStringLiteral("--name"), name_, QStringLiteral("--work"), work_profile_});
+    spec.capture_stderr = true;
+    const ProcessId id = workers_.launch(spec);
+    own_.append({id, workers_.pid(id), false});
 }
 
 void EngineSession::killEndingWorkers() {
-    for (OwnWorker& w : own_)
-        if (w.ending && w.process && w.process->state() != QProcess::NotRunning) w.process->kill();
+    for (const OwnWorker& w : own_)
+        if (w.ending) workers_.kill(w.id);
 }
 
 void EngineSession::endWorker(OwnWorker& w) {
     w.ending = true;
-    if (w.process) w.process->terminate();
+    workers_.end(w.id, kWorkerStopGrace, ProcessSupervisor::EndFirst::Terminate);
 }
 
 void EngineSession::reconcileWorkers() {
@@ -278,27 +292,24 @@ void EngineSession::reconcileWorkers() {
         }
 }
 
-void EngineSession::onWorkerFinished(QProcess* p, int code, QProcess::ExitStatus status) {
+void EngineSession::onWorkerExited(const ProcessExit& exit) {
     auto it =
-        std::find_if(own_.begin(), own_.end(), [p](const OwnWorker& w) { return w.process == p; });
+        std::find_if(own_.begin(), own_.end(), [&](const OwnWorker& w) { return w.id == exit.id; });
     if (it == own_.end()) return;
-    const qint64 pid = it->pid;
-    const bool ending = it->ending;
-    const QString state = status == QProcess::CrashExit
-                              ? QStringLiteral("killed (signal %1)").arg(code)
-                              : QStringLiteral("exited %1").arg(code);
+    const bool ending = it->ending || exit.asked;
     own_.erase(it);
-    p->deleteLater();
-    exited_.append({pid, state, last_permits_.value(pid)});
+    workers_.forget(exit.id);
+    const QString state = exit.describe();
+    exited_.append({exit.pid, state, last_permits_.value(exit.pid)});
     while (exited_.size() > kKeptExits)
         exited_.removeFirst();
     if (!ending) {
-        if (status == QProcess::CrashExit)
+        if (exit.crashed)
             log(QStringLiteral("worker %1 %2; the other workers keep getting permits")
-                    .arg(pid)
+                    .arg(exit.pid)
                     .arg(state));
         else
-            log(QStringLiteral("worker %1 %2").arg(pid).arg(state));
+            log(QStringLiteral("worker %1 %2").arg(exit.pid).arg(state));
     }
     if (!shutting_down_) poll();
 }
@@ -423,15 +434,7 @@ void EngineSession::poll() {
     seen_external_ = external_now;
     rows_ = rows;
     Q_EMIT workersUpdated(rows_);
-}
-
-void EngineSession::supervise() {
-    if (!isRunning()) return;
-    QStringList reasons;
-    const QStringList replaced = throttle_->superviseHelpers(&reasons);
-    for (qsizetype i = 0; i < replaced.size(); ++i)
-        log(QStringLiteral("the %1 process was replaced: %2").arg(replaced[i], reasons.value(i)));
-    if (throttle_->client().runInfo().stop_requested) {
+    if (throttle_->isRunning() && throttle_->client().runInfo().stop_requested) {
         log(QStringLiteral("stop requested from outside (throttlectl stop)"));
         stop();
     }

@@ -1,18 +1,18 @@
 #pragma once
 // The GUI's facade over the engine: owns the named Throttle (whose helpers are real
 // processes) and the worker processes it starts, and reports what happens as signals carrying
-// value structs. Everything it reads on a timer is a lock-free read of shared memory, and
-// worker processes are driven through QProcess's signals, so the GUI thread never waits on a
-// child except when the session ends.
+// value structs. Everything it reads on a timer is a lock-free read of shared memory; the
+// throttle starts and stops without waiting (Throttle::beginStart/beginStop) and the workers
+// are a ProcessSupervisor's, so the GUI thread never waits on a process except when the
+// session ends (shutdown()).
 #include "experiment.h"
+#include "process_supervisor.h"
 #include "stats_channel.h"
 #include "throttle.h"
 
 #include <QHash>
 #include <QList>
 #include <QObject>
-#include <QPointer>
-#include <QProcess>
 #include <QTimer>
 #include <QVector>
 #include <memory>
@@ -49,14 +49,18 @@ public:
     ~EngineSession() override;
 
     QString name() const { return name_; }
-    // Starts the throttle with the current settings and the wanted number of workers.
-    // Returns the error (also logged), or empty.
+    // Starts the throttle with the current settings and the wanted number of workers, without
+    // waiting: runningChanged(true) follows once its helpers are ready, and the workers then.
+    // Returns an error found at once (also logged), or empty; a later failure is logged.
     QString start();
+    // Sets the kill flag and returns; runningChanged(false) follows once the helpers ended.
     void stop();
+    // stop(), then start() once stopped.
     QString restart();
     // Ends every process this session started and the throttle; the destructor calls it.
     void shutdown();
-    bool isRunning() const { return throttle_ && throttle_->isRunning(); }
+    // Running or starting: false from the moment stop() is called.
+    bool isRunning() const;
 
     // Live changes. Each returns the validation error (nothing applied) or empty.
     ConfigError applyConfig(const ThrottleConfig& config);
@@ -95,7 +99,7 @@ Q_SIGNALS:
 
 private:
     struct OwnWorker {
-        QPointer<QProcess> process;
+        ProcessId id = 0;
         qint64 pid = 0;
         bool ending = false; // asked to end: its exit is not news
     };
@@ -111,9 +115,10 @@ private:
     // through onWorkerFinished.
     void killEndingWorkers();
     void reconcileWorkers();
-    void onWorkerFinished(QProcess* p, int code, QProcess::ExitStatus status);
+    void onWorkerExited(const ProcessExit& exit);
+    void onThrottleStarted();
+    void onThrottleStopped(const RunSummary& r);
     void poll();
-    void supervise();
     QString workerProgram() const;
 
     QString name_;
@@ -128,8 +133,9 @@ private:
     QHash<qint64, bool> seen_external_;
     qint64 last_poll_ns_ = 0;
     QVector<WorkerRow> rows_;
+    ProcessSupervisor workers_;
     QTimer poll_timer_;
-    QTimer supervise_timer_;
+    bool start_when_stopped_ = false; // restart(): start again once the stop is done
     QString worker_program_override_;
     QString emission_log_;
     bool shutting_down_ = false;

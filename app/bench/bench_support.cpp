@@ -20,18 +20,19 @@ QString WorkerPool::start(int count) {
     const QString exe = findExecutable(QStringLiteral("throttle-worker"));
     if (exe.isEmpty()) return QStringLiteral("cannot find throttle-worker");
     for (int i = 0; i < count; ++i) {
-        auto c = std::make_unique<ChildProcess>();
-        QString error;
-        if (!c->start(exe, {"--name", name_}, &error)) return error;
-        children_.push_back(std::move(c));
+        const ProcessId id = children_.launch(
+            ProcessSpec::of(QStringLiteral("worker"), exe, {QStringLiteral("--name"), name_}));
+        if (!children_.isRunning(id)) return QStringLiteral("cannot start %1").arg(exe);
     }
     return {};
 }
 
 void WorkerPool::finish() {
-    for (auto& c : children_)
-        c->finish(2000);
-    children_.clear();
+    // They end by themselves at the kill flag; one still there after 2 s is killed.
+    children_.endAll(std::chrono::seconds(2));
+    children_.waitForAllExited(std::chrono::seconds(4));
+    for (ProcessId id : children_.ids())
+        children_.forget(id);
 }
 
 double percentile(std::vector<double> v, double p) {

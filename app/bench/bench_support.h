@@ -1,6 +1,7 @@
 #pragma once
 // What the benchmarks share: a throttle with worker processes, started and ended as a unit.
-#include "child_process.h"
+#include "executable_lookup.h"
+#include "process_supervisor.h"
 #include "throttle.h"
 
 #include <memory>
@@ -21,7 +22,7 @@ public:
 
 private:
     QString name_;
-    std::vector<std::unique_ptr<ChildProcess>> children_;
+    ProcessSupervisor children_;
 };
 
 double percentile(std::vector<double> v, double p);

@@ -1,6 +1,6 @@
 // Running the whole suite, and writing what it measured as JSON and Markdown.
 #include "benchmarks.h"
-#include "child_process.h"
+#include "executable_lookup.h"
 
 #include <QDateTime>
 #include <QFile>

@@ -65,11 +65,12 @@ SoakResult soak(const SoakSettings& s) {
         return r;
     }
     const QString exe = findExecutable(QStringLiteral("throttle-worker"));
-    std::vector<std::unique_ptr<ChildProcess>> workers;
+    ProcessSupervisor supervisor;
+    std::vector<ProcessId> workers;
     auto spawn = [&] {
-        auto c = std::make_unique<ChildProcess>();
-        QString error;
-        if (c->start(exe, {"--name", o.name}, &error)) workers.push_back(std::move(c));
+        const ProcessId id = supervisor.launch(
+            ProcessSpec::of(QStringLiteral("worker"), exe, {QStringLiteral("--name"), o.name}));
+        if (supervisor.isRunning(id)) workers.push_back(id);
     };
     for (int i = 0; i < s.workers; ++i)
         spawn();
@@ -110,8 +111,9 @@ SoakResult soak(const SoakSettings& s) {
         // A crash in front of the class: the worker dies wherever it is, its slot with it.
         if (!workers.empty()) {
             const std::size_t victim = rng() % workers.size();
-            ::kill(pid_t(workers[victim]->pid()), SIGKILL);
-            workers[victim]->finish(1000);
+            supervisor.kill(workers[victim]);
+            supervisor.waitForExit({workers[victim]}, std::chrono::seconds(1));
+            supervisor.forget(workers[victim]);
             workers.erase(workers.begin() + std::ptrdiff_t(victim));
             ++r.kills;
             spawn();
@@ -155,8 +157,8 @@ SoakResult soak(const SoakSettings& s) {
     r.shmem_kb_end = end.shmem;
     r.fds_end = end.fds;
     t.setKillFlag();
-    for (auto& w : workers)
-        w->finish(2000);
+    supervisor.endAll(std::chrono::seconds(2));
+    supervisor.waitForAllExited(std::chrono::seconds(4));
     t.stop();
     const RunInfo final_info = client.runInfo();
     r.granted = final_info.granted;

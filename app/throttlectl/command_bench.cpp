@@ -1,8 +1,8 @@
 // throttlectl bench: the benchmark suite, as JSON, a Markdown table and PNG plots.
 #include "benchmarks.h"
-#include "child_process.h"
 #include "cli.h"
 #include "cli_options.h"
+#include "executable_lookup.h"
 #include "report.h"
 
 #include <QDir>

@@ -1,18 +1,20 @@
 // throttlectl run: a whole experiment from the command line.
-#include "child_process.h"
 #include "cli.h"
 #include "cli_options.h"
+#include "executable_lookup.h"
+#include "process_supervisor.h"
 #include "report.h"
 #include "throttle.h"
 #include "work_profile.h"
 
+#include <QEventLoop>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonObject>
+#include <QTimer>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
-#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -20,7 +22,7 @@ namespace throttlelab::cli {
 namespace {
 
 // A worker checks the kill flag between work items; one busy longer is killed.
-constexpr int kWorkerStopGraceMs = 400;
+constexpr std::chrono::milliseconds kWorkerStopGrace{400};
 
 volatile std::sig_atomic_t g_interrupted = 0;
 void onSignal(int) {
@@ -121,50 +123,62 @@ int commandRun(const QStringList& args) {
         printError(cmd, e);
         return kExitFailure;
     }
-    std::vector<std::unique_ptr<ChildProcess>> children;
-    for (long long i = 0; i < *workers; ++i) {
-        auto child = std::make_unique<ChildProcess>();
-        if (!child->start(worker_exe, {"--name", o.name, "--work", profile->toString()}, &error)) {
-            printError(cmd, error);
-            throttle.stop();
-            return kExitFailure;
-        }
-        children.push_back(std::move(child));
-    }
+    ProcessSupervisor workers_of_run;
+    for (long long i = 0; i < *workers; ++i)
+        workers_of_run.launch(ProcessSpec::of(
+            QStringLiteral("worker"), worker_exe,
+            {QStringLiteral("--name"), o.name, QStringLiteral("--work"), profile->toString()}));
+    bool worker_failed = false;
+    QObject::connect(&workers_of_run, &ProcessSupervisor::failedToStart,
+                     [&](ProcessId, const QString& e) {
+                         printError(cmd, e);
+                         worker_failed = true;
+                     });
+    QObject::connect(&throttle, &Throttle::helperReplaced,
+                     [](const QString& role, const QString& reason) {
+                         std::fprintf(stderr, "throttlectl run: the %s process was replaced: %s\n",
+                                      qPrintable(role), qPrintable(reason));
+                     });
+    QObject::connect(&throttle, &Throttle::helperGaveUp, [](const QString& reason) {
+        std::fprintf(stderr, "throttlectl run: %s\n", qPrintable(reason));
+    });
 
+    // The run is an event loop: the supervisors restart helpers and report exits on it, a
+    // timer ends it at the duration, another checks for Ctrl-C and `throttlectl stop`.
     const bool live = !p.isSet("json") && isatty(STDERR_FILENO);
-    const Nanos started = monotonicNow();
-    const Nanos end = duration > 0 ? started + fromSeconds(duration) : -1;
-    Nanos next_line = started;
     ThrottleClient& client = throttle.client();
-    while (!g_interrupted && !client.stopRequested()) {
-        const Nanos now = monotonicNow();
-        if (end >= 0 && now >= end) break;
-        QStringList reasons;
-        const QStringList replaced = throttle.superviseHelpers(&reasons);
-        for (qsizetype i = 0; i < replaced.size(); ++i)
-            std::fprintf(stderr, "throttlectl run: the %s process was replaced: %s\n",
-                         qPrintable(replaced[i]), qPrintable(reasons.value(i)));
-        if (live && now >= next_line) {
-            std::fprintf(stderr, "\r%s   ",
-                         qPrintable(oneLineStatus(client.stats(), client.runInfo())));
-            std::fflush(stderr);
-            next_line = now + 250 * kNanosPerMilli;
-        }
-        const Nanos left = end >= 0 ? end - now : 50 * kNanosPerMilli;
-        std::this_thread::sleep_for(
-            std::chrono::nanoseconds(std::min<Nanos>(left, 50 * kNanosPerMilli)));
-    }
+    QEventLoop loop;
+    QTimer duration_timer;
+    duration_timer.setSingleShot(true);
+    duration_timer.setTimerType(Qt::PreciseTimer);
+    QObject::connect(&duration_timer, &QTimer::timeout, &loop, &QEventLoop::quit);
+    if (duration > 0) duration_timer.start(std::chrono::milliseconds(qint64(duration * 1000)));
+    QTimer check;
+    QObject::connect(&check, &QTimer::timeout, &loop, [&] {
+        if (g_interrupted || client.stopRequested() || worker_failed) loop.quit();
+    });
+    check.start(50);
+    QTimer status_line;
+    QObject::connect(&status_line, &QTimer::timeout, [&] {
+        std::fprintf(stderr, "\r%s   ",
+                     qPrintable(oneLineStatus(client.stats(), client.runInfo())));
+        std::fflush(stderr);
+    });
+    if (live) status_line.start(250);
+    if (!worker_failed) loop.exec();
+    status_line.stop();
     if (live) std::fputc('\n', stderr);
 
     const std::vector<WorkerInfo> worker_info = client.workers();
     // Every worker sees the kill flag at once; one busy in a long work item is killed after
     // the grace time, together with the others, so the whole stop stays within about 1 s.
     throttle.setKillFlag();
-    std::vector<ChildProcess*> all;
-    for (auto& child : children)
-        all.push_back(child.get());
-    finishAll(all, kWorkerStopGraceMs);
+    workers_of_run.endAll(kWorkerStopGrace);
+    workers_of_run.waitForAllExited(kWorkerStopGrace + std::chrono::seconds(2));
+    if (worker_failed) {
+        throttle.stop();
+        return kExitFailure;
+    }
     const RunSummary summary = throttle.stop();
     const StatsSnapshot stats = throttle.stats();
     const RunInfo info = client.runInfo();

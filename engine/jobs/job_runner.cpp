@@ -1,8 +1,9 @@
 #include "job_runner.h"
 
-#include "child_process.h"
 #include "clock.h"
+#include "executable_lookup.h"
 #include "one_line.h"
+#include "process_supervisor.h"
 #include "stash_lock.h"
 #include "throttle.h"
 #include "throttle_client.h"
@@ -30,7 +31,8 @@ int JobSummary::exitCode() const {
 struct JobRunner::Impl {
     struct Worker {
         int index = 0;
-        std::unique_ptr<QProcess> process;
+        ProcessId id = 0;
+        QProcess* process = nullptr; // the supervisor's; a replacement is another
         QSet<QByteArray> pending;
         bool alive = false;
         qint64 pid = 0;
@@ -48,12 +50,14 @@ struct JobRunner::Impl {
     std::unique_ptr<Throttle> throttle;
     std::unique_ptr<ThrottleClient> attached;
     std::vector<std::unique_ptr<Worker>> workers;
+    ProcessSupervisor supervisor;
     QTimer tick;
     Nanos started_ns = 0;
     std::deque<std::pair<Nanos, long long>> samples;
     JobProgress progress;
     JobSummary summary;
-    bool prepared = false, started = false, stopping = false, finished = false;
+    bool prepared = false, started = false, stopping = false, finishing = false, finished = false;
+    bool may_wait = false; // the destructor: ends the throttle before it returns
     JobRunner* owner = nullptr;
 
     void event(const QString& text) { Q_EMIT owner->logged(text); }
@@ -90,45 +94,54 @@ struct JobRunner::Impl {
     QString worker_exe, task_json, throttle_for_workers;
     int replacements = 0;
 
-    // Starts worker `index` and hands it its first chunk; the error says why it did not start.
-    QString spawnWorker(int index) {
+    // A crashed worker is replaced, within a budget, so a task that kills its worker every
+    // time cannot loop forever.
+    RestartBudget replacementBudget() const { return {std::max(4, 2 * spec.workers), {}}; }
+
+    Worker* workerOf(ProcessId id) {
+        for (auto& w : workers)
+            if (w->id == id) return w.get();
+        return nullptr;
+    }
+
+    // Starts worker `index` and hands it its first chunk; a start failure arrives as
+    // failedToStart (connected in start()).
+    void spawnWorker(int index) {
         auto w = std::make_unique<Worker>();
         w->index = index;
-        w->process = std::make_unique<QProcess>();
-        Worker* raw = w.get();
-        QObject::connect(w->process.get(), &QProcess::readyReadStandardOutput,
-                         [this, raw] { readResults(*raw); });
-        QObject::connect(w->process.get(), &QProcess::readyReadStandardError, [this, raw] {
-            for (const QByteArray& line : raw->process->readAllStandardError().split('\n'))
-                if (!line.trimmed().isEmpty())
-                    event(QStringLiteral("worker %1: %2")
-                              .arg(raw->index)
-                              .arg(oneLine(QString::fromUtf8(line))));
-        });
-        QObject::connect(w->process.get(), &QProcess::finished,
-                         [this, raw](int code, QProcess::ExitStatus status) {
-                             workerEnded(*raw, code, status);
-                         });
         QStringList args{QStringLiteral("--task-json"), task_json, QStringLiteral("--index"),
                          QString::number(index)};
         if (!throttle_for_workers.isEmpty())
             args << QStringLiteral("--throttle") << throttle_for_workers;
-        w->process->start(worker_exe, args);
-        const bool started = w->process->waitForStarted(5000);
-        const QString error =
-            started
-                ? QString()
-                : QStringLiteral("cannot start %1: %2").arg(worker_exe, w->process->errorString());
-        w->alive = started;
-        w->pid = started ? w->process->processId() : 0;
+        ProcessSpec spec =
+            ProcessSpec::of(QStringLiteral("worker %1").arg(index), worker_exe, args);
+        spec.owner_talks = true;
+        spec.capture_stderr = true;
+        spec.budget = replacementBudget();
+        Worker* raw = w.get();
         workers.push_back(std::move(w));
-        if (started) dispatch(*raw);
-        return error;
+        raw->id = supervisor.launch(spec);
+        attach(*raw);
+    }
+
+    // The worker's current process (a start or a replacement): read its results, feed it.
+    void attach(Worker& w) {
+        w.process = supervisor.process(w.id);
+        w.alive = supervisor.isRunning(w.id);
+        w.pid = supervisor.pid(w.id);
+        w.pending.clear();
+        w.task_group = 0;
+        if (!w.alive) return;
+        Worker* raw = &w;
+        QObject::connect(w.process, &QProcess::readyReadStandardOutput, &tick,
+                         [this, raw] { readResults(*raw); });
+        dispatch(w);
     }
 
     void dispatch(Worker& w) {
         if (stopping || next_chunk >= chunks.size()) {
-            w.process->closeWriteChannel(); // end of input: the worker finishes and exits
+            // End of input: the worker finishes and exits (it was asked to).
+            supervisor.end(w.id, std::chrono::hours(24), ProcessSupervisor::EndFirst::CloseInput);
             return;
         }
         const Chunk c = chunks[next_chunk++];
@@ -185,17 +198,19 @@ struct JobRunner::Impl {
         }
     }
 
-    void workerEnded(Worker& w, int code, QProcess::ExitStatus status) {
-        if (!w.alive) return;
+    void workerEnded(const ProcessExit& exit) {
+        Worker* found = workerOf(exit.id);
+        if (!found || !found->alive) return;
+        Worker& w = *found;
         readResults(w);
         w.alive = false;
         // However the worker died, the command it was running dies with it (the command's
         // parent-death signal ends its leader; this ends the rest of its group).
         if (w.task_group > 0) ::kill(-w.task_group, SIGKILL);
         w.task_group = 0;
-        const bool crashed = status == QProcess::CrashExit;
-        const QString how = crashed ? QStringLiteral("was killed")
-                                    : QStringLiteral("exited with status %1").arg(code);
+        const bool failed = exit.crashed || exit.code != 0;
+        const QString how = exit.crashed ? QStringLiteral("was killed")
+                                         : QStringLiteral("exited with status %1").arg(exit.code);
         if (!w.pending.isEmpty()) {
             summary.lost += w.pending.size();
             event(QStringLiteral("worker %1 (pid %2) %3 with %4 key(s) unfinished; they stay "
@@ -205,23 +220,41 @@ struct JobRunner::Impl {
                       .arg(how)
                       .arg(w.pending.size()));
             w.pending.clear();
-        } else if (crashed || code != 0) {
+        } else if (failed && !(exit.asked && stopping)) {
             event(QStringLiteral("worker %1 (pid %2) %3").arg(w.index).arg(w.pid).arg(how));
         }
-        // Chunks nobody holds yet still get done: a crashed worker is replaced, within a
-        // budget, so a task that kills its worker every time cannot loop forever.
-        if (crashed && !stopping && next_chunk < chunks.size() &&
-            replacements < std::max(4, 2 * spec.workers)) {
-            ++replacements;
-            if (QString e = spawnWorker(w.index); e.isEmpty())
-                event(QStringLiteral("worker %1 replaced (pid %2)")
+        // Chunks nobody holds yet still get done by a replacement.
+        if (exit.crashed && !exit.asked && !stopping && next_chunk < chunks.size()) {
+            if (supervisor.restart(w.id, QStringLiteral("it was killed"))) {
+                attach(w);
+                event(QStringLiteral("worker %1 replaced (pid %2)").arg(w.index).arg(w.pid));
+            } else {
+                event(QStringLiteral("worker %1 is not replaced: workers died %2 times")
                           .arg(w.index)
-                          .arg(workers.back()->pid));
-            else
-                event(e);
+                          .arg(replacementBudget().restarts + 1));
+            }
         }
-        for (const auto& other : workers)
-            if (other->alive) return;
+        finishIfNoWorker();
+    }
+
+    void startWorkers() {
+        throttle_for_workers = summary.throttle_name;
+        const int count = int(std::min<std::size_t>(std::size_t(spec.workers), chunks.size()));
+        for (int i = 0; i < count; ++i)
+            spawnWorker(i);
+        event(QStringLiteral("started %1 worker(s) on %2 key(s) in %3 chunk(s)%4")
+                  .arg(count)
+                  .arg(progress.to_do)
+                  .arg(chunks.size())
+                  .arg(throttle_for_workers.isEmpty() ? QStringLiteral(", no limit")
+                                                      : QStringLiteral(", throttle '%1' at %2/s")
+                                                            .arg(throttle_for_workers)
+                                                            .arg(progress.limit_rate)));
+    }
+
+    void finishIfNoWorker() {
+        for (const auto& w : workers)
+            if (w->alive) return;
         QTimer::singleShot(0, &tick, [this] { finish(); });
     }
 
@@ -229,26 +262,37 @@ struct JobRunner::Impl {
         if (stopping) return;
         stopping = true;
         if (throttle) throttle->setKillFlag();
+        // A worker deaf to SIGTERM (stuck in the kernel, say) is killed after a grace.
         for (auto& w : workers)
             if (w->alive) {
                 w->process->closeWriteChannel();
-                w->process->terminate();
+                supervisor.end(w->id, std::chrono::seconds(3),
+                               ProcessSupervisor::EndFirst::Terminate);
             }
-        // A worker deaf to SIGTERM (stuck in the kernel, say) is killed after a grace.
-        QTimer::singleShot(3000, &tick, [this] {
-            for (auto& w : workers)
-                if (w->alive) w->process->kill();
-        });
     }
 
     void finish() {
-        if (finished) return;
-        finished = true;
+        if (finished || finishing) return;
+        finishing = true;
         tick.stop();
         summary.progress = snapshot();
         summary.progress.in_flight = 0;
         summary.seconds = summary.progress.elapsed_s;
-        if (throttle) throttle->stop();
+        // The job's own throttle ends without waiting; the run is over once it has.
+        if (throttle && throttle->state() != Throttle::State::Stopped && may_wait) {
+            throttle->stop();
+        } else if (throttle && throttle->state() != Throttle::State::Stopped) {
+            QObject::connect(throttle.get(), &Throttle::stopped, &tick,
+                             [this] { QTimer::singleShot(0, &tick, [this] { finalize(); }); });
+            throttle->beginStop();
+            return;
+        }
+        finalize();
+    }
+
+    void finalize() {
+        if (finished) return;
+        finished = true;
         throttle.reset();
         attached.reset();
         summary.missing = stash->counts().missing;
@@ -267,13 +311,16 @@ JobRunner::JobRunner(QObject* parent)
 JobRunner::~JobRunner() {
     if (d_->started && !d_->finished) {
         d_->stop();
+        d_->supervisor.blockSignals(true);
         for (auto& w : d_->workers)
             if (w->alive) {
-                w->process->kill();
-                w->process->waitForFinished(2000);
+                d_->supervisor.kill(w->id);
                 w->alive = false;
             }
+        d_->supervisor.waitForAllExited(std::chrono::seconds(2));
         blockSignals(true); // the owner is going away
+        d_->may_wait = true;
+        d_->finishing = false;
         d_->finish();
     }
 }
@@ -336,7 +383,6 @@ QString JobRunner::start() {
     d.started = true;
     d.started_ns = monotonicNow();
     QObject::connect(&d.tick, &QTimer::timeout, [&d, this] {
-        if (d.throttle) d.throttle->superviseHelpers();
         if (d.finished) return;
         d.recordSample();
         Q_EMIT progressed(d.snapshot());
@@ -347,25 +393,6 @@ QString JobRunner::start() {
         QTimer::singleShot(0, &d.tick, [&d] { d.finish(); });
         return {};
     }
-    QString throttle_name = d.spec.attach_name;
-    if (d.spec.limit && throttle_name.isEmpty()) {
-        ThrottleOptions o;
-        o.name = d.spec.throttle_name.isEmpty() ? QStringLiteral("job-%1").arg(::getpid())
-                                                : d.spec.throttle_name;
-        o.config = *d.spec.limit;
-        o.config.auto_emit = false; // workers emit when an item is done
-        o.auto_emit = false;
-        o.auto_calibrate = false;
-        d.throttle = std::make_unique<Throttle>(o);
-        if (QString e = d.throttle->start(); !e.isEmpty()) {
-            d.summary.error = e;
-            d.throttle.reset();
-            QTimer::singleShot(0, &d.tick, [&d] { d.finish(); });
-            return e;
-        }
-        throttle_name = o.name;
-    }
-    d.summary.throttle_name = throttle_name;
     const QString exe =
         findExecutable(QStringLiteral("throttlelab-job-worker"), d.spec.worker_executable);
     if (exe.isEmpty()) {
@@ -374,33 +401,52 @@ QString JobRunner::start() {
         QTimer::singleShot(0, &d.tick, [&d] { d.finish(); });
         return d.summary.error;
     }
-    const QString task_json =
-        QString::fromUtf8(QJsonDocument(d.spec.task.toJson()).toJson(QJsonDocument::Compact));
-    const int count = int(std::min<std::size_t>(std::size_t(d.spec.workers), d.chunks.size()));
     d.worker_exe = exe;
-    d.task_json = task_json;
-    d.throttle_for_workers = throttle_name;
-    for (int i = 0; i < count; ++i) {
-        if (QString e = d.spawnWorker(i); !e.isEmpty()) {
+    d.task_json =
+        QString::fromUtf8(QJsonDocument(d.spec.task.toJson()).toJson(QJsonDocument::Compact));
+    QObject::connect(&d.supervisor, &ProcessSupervisor::exited, &d.tick,
+                     [&d](const ProcessExit& exit) { d.workerEnded(exit); });
+    QObject::connect(&d.supervisor, &ProcessSupervisor::failedToStart, &d.tick,
+                     [&d](ProcessId id, const QString& error) {
+                         if (Impl::Worker* w = d.workerOf(id)) w->alive = false;
+                         if (d.summary.error.isEmpty()) d.summary.error = error;
+                         d.event(error);
+                         d.stop();
+                         d.finishIfNoWorker();
+                     });
+    QObject::connect(
+        &d.supervisor, &ProcessSupervisor::standardErrorLine, &d.tick,
+        [&d](ProcessId id, const QString& line) {
+            const Impl::Worker* w = d.workerOf(id);
+            d.event(QStringLiteral("worker %1: %2").arg(w ? w->index : -1).arg(oneLine(line)));
+        });
+    d.summary.throttle_name = d.spec.attach_name;
+    if (d.spec.limit && d.spec.attach_name.isEmpty()) {
+        ThrottleOptions o;
+        o.name = d.spec.throttle_name.isEmpty() ? QStringLiteral("job-%1").arg(::getpid())
+                                                : d.spec.throttle_name;
+        o.config = *d.spec.limit;
+        o.config.auto_emit = false; // workers emit when an item is done
+        o.auto_emit = false;
+        o.auto_calibrate = false;
+        d.throttle = std::make_unique<Throttle>(o);
+        d.summary.throttle_name = o.name;
+        // The throttle starts without waiting; the workers follow once it runs.
+        QObject::connect(d.throttle.get(), &Throttle::started, &d.tick, [&d] { d.startWorkers(); });
+        QObject::connect(d.throttle.get(), &Throttle::startFailed, &d.tick, [&d](const QString& e) {
             d.summary.error = e;
-            d.stop();
-            QTimer::singleShot(0, &d.tick, [&d] {
-                bool any = false;
-                for (auto& x : d.workers)
-                    any = any || x->alive;
-                if (!any) d.finish();
-            });
+            d.event(e);
+            d.finish();
+        });
+        if (QString e = d.throttle->beginStart(); !e.isEmpty()) {
+            d.summary.error = e;
+            d.throttle.reset();
+            QTimer::singleShot(0, &d.tick, [&d] { d.finish(); });
             return e;
         }
+        return {};
     }
-    d.event(QStringLiteral("started %1 worker(s) on %2 key(s) in %3 chunk(s)%4")
-                .arg(count)
-                .arg(d.progress.to_do)
-                .arg(d.chunks.size())
-                .arg(throttle_name.isEmpty() ? QStringLiteral(", no limit")
-                                             : QStringLiteral(", throttle '%1' at %2/s")
-                                                   .arg(throttle_name)
-                                                   .arg(d.progress.limit_rate)));
+    d.startWorkers();
     return {};
 }
 

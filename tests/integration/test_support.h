@@ -1,16 +1,18 @@
 #pragma once
 // Shared by the integration tests: unique names, running the built executables, reading
 // permit logs.
-#include "child_process.h"
 #include "clock.h"
+#include "executable_lookup.h"
 #include "options.h"
 #include "permit_log.h"
 #include "process_identity.h"
+#include "process_supervisor.h"
 
 #include <QDir>
 #include <QFile>
 #include <QProcess>
 #include <QString>
+#include <QTest>
 #include <QTextStream>
 #include <algorithm>
 #include <atomic>
@@ -135,13 +137,53 @@ inline bool pidAlive(qint64 pid) {
     return throttlelab::ProcessIdentity::of(pid_t(pid)).isAlive();
 }
 
-// Waits up to `ms` for `pred`; true when it held.
+// Waits up to `ms` for `pred`, running the event loop meanwhile (so supervisors report
+// exits and restart helpers); true when it held.
 template <typename Pred> bool waitFor(Pred pred, int ms) {
-    for (int waited = 0; waited < ms; waited += 10) {
-        if (pred()) return true;
-        sleepMs(10);
+    return QTest::qWaitFor(pred, ms);
+}
+
+// True when `p` has ended or ends within `ms`. An event loop (waitFor) may have seen the
+// exit already, and then QProcess::waitForFinished() says false.
+inline bool endsWithin(QProcess& p, int ms) {
+    return p.state() == QProcess::NotRunning || p.waitForFinished(ms);
+}
+
+// Worker processes a test starts and ends, through the engine's own supervisor.
+class Workers {
+public:
+    throttlelab::ProcessId add(const QStringList& args) {
+        const throttlelab::ProcessId id = supervisor_.launch(
+            throttlelab::ProcessSpec::of(QStringLiteral("worker"), exe("throttle-worker"), args));
+        ids_.push_back(id);
+        return id;
     }
-    return pred();
+    std::size_t size() const { return ids_.size(); }
+    qint64 pid(std::size_t i) const { return supervisor_.pid(ids_.at(i)); }
+    bool running(std::size_t i) const { return supervisor_.isRunning(ids_.at(i)); }
+    // The exit status of one that has exited, -1 before.
+    int exitCode(std::size_t i) const {
+        const auto e = supervisor_.lastExit(ids_.at(i));
+        return e && !e->crashed ? e->code : -1;
+    }
+    // Each ends by itself within `grace` (at the kill flag, or at its --count) or is killed.
+    void finish(std::chrono::milliseconds grace = std::chrono::seconds(2)) {
+        supervisor_.endAll(grace);
+        supervisor_.waitForAllExited(grace + std::chrono::seconds(2));
+    }
+    throttlelab::ProcessSupervisor& supervisor() { return supervisor_; }
+
+private:
+    throttlelab::ProcessSupervisor supervisor_;
+    std::vector<throttlelab::ProcessId> ids_;
+};
+
+inline std::unique_ptr<Workers> startWorkers(const QString& name, int n,
+                                             const QString& work = "none") {
+    auto w = std::make_unique<Workers>();
+    for (int i = 0; i < n; ++i)
+        w->add({"--name", name, "--work", work});
+    return w;
 }
 
 // Grant times (ns) from a permit log written with --log / ThrottleOptions::log_path, sorted.

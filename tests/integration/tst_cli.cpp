@@ -199,7 +199,7 @@ private Q_SLOTS:
         QCOMPARE(r.code, 0);
         const QJsonObject summary = run.finish();
         QCOMPARE(run.process.exitCode(), 0);
-        QVERIFY(worker.waitForFinished(5000)); // the kill flag ended the outside worker
+        QVERIFY(endsWithin(worker, 5000)); // the kill flag ended the outside worker
         QCOMPARE(worker.exitCode(), 0);
         qsizetype rows = 0;
         grantTimes(log, &rows);
@@ -262,7 +262,7 @@ private Q_SLOTS:
         QProcess p;
         p.start(python, {QStringLiteral(THROTTLELAB_EXAMPLES_DIR) + "/python_worker.py", run.name,
                          "15", QStringLiteral(THROTTLELAB_LIB_PATH)});
-        QVERIFY(p.waitForFinished(30000));
+        QVERIFY(endsWithin(p, 30000));
         QCOMPARE(p.exitCode(), 0);
         QCOMPARE(p.readAllStandardOutput().trimmed(), QByteArray("15"));
     }

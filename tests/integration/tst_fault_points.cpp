@@ -131,7 +131,7 @@ private Q_SLOTS:
         auto workers = startWorkerProcesses(t.options().name, 2);
         auto victim = startTool("throttle-worker", {"--name", t.options().name},
                                 {"THROTTLELAB_FAULT=" + fault});
-        QVERIFY(victim->process->waitForFinished(10000));
+        QVERIFY(endsWithin(*victim->process, 10000));
         QCOMPARE(victim->process->exitStatus(), QProcess::CrashExit);
         // The others go on: nothing it held (the window's lock, a ring entry) wedges them.
         const std::uint64_t g0 = t.client().runInfo().granted;
@@ -153,7 +153,7 @@ private Q_SLOTS:
         auto writer =
             startTool("throttlectl", {"set", t.options().name, "--max-n", "500", "--per", "3"},
                       {"THROTTLELAB_FAULT=config.write"});
-        QVERIFY(writer->process->waitForFinished(5000));
+        QVERIFY(endsWithin(*writer->process, 5000));
         QCOMPARE(writer->process->exitStatus(), QProcess::CrashExit);
         QCOMPARE(t.config().max_n, 200LL); // nothing of the torn change shows
         QCOMPARE(t.config().per, 1.0);

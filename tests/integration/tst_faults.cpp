@@ -16,17 +16,6 @@ using namespace testsupport;
 
 namespace {
 
-std::vector<std::unique_ptr<ChildProcess>> startWorkers(const QString& name, int n) {
-    std::vector<std::unique_ptr<ChildProcess>> workers;
-    for (int i = 0; i < n; ++i) {
-        auto c = std::make_unique<ChildProcess>();
-        QString error;
-        c->start(exe("throttle-worker"), {"--name", name}, &error);
-        workers.push_back(std::move(c));
-    }
-    return workers;
-}
-
 // Fills the segment key of `name` with something that is not a live ThrottleLab segment.
 std::unique_ptr<QSharedMemory> plantSegment(const QString& name,
                                             const std::function<void(char*, qsizetype)>& fill,
@@ -56,30 +45,23 @@ private Q_SLOTS:
         QVERIFY(waitFor([&] { return t.client().workers().size() == 3; }, 5000));
         QVERIFY(waitFor([&] { return t.client().runInfo().waiters >= 1; }, 5000));
         // Most of its time a worker waits in await_fuel: that is where it dies.
-        ::kill(pid_t(workers[0]->pid()), SIGKILL);
-        QVERIFY(waitFor([&] { return !workers[0]->running(); }, 3000));
+        ::kill(pid_t(workers->pid(0)), SIGKILL);
+        QVERIFY(waitFor([&] { return !workers->running(0); }, 3000));
         QVERIFY(waitFor([&] { return t.client().runInfo().reclaimed_worker_slots >= 1; }, 3000));
         QCOMPARE(t.client().workers().size(), 2u);
         const std::uint64_t g0 = t.client().runInfo().granted;
         sleepMs(500);
         const std::uint64_t g1 = t.client().runInfo().granted;
         QVERIFY2(g1 - g0 >= 25, qPrintable(QString::number(g1 - g0))); // the others go on
-        for (std::size_t i = 1; i < workers.size(); ++i)
-            QVERIFY(workers[i]->running());
+        for (std::size_t i = 1; i < workers->size(); ++i)
+            QVERIFY(workers->running(i));
     }
     void workerKilledWhileWorkingIsReclaimed() {
         Throttle t(throttleOptions("busy", 200));
         QCOMPARE(t.start(), QString());
-        std::vector<std::unique_ptr<ChildProcess>> workers;
-        for (int i = 0; i < 3; ++i) {
-            auto c = std::make_unique<ChildProcess>();
-            QString error;
-            c->start(exe("throttle-worker"),
-                     {"--name", t.options().name, "--work", "fixed:40ms:cpu"}, &error);
-            workers.push_back(std::move(c));
-        }
+        auto workers = startWorkers(t.options().name, 3, "fixed:40ms:cpu");
         QVERIFY(waitFor([&] { return t.client().workers().size() == 3; }, 5000));
-        const qint64 victim = workers[0]->pid();
+        const qint64 victim = workers->pid(0);
         // Working (not waiting) most of the time with 40 ms of work per permit.
         QVERIFY(waitFor(
             [&] {
@@ -119,8 +101,7 @@ private Q_SLOTS:
             QCOMPARE(t.superviseHelpers(), QStringList{"monitor"});
         }
         t.setKillFlag();
-        for (auto& w : workers)
-            w->finish(2000);
+        workers->finish();
         t.stop();
         const std::uint64_t granted = t.client().runInfo().granted;
         qsizetype rows = 0;
@@ -145,7 +126,7 @@ private Q_SLOTS:
             QProcess a, b;
             a.start(exe("throttlectl"), {"set", t.options().name, "--max-n", n});
             b.start(exe("throttlectl"), {"set", t.options().name, "--per", per});
-            QVERIFY(a.waitForFinished(10000) && b.waitForFinished(10000));
+            QVERIFY(endsWithin(a, 10000) && endsWithin(b, 10000));
             QCOMPARE(a.exitCode(), 0);
             QCOMPARE(b.exitCode(), 0);
             QCOMPARE(t.config().max_n, 77LL + round);
@@ -337,8 +318,7 @@ private Q_SLOTS:
         auto workers = startWorkers(name, 2);
         sleepMs(1500);
         next.setKillFlag();
-        for (auto& w : workers)
-            w->finish(2000);
+        workers->finish();
         const RunSummary summary = next.stop();
         const StatsSnapshot s = next.stats();
         const std::uint64_t granted = next.client().runInfo().granted;
@@ -381,13 +361,13 @@ private Q_SLOTS:
         second.setProcessEnvironment(env);
         second.start(exe("throttlectl"),
                      {"run", "--name", name, "--max-n", "50", "--workers", "0", "--duration", "5"});
-        QVERIFY(second.waitForFinished(15000));
+        QVERIFY(endsWithin(second, 15000));
         const QByteArray err = second.readAllStandardError();
         QCOMPARE(second.exitCode(), 1);
         QVERIFY2(err.contains("already running"), err.constData());
         QVERIFY(owner.state() == QProcess::Running); // the first is untouched
         QCOMPARE(runTool("throttlectl", {"stop", name}).code, 0);
-        QVERIFY(owner.waitForFinished(10000));
+        QVERIFY(endsWithin(owner, 10000));
         QCOMPARE(owner.exitCode(), 0);
     }
     // Of two owners started at the same instant, one runs and the other is told the
@@ -400,7 +380,7 @@ private Q_SLOTS:
             QProcess a, b;
             a.start(exe("throttlectl"), args);
             b.start(exe("throttlectl"), args);
-            QVERIFY(a.waitForFinished(30000) && b.waitForFinished(30000));
+            QVERIFY(endsWithin(a, 30000) && endsWithin(b, 30000));
             const QByteArray ea = a.readAllStandardError(), eb = b.readAllStandardError();
             const QString what = QStringLiteral("round %1: exit %2 '%3' / exit %4 '%5'")
                                      .arg(round)

@@ -55,7 +55,7 @@ struct BackgroundJob {
         return pids;
     }
     Result finish(int timeout_ms = 120000) {
-        const bool ended = process.waitForFinished(timeout_ms);
+        const bool ended = endsWithin(process, timeout_ms);
         Result r{ended && process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1,
                  process.readAllStandardOutput(), process.readAllStandardError()};
         return r;

@@ -48,7 +48,7 @@ private Q_SLOTS:
         QVERIFY2(got >= 1700, qPrintable(QString::number(got)));
         t.setKillFlag();
         for (auto& w : workers)
-            QVERIFY(w->process->waitForFinished(3000));
+            QVERIFY(endsWithin(*w->process, 3000));
         t.stop();
     }
 
@@ -77,7 +77,7 @@ private Q_SLOTS:
                      .toBool());
         t.setKillFlag();
         for (auto& w : workers)
-            QVERIFY(w->process->waitForFinished(3000));
+            QVERIFY(endsWithin(*w->process, 3000));
         t.stop();
         QCOMPARE(t.stats().total, t.client().runInfo().granted);
     }
@@ -101,7 +101,7 @@ private Q_SLOTS:
         QVERIFY(grantedOver(t, 1000) >= 50); // permits again
         t.setKillFlag();
         for (auto& w : workers)
-            QVERIFY(w->process->waitForFinished(3000));
+            QVERIFY(endsWithin(*w->process, 3000));
         t.stop();
     }
 
@@ -132,7 +132,7 @@ private Q_SLOTS:
         QCOMPARE(stop.code, 0);
         QVERIFY2(stop.out.contains("owner") && stop.out.contains("has ended"),
                  stop.out.constData());
-        QVERIFY(owner->process->waitForFinished(5000));
+        QVERIFY(endsWithin(*owner->process, 5000));
         // The bound is 1.5 s for the whole stop; a loaded CI machine gets twice that.
         QVERIFY2(timer.elapsed() < 3000, qPrintable(QString::number(timer.elapsed())));
         for (qint64 pid : pids)
@@ -153,7 +153,7 @@ private Q_SLOTS:
         ::kill(pid_t(owner->pid()), SIGCONT);
         QCOMPARE(stop.code, 1);
         QVERIFY2(stop.err.contains("has not ended"), stop.err.constData());
-        QVERIFY(owner->process->waitForFinished(5000)); // it saw the request once resumed
+        QVERIFY(endsWithin(*owner->process, 5000)); // it saw the request once resumed
     }
 
     // Ctrl-C in a terminal reaches the whole process group. The helpers used to die before
@@ -175,7 +175,7 @@ private Q_SLOTS:
             },
             10000));
         ::kill(-pid_t(owner.processId()), SIGINT);
-        QVERIFY(owner.waitForFinished(10000));
+        QVERIFY(endsWithin(owner, 10000));
         QCOMPARE(owner.exitCode(), 0);
         const QJsonObject summary = QJsonDocument::fromJson(owner.readAllStandardOutput()).object();
         qsizetype rows = 0;

@@ -14,19 +14,6 @@ using namespace testsupport;
 
 namespace {
 
-std::vector<std::unique_ptr<ChildProcess>> startWorkers(const QString& name, int n,
-                                                        const QString& work = "none") {
-    std::vector<std::unique_ptr<ChildProcess>> workers;
-    for (int i = 0; i < n; ++i) {
-        auto c = std::make_unique<ChildProcess>();
-        QString error;
-        if (!c->start(exe("throttle-worker"), {"--name", name, "--work", work}, &error))
-            qWarning() << error;
-        workers.push_back(std::move(c));
-    }
-    return workers;
-}
-
 // Takes permits as fast as they come from in-process threads for `ms`.
 void consume(const QString& name, int threads, int ms) {
     std::atomic<bool> done{false};
@@ -83,8 +70,7 @@ private Q_SLOTS:
         auto workers = startWorkers(t.options().name, 4);
         sleepMs(3000);
         t.setKillFlag();
-        for (auto& w : workers)
-            w->finish(2000);
+        workers->finish();
         const RunSummary s = t.stop();
         // One permit at once, then 4 per second of the run (a loaded machine may stretch it).
         QVERIFY2(std::abs(double(s.total) - (1 + 4 * s.runtime_s)) <= 2.0,
@@ -167,10 +153,10 @@ private Q_SLOTS:
         auto workers = startWorkers(t.options().name, 3);
         QVERIFY(waitFor([&] { return t.client().runInfo().waiters >= 2; }, 5000));
         t.setKillFlag();
-        for (auto& w : workers)
-            QVERIFY(waitFor([&] { return !w->running(); }, 3000));
-        for (auto& w : workers)
-            QCOMPARE(w->exitCode(), 0);
+        for (std::size_t i = 0; i < workers->size(); ++i)
+            QVERIFY(waitFor([&] { return !workers->running(i); }, 3000));
+        for (std::size_t i = 0; i < workers->size(); ++i)
+            QCOMPARE(workers->exitCode(i), 0);
         t.stop();
     }
     void startAndStopAreIdempotent() {
@@ -206,8 +192,7 @@ private Q_SLOTS:
         for (const WorkerInfo& w : infos)
             QVERIFY(w.grants >= w.emits && w.grants <= w.emits + 1);
         t.setKillFlag();
-        for (auto& w : workers)
-            w->finish(2000);
+        workers->finish();
         t.stop();
         // Conservation: every permit granted was emitted or was still in flight at the end.
         const StatsSnapshot s = t.stats();
@@ -254,8 +239,7 @@ private Q_SLOTS:
             QCOMPARE(t.setConfig(c).message(), QString());
         }
         t.setKillFlag();
-        for (auto& w : workers)
-            w->finish(2000);
+        workers->finish();
         t.stop();
         const std::uint64_t granted = t.client().runInfo().granted;
         QVERIFY2(granted <= std::uint64_t(allowed), qPrintable(QString::number(granted)));
@@ -284,11 +268,11 @@ private Q_SLOTS:
         QCOMPARE(t.start(), QString());
         std::vector<qint64> pids;
         for (int i = 0; i < 3; ++i) {
-            ChildProcess w;
-            QString error;
-            QVERIFY(w.start(exe("throttle-worker"), {"--name", o.name, "--count", "5"}, &error));
-            pids.push_back(w.pid());
-            w.finish(5000);
+            Workers w;
+            w.add({"--name", o.name, "--count", "5"});
+            QVERIFY(w.running(0));
+            pids.push_back(w.pid(0));
+            w.finish(std::chrono::seconds(5));
         }
         t.stop();
         QFile f(o.log_path);
@@ -353,13 +337,11 @@ private Q_SLOTS:
         o.log_path = dir.filePath("permits.csv");
         Throttle t(o);
         QCOMPARE(t.start(), QString());
-        std::vector<std::unique_ptr<ChildProcess>> workers;
+        Workers workers;
         for (int i = 0; i < 3; ++i) {
-            auto w = std::make_unique<ChildProcess>();
-            QString error;
-            QVERIFY(w->start(exe("throttle-worker"),
-                             {"--name", o.name, "--count", QString::number(kPerWorker)}, &error));
-            const qint64 pid = w->pid();
+            workers.add({"--name", o.name, "--count", QString::number(kPerWorker)});
+            QVERIFY(workers.running(std::size_t(i)));
+            const qint64 pid = workers.pid(std::size_t(i));
             // It has taken the permit that was waiting, if any, and waits for the next one.
             QVERIFY(waitFor(
                 [&] {
@@ -368,11 +350,9 @@ private Q_SLOTS:
                     return false;
                 },
                 5000));
-            workers.push_back(std::move(w));
         }
         const Nanos all_waiting = monotonicNow();
-        for (auto& w : workers)
-            w->finish(15000);
+        workers.finish(std::chrono::seconds(15));
         t.stop();
         QFile f(o.log_path);
         QVERIFY(f.open(QIODevice::ReadOnly));

@@ -1,8 +1,8 @@
 // The engine session with real processes: live config changes reach the shared segment, the
 // worker count starts and ends real worker processes, a SIGKILLed worker shows in the table
 // while the others keep getting permits, and ending the session ends every process it began.
-#include "child_process.h"
 #include "engine_session.h"
+#include "executable_lookup.h"
 #include "throttle_client.h"
 #include "ui_test_support.h"
 #include "worker_table_model.h"
@@ -205,9 +205,11 @@ private Q_SLOTS:
         s.setWorkerProgram(QStringLiteral("/nonexistent/throttle-worker"));
         s.setWorkerCount(2);
         QCOMPARE(s.start(), QString()); // the throttle runs; only the workers are missing
+        // Workers are started once the helpers are ready, on the event loop.
+        QTRY_VERIFY_WITH_TIMEOUT(
+            log.join(u'\n').contains(QLatin1String("throttle-worker executable was not found")),
+            5000);
         QVERIFY(s.ownWorkerPids().isEmpty());
-        QVERIFY(
-            log.join(u'\n').contains(QLatin1String("throttle-worker executable was not found")));
     }
 };
 

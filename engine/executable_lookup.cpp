@@ -1,0 +1,41 @@
+#include "executable_lookup.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QStandardPaths>
+#include <QStringList>
+
+namespace throttlelab {
+
+namespace {
+
+// The folder of this process's executable, read once: if the executable is replaced while it
+// runs (a rebuild, a package upgrade), /proc/self/exe then names a deleted file, and helpers
+// and workers next to it would no longer be found (a soak lost its monitor that way).
+QString ownDirectory() {
+    static const QString dir = [] {
+        QString exe = QFile::symLinkTarget(QStringLiteral("/proc/self/exe"));
+        if (exe.endsWith(QLatin1String(" (deleted)"))) exe.chop(10);
+        return exe.section(u'/', 0, -2);
+    }();
+    return dir;
+}
+
+} // namespace
+
+QString findExecutable(const QString& program, const QString& override_path) {
+    if (!override_path.isEmpty())
+        return QFileInfo(override_path).isExecutable() ? override_path : QString();
+    QStringList dirs;
+    const QByteArray env = qgetenv("THROTTLELAB_BIN_DIR");
+    if (!env.isEmpty()) dirs << QString::fromLocal8Bit(env);
+    dirs << ownDirectory();
+    for (const QString& d : dirs) {
+        const QString candidate = QDir(d).filePath(program);
+        if (QFileInfo(candidate).isExecutable()) return candidate;
+    }
+    return QStandardPaths::findExecutable(program);
+}
+
+} // namespace throttlelab
