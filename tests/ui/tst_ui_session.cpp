@@ -193,6 +193,9 @@ private Q_SLOTS:
         // Stop does not wait for the workers (the GUI thread never waits); they end at the
         // kill flag, and a restart kills any that has not.
         QTRY_VERIFY_WITH_TIMEOUT(!anyAlive(before), 5000);
+        // Workers the app ended read as stopped, never as crashed.
+        for (qint64 pid : before)
+            QTRY_VERIFY_WITH_TIMEOUT(stateOf(s, pid).startsWith(QLatin1String("stopped")), 5000);
         QCOMPARE(s.restart(), QString());
         QTRY_COMPARE_WITH_TIMEOUT(s.ownWorkerPids().size(), 2, 10000);
         QTRY_VERIFY_WITH_TIMEOUT(s.stats().total > 0, 10000);
