@@ -1,6 +1,7 @@
 // The monitor process: drains the emission ring every rf_rate seconds, turns emissions into
 // statistics and publishes them (and a history point) for every process to read. It also
 // frees the slots of workers that died, and appends the permit log when asked.
+#include "csv_writer.h"
 #include "emission_ring.h"
 #include "helper_process.h"
 #include "pacer.h"
@@ -73,7 +74,9 @@ int runMonitorProcess(const QString& name, const QString& log_path, MonitorStart
             return 1;
         }
         errno = 0;
-        const QByteArray header = "worker,grant_s,emit_s\n";
+        QByteArray header;
+        CsvWriter(&header).row(
+            {QStringLiteral("worker"), QStringLiteral("grant_s"), QStringLiteral("emit_s")});
         if ((fresh && log.write(header) != header.size()) || !log.flush()) {
             const int cause = errno ? errno : EIO;
             std::fprintf(stderr, "monitor process: cannot write the log %s: %s\n",
@@ -123,13 +126,12 @@ int runMonitorProcess(const QString& name, const QString& log_path, MonitorStart
         acc.setResident(resident.total, resident.recent);
         if (log.isOpen()) {
             rows.clear();
+            CsvWriter csv(&rows);
             for (const Emission& e : acc.takeFinalized()) {
-                rows += QByteArray::number(qint64(e.pid));
-                rows += ',';
-                rows += QByteArray::number(toSeconds(e.grant_ns), 'f', 9);
-                rows += ',';
-                rows += QByteArray::number(toSeconds(e.emit_ns), 'f', 9);
-                rows += '\n';
+                csv.field(qint64(e.pid))
+                    .field(toSeconds(e.grant_ns), 'f', 9)
+                    .field(toSeconds(e.emit_ns), 'f', 9);
+                csv.endRow();
             }
             const std::int64_t whole = log.size();
             errno = 0;

@@ -393,8 +393,17 @@ RunInfo ThrottleClient::runInfo() const {
     r.owner_pid = s.header.owner_pid.load();
     r.throttle_pid = s.helpers.throttle_pid.load();
     r.monitor_pid = s.helpers.monitor_pid.load();
-    r.throttle_cpu_ns = s.helpers.throttle_cpu_ns.load();
-    r.monitor_cpu_ns = s.helpers.monitor_cpu_ns.load();
+    // A helper publishes its CPU time a few times a second; while the run lasts, its CPU clock
+    // is read now instead (a published figure is up to 0.4 s old). A clock that reads less
+    // than the published figure is not that helper's (its pid was reused): not taken.
+    auto cpuOf = [&](std::int64_t pid, const shm::AI64& published) {
+        const Nanos last = published.load();
+        if (!r.running || pid <= 0) return last;
+        const Nanos now = processCpuTime(pid_t(pid));
+        return now >= last ? now : last;
+    };
+    r.throttle_cpu_ns = cpuOf(r.throttle_pid, s.helpers.throttle_cpu_ns);
+    r.monitor_cpu_ns = cpuOf(r.monitor_pid, s.helpers.monitor_cpu_ns);
     r.granted = totalGranted(s);
     r.produced = s.pacing.produced.load();
     r.emitted = s.emissions.emitted.load();

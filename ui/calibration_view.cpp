@@ -1,4 +1,5 @@
 #include "calibration_view.h"
+#include "number_format.h"
 
 #include "chart_adapter.h"
 #include "engine_session.h"
@@ -176,7 +177,7 @@ void CalibrationView::addPoint(const CalibrationPoint& p) {
     };
     const QStringList cells{QString::number(p.target_rate, 'g', 8),
                             ratio(p.classic_uncorrected),
-                            QString::number(p.correction, 'f', 4),
+                            formatCorrection(p.correction),
                             ratio(p.classic_corrected),
                             ratio(p.exact),
                             p.error};
@@ -219,7 +220,7 @@ QString CalibrationView::applyCorrection() {
     ThrottleConfig config = session_->config();
     config.correction = c;
     const QString e = session_->applyConfig(config).message();
-    Q_EMIT logged(e.isEmpty() ? tr("applied calibrated correction %1").arg(c, 0, 'f', 4)
+    Q_EMIT logged(e.isEmpty() ? tr("applied calibrated correction %1").arg(formatCorrection(c))
                               : tr("correction not applied: %1").arg(e));
     return e;
 }

@@ -1,4 +1,5 @@
 #include "chart_panel.h"
+#include "csv_writer.h"
 
 #include "chart_adapter.h"
 
@@ -213,14 +214,19 @@ bool ChartPanel::exportHistoryCsv(const QString& path, QString* error) const {
         if (error) *error = QStringLiteral("cannot write '%1': %2").arg(path, f.errorString());
         return false;
     }
-    QTextStream out(&f);
-    out << "t_s,latest_rate,mean_rate,hi_lo_rate,lo_hi_rate,target_rate,available,total\n";
-    for (const HistorySample& s : history_)
-        out << QString::number(toSeconds(s.t_ns - t0_), 'f', 4) << ',' << s.latest_rate << ','
-            << s.mean_rate << ',' << s.hi_lo_rate << ',' << s.lo_hi_rate << ',' << s.target_rate
-            << ',' << s.available << ',' << s.total << '\n';
-    out.flush();
-    if (!f.commit()) {
+    QByteArray rows;
+    CsvWriter csv(&rows);
+    csv.row(QStringLiteral("t_s,latest_rate,mean_rate,hi_lo_rate,lo_hi_rate,target_rate,available,"
+                           "total")
+                .split(u','));
+    for (const HistorySample& s : history_) {
+        csv.field(toSeconds(s.t_ns - t0_), 'f', 4);
+        for (double rate : {s.latest_rate, s.mean_rate, s.hi_lo_rate, s.lo_hi_rate, s.target_rate})
+            csv.field(rate, 'g', 6);
+        csv.field(qint64(s.available)).field((unsigned long long)s.total);
+        csv.endRow();
+    }
+    if (f.write(rows) != rows.size() || !f.commit()) {
         if (error) *error = QStringLiteral("cannot write '%1': %2").arg(path, f.errorString());
         return false;
     }

@@ -1,4 +1,5 @@
 #include "control_panel.h"
+#include "number_format.h"
 
 #include "experiment.h"
 #include "work_profile.h"
@@ -142,7 +143,7 @@ void ControlPanel::setConfig(const ThrottleConfig& c) {
     per_->setText(number(c.per));
     hardcap_->setCurrentIndex(hardcap_->findData(int(c.hardcap)));
     mode_->setCurrentIndex(mode_->findData(int(c.mode)));
-    correction_->setText(number(c.correction));
+    correction_->setText(formatCorrection(c.correction));
     rf_rate_->setText(number(c.rf_rate));
     auto_emit_->setChecked(c.auto_emit);
     updating_ = false;
@@ -164,7 +165,7 @@ void ControlPanel::setWorkProfile(const QString& text) {
     Nanos mean = p->a_ns;
     if (p->distribution == WorkProfile::Distribution::Uniform) mean = (p->a_ns + p->b_ns) / 2;
     if (p->distribution != WorkProfile::Distribution::None)
-        work_mean_->setText(formatDuration(mean));
+        work_mean_->setText(profileDuration(mean));
     work_kind_->setCurrentIndex(p->cpu ? 1 : 0);
     validate();
 }
@@ -204,9 +205,9 @@ QString ControlPanel::editedWorkProfile(QString* error) const {
             if (error) *error = tr("mean must be a duration with a unit, e.g. 250us, 5ms, 1.5s");
             return {};
         }
-        QString amount = formatDuration(*mean);
+        QString amount = profileDuration(*mean);
         if (dist == QLatin1String("uniform"))
-            amount = formatDuration(*mean / 2) + u'-' + formatDuration(*mean * 3 / 2);
+            amount = profileDuration(*mean / 2) + u'-' + profileDuration(*mean * 3 / 2);
         text = dist + u':' + amount + u':' + work_kind_->currentText();
     }
     QString e;

@@ -1,4 +1,5 @@
 #include "main_window.h"
+#include "number_format.h"
 
 #include "calibration_view.h"
 #include "chart_panel.h"
@@ -48,11 +49,6 @@ namespace {
 
 QString defaultName() {
     return QStringLiteral("throttlelab-%1").arg(::getpid());
-}
-
-QString formatRate(double r) {
-    if (r >= 10000) return QString::number(r / 1000.0, 'f', 1) + u'k';
-    return QString::number(r, 'f', r < 100 ? 2 : 0);
 }
 
 } // namespace

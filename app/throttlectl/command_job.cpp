@@ -1,6 +1,7 @@
 // throttlectl job: rate-limited batch jobs over worker processes with a resumable stash.
 #include "cli.h"
 #include "cli_options.h"
+#include "csv_writer.h"
 #include "durable_file.h"
 #include "job_request.h"
 #include "job_runner.h"
@@ -371,19 +372,11 @@ int jobFailures(const QStringList& args) {
     return kExitOk;
 }
 
-QString csvField(const QString& s) {
-    if (!s.contains(u',') && !s.contains(u'"') && !s.contains(u'\n') && !s.contains(u'\r'))
-        return s;
-    QString q = s;
-    q.replace(u'"', QStringLiteral("\"\""));
-    return u'"' + q + u'"';
-}
-
 // Bytes as a CSV field and how they are encoded: as text when they are UTF-8 without a NUL,
 // else base64, so binary output and keys that are not UTF-8 are exported unchanged.
 std::pair<QString, QString> csvBytes(const QByteArray& bytes) {
     if (isUtf8Text(bytes) && !bytes.contains('\0'))
-        return {csvField(QString::fromUtf8(bytes)), QStringLiteral("text")};
+        return {QString::fromUtf8(bytes), QStringLiteral("text")};
     return {QString::fromLatin1(bytes.toBase64()), QStringLiteral("base64")};
 }
 
@@ -409,8 +402,12 @@ int jobExport(const QStringList& args) {
         printError(cmd, QStringLiteral("--csv: ") + out.errorString());
         return kExitFailure;
     }
-    bool written = out.write("key,ok,exit_code,signal,timed_out,started_at,wait_s,duration_s,"
-                             "worker,pid,attempts,output,error,output_encoding,key_encoding\n");
+    QByteArray header;
+    CsvWriter(&header).row(QStringLiteral("key,ok,exit_code,signal,timed_out,started_at,wait_s,"
+                                          "duration_s,worker,pid,attempts,output,error,"
+                                          "output_encoding,key_encoding")
+                               .split(u','));
+    bool written = out.write(header);
     long long rows = 0;
     stash->forEachResult([&](const ItemResult& r) {
         const auto [output, output_encoding] = csvBytes(r.output);
@@ -427,10 +424,12 @@ int jobExport(const QStringList& args) {
                                  QString::number(r.pid),
                                  QString::number(r.attempts),
                                  output,
-                                 csvField(r.error),
+                                 r.error,
                                  output_encoding,
                                  key_encoding};
-        written = written && out.write(fields.join(u',').toUtf8() + '\n');
+        QByteArray row;
+        CsvWriter(&row).row(fields);
+        written = written && out.write(row);
         ++rows;
     });
     if (!written || !out.commit()) {

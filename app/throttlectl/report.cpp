@@ -1,4 +1,5 @@
 #include "report.h"
+#include "number_format.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -90,16 +91,14 @@ void printJson(const QJsonObject& o) {
 
 QString describeRate(const RatePair& r) {
     if (r.rate <= 0) return QStringLiteral("-");
-    return QStringLiteral("%1/s (every %2 s)").arg(r.rate, 0, 'g', 6).arg(r.interval_s, 0, 'g', 4);
+    return QStringLiteral("%1/s (every %2)").arg(formatRate(r.rate), formatGap(r.interval_s));
 }
 
 QString oneLineStatus(const StatsSnapshot& s, const RunInfo& info) {
     return QStringLiteral("%1 s  total %2  latest %3/s  mean %4/s  target %5/s  tank %6")
         .arg(toSeconds(info.runtime_ns), 6, 'f', 1)
         .arg(s.total)
-        .arg(s.latest.rate, 0, 'f', 1)
-        .arg(s.mean.rate, 0, 'f', 1)
-        .arg(s.target_rate, 0, 'g', 6)
+        .arg(formatRate(s.latest.rate), formatRate(s.mean.rate), formatRate(s.target_rate))
         .arg(info.available);
 }
 

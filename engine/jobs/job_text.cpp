@@ -1,4 +1,5 @@
 #include "job_text.h"
+#include "number_format.h"
 
 #include <QStringList>
 
@@ -10,18 +11,7 @@ QString tr(const char* text) {
     return QString::fromLatin1(text);
 }
 
-QString formatRate(double r) {
-    return QString::number(r, 'f', r < 100 ? 1 : 0);
-}
-
 } // namespace
-
-QString formatJobDuration(double s) {
-    if (s < 0) return QStringLiteral("?");
-    if (s < 60) return tr("%1 s").arg(s, 0, 'f', s < 10 ? 1 : 0);
-    if (s < 3600) return tr("%1 min %2 s").arg(int(s) / 60).arg(int(s) % 60, 2, 10, QChar(u'0'));
-    return tr("%1 h %2 min").arg(int(s) / 3600).arg(int(s) % 3600 / 60, 2, 10, QChar(u'0'));
-}
 
 QString jobProgressText(const JobProgress& p) {
     const long long finished = p.done + p.failed;
@@ -31,7 +21,7 @@ QString jobProgressText(const JobProgress& p) {
     parts << (p.limit_rate > 0
                   ? tr("%1/s of %2/s limit").arg(formatRate(p.rate), formatRate(p.limit_rate))
                   : tr("%1/s, no limit").arg(formatRate(p.rate)));
-    parts << tr("ETA %1").arg(formatJobDuration(p.eta_s));
+    parts << tr("ETA %1").arg(formatDuration(p.eta_s));
     parts << tr("%1 failed").arg(p.failed);
     // A resumed run's share is smaller than the items: say why, or "300 of 300" looks wrong.
     if (p.already_stored > 0) parts << tr("%1 stored before").arg(p.already_stored);
@@ -50,7 +40,7 @@ QString jobSummaryText(const JobSummary& s) {
                        .arg(how)
                        .arg(p.done)
                        .arg(p.failed)
-                       .arg(formatJobDuration(s.seconds))
+                       .arg(formatDuration(s.seconds))
                        .arg(formatRate(s.rate()))
                        .arg(s.missing)
                        .arg(p.total);

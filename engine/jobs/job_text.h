@@ -7,8 +7,6 @@
 
 namespace throttlelab::jobs {
 
-// 4.2 s, 3 min 05 s, 1 h 02 min; "?" for an unknown (negative) time.
-QString formatJobDuration(double seconds);
 // "120 of 300 done (40.0%) | 55.2/s of 100/s limit | ETA 3.3 s | 2 failed | 700 stored before"
 QString jobProgressText(const JobProgress& p);
 // How a run ended: finished, cancelled, stopped at a failure, or failed; with what is missing.

@@ -20,7 +20,7 @@ std::optional<Nanos> parseDuration(const QString& text) {
     return Nanos(std::llround(ns));
 }
 
-QString formatDuration(Nanos ns) {
+QString profileDuration(Nanos ns) {
     if (ns % kNanosPerSecond == 0) return QStringLiteral("%1s").arg(ns / kNanosPerSecond);
     if (ns % kNanosPerMilli == 0) return QStringLiteral("%1ms").arg(ns / kNanosPerMilli);
     if (ns % kNanosPerMicro == 0) return QStringLiteral("%1us").arg(ns / kNanosPerMicro);
@@ -69,13 +69,13 @@ QString WorkProfile::toString() const {
     case Distribution::None:
         return QStringLiteral("none");
     case Distribution::Fixed:
-        s = QStringLiteral("fixed:") + formatDuration(a_ns);
+        s = QStringLiteral("fixed:") + profileDuration(a_ns);
         break;
     case Distribution::Exponential:
-        s = QStringLiteral("exp:") + formatDuration(a_ns);
+        s = QStringLiteral("exp:") + profileDuration(a_ns);
         break;
     case Distribution::Uniform:
-        s = QStringLiteral("uniform:%1-%2").arg(formatDuration(a_ns), formatDuration(b_ns));
+        s = QStringLiteral("uniform:%1-%2").arg(profileDuration(a_ns), profileDuration(b_ns));
         break;
     }
     return cpu ? s + QStringLiteral(":cpu") : s;

@@ -26,7 +26,8 @@ struct WorkProfile {
 
 // "5ms", "250us", "1.5s", "100ns"; nullopt when not a non-negative duration with a unit.
 std::optional<Nanos> parseDuration(const QString& text);
-QString formatDuration(Nanos ns);
+// A duration as a work profile writes it (the inverse of parseDuration): "5ms", "250us".
+QString profileDuration(Nanos ns);
 
 // Spends `ns` sleeping or spinning on the CPU.
 void performWork(Nanos ns, bool cpu);
