@@ -65,8 +65,12 @@ public:
 
     // The reference's methods, on this process's own handle.
     bool hasFuel() { return client().hasFuel(); }
-    WaitResult awaitFuel(double timeout_s = -1) { return client().awaitFuel(timeout_s); }
-    bool emit(Nanos monotonic_ns = -1) { return client().emit(monotonic_ns); }
+    WaitResult awaitFuel() { return client().awaitFuel(); }
+    WaitResult awaitFuel(std::chrono::duration<double> timeout) {
+        return client().awaitFuel(timeout);
+    }
+    bool emit() { return client().emit(); }
+    bool emit(Nanos monotonic_ns) { return client().emit(monotonic_ns); }
     RatePair latest() const { return stats().latest; }
     RatePair mean() const { return stats().mean; }
     RatePair hiLo() const { return stats().hi_lo; }

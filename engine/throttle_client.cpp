@@ -197,11 +197,19 @@ bool ThrottleClient::hasFuel() {
     return true;
 }
 
-WaitResult ThrottleClient::awaitFuel(double timeout_s) {
+WaitResult ThrottleClient::awaitFuel() {
+    return awaitFuelUntil(std::nullopt);
+}
+
+WaitResult ThrottleClient::awaitFuel(std::chrono::duration<double> timeout) {
+    if (!std::isfinite(timeout.count())) return awaitFuelUntil(std::nullopt);
+    return awaitFuelUntil(monotonicNow() + fromSeconds(std::max(0.0, timeout.count())));
+}
+
+WaitResult ThrottleClient::awaitFuelUntil(std::optional<Nanos> until) {
     shm::Segment& s = data();
     const Nanos start = monotonicNow();
-    const Nanos deadline =
-        timeout_s < 0 || !std::isfinite(timeout_s) ? -1 : start + fromSeconds(timeout_s);
+    const Nanos deadline = until ? *until : -1; // -1: none, in the loop below
     if (slot_ >= 0) {
         shm::WorkerSlot& w = s.workers[std::size_t(slot_)];
         w.waiting_since_ns.store(start, std::memory_order_relaxed);
@@ -299,11 +307,10 @@ WaitResult ThrottleClient::awaitFuel(double timeout_s) {
     return result;
 }
 
-bool ThrottleClient::emit(Nanos monotonic_ns) {
+bool ThrottleClient::emitAt(Nanos t) {
     shm::Segment& s = data();
     params();
     if (auto_emit_) return false;
-    const Nanos t = monotonic_ns < 0 ? monotonicNow() : monotonic_ns;
     const std::uint32_t worker =
         slot_ >= 0 ? std::uint32_t(slot_) : std::uint32_t(shm::kMaxWorkers);
     if (slot_ >= 0) {

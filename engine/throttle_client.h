@@ -29,7 +29,9 @@
 #include "stats_channel.h"
 
 #include <QString>
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace throttlelab {
@@ -98,12 +100,14 @@ public:
 
     // Non-blocking take: true when a permit was granted.
     bool hasFuel();
-    // Blocking take without busy polling. timeout_s < 0 waits without a deadline. Returns at
+    // Blocking take without busy polling, without a deadline or within `timeout`. Returns at
     // once when the kill flag is set, and Gone when the throttle's owner died.
-    WaitResult awaitFuel(double timeout_s = -1);
-    // A manual emission for the last permit, at `monotonic_ns` (now when < 0). Refused (false)
-    // when auto_emit is on, since every grant has emitted already.
-    bool emit(Nanos monotonic_ns = -1);
+    WaitResult awaitFuel();
+    WaitResult awaitFuel(std::chrono::duration<double> timeout);
+    // A manual emission for the last permit, now or at a monotonic time. Refused (false) when
+    // auto_emit is on, since every grant has emitted already.
+    bool emit() { return emitAt(monotonicNow()); }
+    bool emit(Nanos monotonic_ns) { return emitAt(monotonic_ns); }
 
     ThrottleConfig config() const;
     // Applies a live change of every field; returns the validation error, or empty when
@@ -144,6 +148,8 @@ private:
     void recordGrant(Nanos grant_monotonic);
 
     std::shared_ptr<SharedSegment> segment_;
+    WaitResult awaitFuelUntil(std::optional<Nanos> deadline);
+    bool emitAt(Nanos monotonic_ns);
     int slot_ = -1;
     pid_t pid_ = 0;
     std::uint64_t params_generation_ = ~std::uint64_t(0);

@@ -6,7 +6,6 @@
 #include "control_panel.h"
 #include "engine_session.h"
 #include "event_log.h"
-#include "job_inputs.h"
 #include "jobs_view.h"
 #include "presets.h"
 #include "worker_table_model.h"
@@ -31,7 +30,6 @@
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QTabWidget>
-#include <QTemporaryDir>
 #include <QToolBar>
 #include <QVBoxLayout>
 #include <cstdio>
@@ -194,16 +192,6 @@ MainWindow::MainWindow(const LaunchOptions& options, QWidget* parent)
 
     if (options.view == QLatin1String("calibration")) tabs_->setCurrentWidget(calibration_);
     if (options.view == QLatin1String("jobs")) tabs_->setCurrentWidget(jobs_);
-    if (!options.screenshot.isEmpty() && options.quit_after_s < 30) charts_->setWindowSeconds(10);
-    if (!options.screenshot.isEmpty() && options.view == QLatin1String("calibration")) {
-        calibration_->setSecondsPerPoint(0.5);
-        QTimer::singleShot(200, calibration_, &CalibrationView::run);
-    }
-    if (!options.screenshot.isEmpty() && options.view == QLatin1String("jobs"))
-        QTimer::singleShot(200, this, &MainWindow::startJobDemo);
-    if (options.quit_after_s > 0)
-        QTimer::singleShot(int(options.quit_after_s * 1000), this,
-                           &MainWindow::finishScreenshotRun);
     updateStatus();
 }
 
@@ -374,6 +362,7 @@ bool MainWindow::exportEmissionsCsv(const QString& path) {
 }
 
 bool MainWindow::takeScreenshot(const QString& path) {
+    updateStatus();
     if (charts_) charts_->refresh();
     if (!grab().save(path, "PNG")) {
         log_->append(tr("cannot write screenshot '%1'").arg(path));
@@ -398,45 +387,6 @@ void MainWindow::updateStatus() {
             .arg(s.total)
             .arg(formatRate(s.mean_rate), formatRate(s.latest_rate), formatRate(s.target_rate))
             .arg(s.workers_alive));
-}
-
-void MainWindow::finishScreenshotRun() {
-    // A calibration or job screenshot waits for its sweep or run, within reason.
-    static int waits = 0;
-    if ((calibration_->isRunning() || jobs_->isRunning()) && waits++ < 120) {
-        QTimer::singleShot(500, this, &MainWindow::finishScreenshotRun);
-        return;
-    }
-    int code = 0;
-    if (!options_.screenshot.isEmpty()) {
-        updateStatus();
-        if (takeScreenshot(options_.screenshot))
-            std::fprintf(stderr, "throttlelab: saved %s\n", qPrintable(options_.screenshot));
-        else {
-            std::fprintf(stderr, "throttlelab: cannot write screenshot '%s'\n",
-                         qPrintable(options_.screenshot));
-            code = 1;
-        }
-    }
-    close();
-    QCoreApplication::exit(code);
-}
-
-void MainWindow::startJobDemo() {
-    // A short synthetic job for the README's screenshot: a few failures, the throughput
-    // climbing to its limit, in a stash that goes with the window.
-    demo_dir_ = std::make_unique<QTemporaryDir>();
-    JobInputs demo;
-    demo.range = QStringLiteral("600");
-    demo.profile = QStringLiteral("exp:8ms");
-    demo.fail_rate = 0.01;
-    demo.stash_path = demo_dir_->filePath(QStringLiteral("demo.db"));
-    demo.workers = QStringLiteral("4");
-    demo.chunk_size = 25;
-    demo.max_n = 200;
-    demo.per = 1.0;
-    jobs_->setInputs(demo);
-    if (const QString e = jobs_->startJob(); !e.isEmpty()) report(tr("demo job: %1").arg(e));
 }
 
 void MainWindow::persist() {

@@ -14,7 +14,6 @@ class QComboBox;
 class QLabel;
 class QTabWidget;
 class QAction;
-class QTemporaryDir;
 
 namespace throttlelab::ui {
 
@@ -60,9 +59,7 @@ private:
     void report(const QString& error);
     void updateStatus();
     void persist();
-    void finishScreenshotRun();
     void showExplanation(const Experiment& x);
-    void startJobDemo();
 
     LaunchOptions options_;
     EngineSession* session_;
@@ -70,8 +67,6 @@ private:
     ControlPanel* controls_;
     CalibrationView* calibration_;
     JobsView* jobs_;
-    // The stash of the job a --view jobs screenshot runs: gone with the window.
-    std::unique_ptr<QTemporaryDir> demo_dir_;
     EventLog* log_;
     WorkerTableModel* worker_model_;
     WorkerTableView* worker_view_;

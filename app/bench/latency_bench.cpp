@@ -25,12 +25,12 @@ LatencyResult measure(PacingMode mode, int samples) {
     if (!t.start().isEmpty()) return r;
     usePreciseTimers(); // timer slack is per thread: this is the waiting thread
     ThrottleClient& c = t.client();
-    c.awaitFuel(1.0);
+    c.awaitFuel(std::chrono::seconds(1));
     for (int i = 0; i < samples + 5; ++i) {
         Nanos available = 0;
         const Nanos waiting_since = monotonicNow();
         if (mode == PacingMode::Exact) available = c.nextPermitDue();
-        if (c.awaitFuel(1.0) != WaitResult::Granted) break;
+        if (c.awaitFuel(std::chrono::seconds(1)) != WaitResult::Granted) break;
         const Nanos got = monotonicNow();
         if (mode == PacingMode::Classic) available = c.lastTokenAdded();
         if (i < 5 || available < waiting_since) continue; // warm-up, or it did not block

@@ -22,7 +22,7 @@ void consume(const QString& name, double seconds) {
             QString error;
             auto c = ThrottleClient::attach(name, AttachAs::Observer, &error);
             while (c && !done)
-                c->awaitFuel(0.02);
+                c->awaitFuel(std::chrono::milliseconds(20));
         });
     sleepSeconds(seconds);
     done = true;

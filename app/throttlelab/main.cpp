@@ -1,6 +1,7 @@
 // The ThrottleLab desktop application; everything but argument handling lives in the ui library.
 #include "command_line.h"
 #include "main_window.h"
+#include "screenshot_run.h"
 
 #include <QApplication>
 #include <cstdio>
@@ -29,5 +30,7 @@ int main(int argc, char** argv) {
     QApplication::setApplicationVersion(QStringLiteral("0.1.0"));
     throttlelab::ui::MainWindow window(options);
     window.show();
+    if (throttlelab::ui::ScreenshotRun::wanted(options))
+        new throttlelab::ui::ScreenshotRun(&window, options); // the window owns it
     return app.exec();
 }

@@ -35,7 +35,10 @@ int tl_has_fuel(tl_handle* h) {
 
 int tl_await_fuel(tl_handle* h, double timeout_s) {
     if (!h) return TL_GONE;
-    switch (h->client->awaitFuel(timeout_s)) {
+    const throttlelab::WaitResult r =
+        timeout_s < 0 ? h->client->awaitFuel()
+                      : h->client->awaitFuel(std::chrono::duration<double>(timeout_s));
+    switch (r) {
     case throttlelab::WaitResult::Granted:
         return TL_GRANTED;
     case throttlelab::WaitResult::TimedOut:

@@ -36,7 +36,7 @@ RateProbeResult probeRate(const ThrottleConfig& config, double seconds, int cons
             auto client = ThrottleClient::attach(o.name, AttachAs::Observer, &error);
             if (!client) return;
             while (!done.load(std::memory_order_relaxed))
-                if (client->awaitFuel(0.05) == WaitResult::Killed) break;
+                if (client->awaitFuel(std::chrono::milliseconds(50)) == WaitResult::Killed) break;
         });
     // Measured after a short settling time, so start-up does not count.
     std::this_thread::sleep_for(std::chrono::milliseconds(50));

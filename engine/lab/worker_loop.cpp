@@ -13,7 +13,7 @@ int runWorker(const WorkerOptions& o, QString* error) {
     usePreciseTimers();
     std::mt19937_64 rng(o.seed ? o.seed : std::uint64_t(getpid()) * 0x9E3779B97F4A7C15ull);
     for (long long done = 0; o.max_permits < 0 || done < o.max_permits; ++done) {
-        const WaitResult r = client->awaitFuel(-1);
+        const WaitResult r = client->awaitFuel();
         if (r == WaitResult::Killed) return 0;
         if (r == WaitResult::Gone) {
             *error = QStringLiteral("the throttle '%1' went away").arg(o.name);

@@ -23,7 +23,7 @@ void consume(const QString& name, int threads, int ms) {
             QString error;
             auto c = ThrottleClient::attach(name, AttachAs::Observer, &error);
             while (c && !done)
-                c->awaitFuel(0.02);
+                c->awaitFuel(std::chrono::milliseconds(20));
         });
     sleepMs(ms);
     done = true;
@@ -123,7 +123,7 @@ private Q_SLOTS:
         std::thread waiter([&] {
             QString error;
             auto c = ThrottleClient::attach(t.options().name, AttachAs::Observer, &error);
-            result = int(c->awaitFuel(60));
+            result = int(c->awaitFuel(std::chrono::seconds(60)));
         });
         QVERIFY(waitFor([&] { return t.client().runInfo().waiters == 1; }, 5000));
         sleepMs(100);
@@ -145,7 +145,7 @@ private Q_SLOTS:
         QCOMPARE(t.start(), QString());
         QVERIFY(t.hasFuel());
         QVERIFY(!t.hasFuel()); // never blocks
-        QVERIFY(t.awaitFuel(0.05) == WaitResult::TimedOut);
+        QVERIFY(t.awaitFuel(std::chrono::milliseconds(50)) == WaitResult::TimedOut);
     }
     void killFlagEndsBlockedWorkers() {
         Throttle t(throttleOptions("kill", 1, Hardcap::One, PacingMode::Exact, 1000.0));
@@ -297,7 +297,7 @@ private Q_SLOTS:
         Throttle t(o);
         QCOMPARE(t.start(), QString());
         for (int i = 0; i < 3; ++i)
-            QVERIFY(t.awaitFuel(5.0) == WaitResult::Granted);
+            QVERIFY(t.awaitFuel(std::chrono::seconds(5)) == WaitResult::Granted);
         t.stop();
         const QString second = dir.filePath("second.csv");
         QFile f(second);
@@ -308,7 +308,7 @@ private Q_SLOTS:
         QVERIFY(t.setLogPath(second));
         QCOMPARE(t.start(), QString());
         QVERIFY(!t.setLogPath(o.log_path)); // not while running
-        QVERIFY(t.awaitFuel(5.0) == WaitResult::Granted);
+        QVERIFY(t.awaitFuel(std::chrono::seconds(5)) == WaitResult::Granted);
         t.stop();
         QVERIFY(f.open(QIODevice::ReadOnly));
         const QByteArray all = f.readAll();
