@@ -38,6 +38,7 @@ struct ThrottleConfig {
     bool auto_emit = true;
 
     double targetRate() const { return per > 0 ? double(max_n) / per : 0.0; }
+    bool operator==(const ThrottleConfig&) const = default;
 };
 
 struct ThrottleOptions {

@@ -4,6 +4,7 @@
 #include <QSettings>
 #include <QStandardPaths>
 #include <cmath>
+#include <type_traits>
 
 namespace throttlelab::ui {
 
@@ -23,51 +24,45 @@ QString defaultJobStashPath() {
         .filePath(QStringLiteral("jobs/job.db"));
 }
 
-jobs::JobRequest toJobRequest(const JobInputs& in) {
+jobs::JobRequest defaultJobRequest() {
     jobs::JobRequest r;
-    r.items = in.items == JobInputs::Items::File ? jobs::JobRequest::Items::File
-                                                 : jobs::JobRequest::Items::Range;
-    r.range = in.range;
-    r.items_file = in.items_file;
-    r.task = in.task == JobInputs::Task::Command ? jobs::JobRequest::Task::Command
-                                                 : jobs::JobRequest::Task::Synthetic;
-    r.command = in.command;
-    r.shell = in.shell;
-    r.synthetic = in.profile;
-    r.fail_rate = in.fail_rate;
-    r.workers = in.workers;
-    r.chunk_size = in.chunk_size;
-    r.stash_path = in.stash_path;
+    r.stash_path = defaultJobStashPath();
+    return r;
+}
+
+jobs::JobRequest toJobRequest(const JobInputs& in) {
+    jobs::JobRequest r = in.request;
+    r.limit.reset();
     if (in.limited) {
         ThrottleConfig c;
         c.max_n = in.max_n;
         c.per = in.per;
         r.limit = c;
     }
-    r.stop_if_error = in.stop_if_error;
-    r.reprocess_failures = in.reprocess_failures;
     return r;
 }
 
 void saveJobInputs(QSettings& s, const JobInputs& in) {
-    s.setValue(key("items"), in.items == JobInputs::Items::File ? QStringLiteral("file")
-                                                                : QStringLiteral("range"));
-    s.setValue(key("range"), in.range);
-    s.setValue(key("items_file"), in.items_file);
-    s.setValue(key("task"), in.task == JobInputs::Task::Command ? QStringLiteral("command")
-                                                                : QStringLiteral("synthetic"));
-    s.setValue(key("command"), in.command);
-    s.setValue(key("shell"), in.shell);
-    s.setValue(key("profile"), in.profile);
-    s.setValue(key("fail_rate"), in.fail_rate);
-    s.setValue(key("stash"), in.stash_path);
-    s.setValue(key("workers"), in.workers);
-    s.setValue(key("chunk_size"), in.chunk_size);
+    s.setValue(key("items"), in.request.items == jobs::JobRequest::Items::File
+                                 ? QStringLiteral("file")
+                                 : QStringLiteral("range"));
+    s.setValue(key("range"), in.request.range);
+    s.setValue(key("items_file"), in.request.items_file);
+    s.setValue(key("task"), in.request.task == jobs::JobRequest::Task::Command
+                                ? QStringLiteral("command")
+                                : QStringLiteral("synthetic"));
+    s.setValue(key("command"), in.request.command);
+    s.setValue(key("shell"), in.request.shell);
+    s.setValue(key("profile"), in.request.synthetic);
+    s.setValue(key("fail_rate"), in.request.fail_rate);
+    s.setValue(key("stash"), in.request.stash_path);
+    s.setValue(key("workers"), in.request.workers);
+    s.setValue(key("chunk_size"), in.request.chunk_size);
     s.setValue(key("limited"), in.limited);
     s.setValue(key("max_n"), in.max_n);
     s.setValue(key("per"), in.per);
-    s.setValue(key("stop_if_error"), in.stop_if_error);
-    s.setValue(key("reprocess_failures"), in.reprocess_failures);
+    s.setValue(key("stop_if_error"), in.request.stop_if_error);
+    s.setValue(key("reprocess_failures"), in.request.reprocess_failures);
 }
 
 JobInputs loadJobInputs(const QSettings& s) {
@@ -80,10 +75,10 @@ JobInputs loadJobInputs(const QSettings& s) {
         const QVariant v = s.value(key(name));
         if (v.isValid()) out = v.toBool();
     };
-    auto integer = [&](const char* name, int& out, int lo, int hi) {
+    auto integer = [&](const char* name, auto& out, long long lo, long long hi) {
         bool ok = false;
-        const int v = s.value(key(name)).toInt(&ok);
-        if (ok && v >= lo && v <= hi) out = v;
+        const long long v = s.value(key(name)).toLongLong(&ok);
+        if (ok && v >= lo && v <= hi) out = std::remove_reference_t<decltype(out)>(v);
     };
     auto number = [&](const char* name, double& out, double lo, double hi) {
         bool ok = false;
@@ -91,24 +86,24 @@ JobInputs loadJobInputs(const QSettings& s) {
         if (ok && std::isfinite(v) && v >= lo && v <= hi) out = v;
     };
     const QString items = s.value(key("items")).toString();
-    if (items == u"file") in.items = JobInputs::Items::File;
-    text("range", in.range);
-    text("items_file", in.items_file);
+    if (items == u"file") in.request.items = jobs::JobRequest::Items::File;
+    text("range", in.request.range);
+    text("items_file", in.request.items_file);
     const QString task = s.value(key("task")).toString();
-    if (task == u"command") in.task = JobInputs::Task::Command;
-    text("command", in.command);
-    flag("shell", in.shell);
-    text("profile", in.profile);
-    number("fail_rate", in.fail_rate, 0, 1);
-    text("stash", in.stash_path);
-    if (in.stash_path.trimmed().isEmpty()) in.stash_path = defaultJobStashPath();
-    text("workers", in.workers);
-    integer("chunk_size", in.chunk_size, 0, 1'000'000'000);
+    if (task == u"command") in.request.task = jobs::JobRequest::Task::Command;
+    text("command", in.request.command);
+    flag("shell", in.request.shell);
+    text("profile", in.request.synthetic);
+    number("fail_rate", in.request.fail_rate, 0, 1);
+    text("stash", in.request.stash_path);
+    if (in.request.stash_path.trimmed().isEmpty()) in.request.stash_path = defaultJobStashPath();
+    text("workers", in.request.workers);
+    integer("chunk_size", in.request.chunk_size, 0, 1'000'000'000);
     flag("limited", in.limited);
     integer("max_n", in.max_n, 1, int(kMaxPermitsPerWindow));
     number("per", in.per, 0.001, kMaxPerSeconds);
-    flag("stop_if_error", in.stop_if_error);
-    flag("reprocess_failures", in.reprocess_failures);
+    flag("stop_if_error", in.request.stop_if_error);
+    flag("reprocess_failures", in.request.reprocess_failures);
     return in;
 }
 

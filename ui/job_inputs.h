@@ -14,32 +14,21 @@ namespace throttlelab::ui {
 // AppDataLocation/jobs/job.db: a stash that survives the app, so a job can be resumed later.
 QString defaultJobStashPath();
 
-struct JobInputs {
-    enum class Items { Range, File };
-    enum class Task { Synthetic, Command };
+// The Jobs tab's defaults: a synthetic job into defaultJobStashPath().
+jobs::JobRequest defaultJobRequest();
 
-    Items items = Items::Range;
-    QString range = QStringLiteral("1000"); // N or A:B
-    QString items_file;                     // one key per line
-    Task task = Task::Synthetic;
-    QString command; // {} stands for the key
-    bool shell = false;
-    QString profile = QStringLiteral("fixed:2ms");
-    double fail_rate = 0.0;
-    // A .db file, or a folder (ending in '/') for a folder stash.
-    QString stash_path = defaultJobStashPath();
-    QString workers = QStringLiteral("0");
-    int chunk_size = 0; // 0: one chunk per worker
+// The form is a job request (jobs::JobRequest, the CLI's too) plus the limit fields, which
+// keep their values while "no limit" is ticked, so toggling it loses nothing.
+struct JobInputs {
+    jobs::JobRequest request = defaultJobRequest();
     bool limited = true;
     int max_n = 10;
     double per = 1.0;
-    bool stop_if_error = false;
-    bool reprocess_failures = false;
 
     bool operator==(const JobInputs&) const = default;
 };
 
-// The request these inputs make.
+// The request these inputs make: `request` with the limit set (or not).
 jobs::JobRequest toJobRequest(const JobInputs& inputs);
 
 void saveJobInputs(QSettings& settings, const JobInputs& inputs);

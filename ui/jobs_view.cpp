@@ -279,47 +279,49 @@ QWidget* JobsView::buildForm() {
 
 JobInputs JobsView::inputs() const {
     JobInputs in;
-    in.items =
-        items_kind_->currentIndex() == FilePage ? JobInputs::Items::File : JobInputs::Items::Range;
-    in.range = range_->text();
-    in.items_file = items_file_->text();
-    in.task = task_kind_->currentIndex() == CommandPage ? JobInputs::Task::Command
-                                                        : JobInputs::Task::Synthetic;
-    in.command = command_->text();
-    in.shell = shell_->isChecked();
-    in.profile = profile_->text();
-    in.fail_rate = fail_rate_->value();
-    in.stash_path = stash_->text();
-    in.workers = workers_->text();
-    in.chunk_size = chunk_size_->value();
+    in.request.items = items_kind_->currentIndex() == FilePage ? jobs::JobRequest::Items::File
+                                                               : jobs::JobRequest::Items::Range;
+    in.request.range = range_->text();
+    in.request.items_file = items_file_->text();
+    in.request.task = task_kind_->currentIndex() == CommandPage ? jobs::JobRequest::Task::Command
+                                                                : jobs::JobRequest::Task::Synthetic;
+    in.request.command = command_->text();
+    in.request.shell = shell_->isChecked();
+    in.request.synthetic = profile_->text();
+    in.request.fail_rate = fail_rate_->value();
+    in.request.stash_path = stash_->text();
+    in.request.workers = workers_->text();
+    in.request.chunk_size = chunk_size_->value();
     in.limited = !no_limit_->isChecked();
     in.max_n = max_n_->value();
     in.per = per_->value();
-    in.stop_if_error = stop_if_error_->isChecked();
-    in.reprocess_failures = reprocess_->isChecked();
+    in.request.stop_if_error = stop_if_error_->isChecked();
+    in.request.reprocess_failures = reprocess_->isChecked();
     return in;
 }
 
 void JobsView::setInputs(const JobInputs& in) {
-    items_kind_->setCurrentIndex(in.items == JobInputs::Items::File ? FilePage : RangePage);
-    range_->setText(in.range);
-    items_file_->setText(in.items_file);
-    task_kind_->setCurrentIndex(in.task == JobInputs::Task::Command ? CommandPage : SyntheticPage);
-    command_->setText(in.command);
-    shell_->setChecked(in.shell);
-    profile_->setText(in.profile);
-    fail_rate_->setValue(in.fail_rate);
-    stash_->setText(in.stash_path);
-    workers_->setText(in.workers);
-    chunk_size_->setValue(in.chunk_size);
+    items_kind_->setCurrentIndex(in.request.items == jobs::JobRequest::Items::File ? FilePage
+                                                                                   : RangePage);
+    range_->setText(in.request.range);
+    items_file_->setText(in.request.items_file);
+    task_kind_->setCurrentIndex(in.request.task == jobs::JobRequest::Task::Command ? CommandPage
+                                                                                   : SyntheticPage);
+    command_->setText(in.request.command);
+    shell_->setChecked(in.request.shell);
+    profile_->setText(in.request.synthetic);
+    fail_rate_->setValue(in.request.fail_rate);
+    stash_->setText(in.request.stash_path);
+    workers_->setText(in.request.workers);
+    chunk_size_->setValue(in.request.chunk_size);
     no_limit_->setChecked(!in.limited);
     max_n_->setValue(in.max_n);
     per_->setValue(in.per);
     // toggled() does not fire when the box already had this state.
     max_n_->setEnabled(in.limited);
     per_->setEnabled(in.limited);
-    stop_if_error_->setChecked(in.stop_if_error);
-    reprocess_->setChecked(in.reprocess_failures);
+    stop_if_error_->setChecked(in.request.stop_if_error);
+    reprocess_->setChecked(in.request.reprocess_failures);
 }
 
 void JobsView::saveSettings(QSettings& settings) const {
@@ -341,7 +343,7 @@ QString JobsView::startJob() {
     const JobInputs in = inputs();
     jobs::JobError refused;
     auto spec = jobs::toJobSpec(toJobRequest(in), QThread::idealThreadCount(), &refused);
-    if (spec && in.stash_path.trimmed() == defaultJobStashPath())
+    if (spec && in.request.stash_path.trimmed() == defaultJobStashPath())
         QDir().mkpath(QFileInfo(spec->stash_path).absolutePath()); // the app's own folder
     // The previous run ended (running_ is false); its runner goes before a new one is made.
     endRunner();

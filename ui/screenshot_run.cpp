@@ -41,12 +41,12 @@ void ScreenshotRun::startJobDemo() {
     // A short synthetic job: a few failures, the throughput climbing to its limit.
     demo_dir_ = std::make_unique<QTemporaryDir>();
     JobInputs demo;
-    demo.range = QStringLiteral("600");
-    demo.profile = QStringLiteral("exp:8ms");
-    demo.fail_rate = 0.01;
-    demo.stash_path = demo_dir_->filePath(QStringLiteral("demo.db"));
-    demo.workers = QStringLiteral("4");
-    demo.chunk_size = 25;
+    demo.request.range = QStringLiteral("600");
+    demo.request.synthetic = QStringLiteral("exp:8ms");
+    demo.request.fail_rate = 0.01;
+    demo.request.stash_path = demo_dir_->filePath(QStringLiteral("demo.db"));
+    demo.request.workers = QStringLiteral("4");
+    demo.request.chunk_size = 25;
     demo.max_n = 200;
     demo.per = 1.0;
     window_->jobsView()->setInputs(demo);

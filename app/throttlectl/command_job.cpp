@@ -236,11 +236,6 @@ int jobRun(const QStringList& args) {
     }
     const bool limit_given = p.isSet("max-n") || p.isSet("per") || p.isSet("hardcap") ||
                              p.isSet("mode") || p.isSet("correction");
-    if (limit_given && p.isSet("attach")) {
-        printError(cmd, QStringLiteral("--attach shares a running throttle's limit; leave out "
-                                       "--max-n, --per, --hardcap, --mode and --correction"));
-        return kExitBadInput;
-    }
     if (limit_given) {
         if (!p.isSet("max-n")) {
             printError(cmd, QStringLiteral("--max-n is required with a limit (permits per --per "

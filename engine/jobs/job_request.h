@@ -34,6 +34,8 @@ struct JobRequest {
     bool stop_if_error = false;
     bool reprocess_failures = false;
     bool invalidate = false;
+
+    bool operator==(const JobRequest&) const = default;
 };
 
 // The run `request` describes, with `cores` resolving the workers; nullopt with `error` set.

@@ -39,11 +39,6 @@ bool readNumber(const QJsonObject& o, const QString& key, double* out, QString* 
 
 } // namespace
 
-bool operator==(const ThrottleConfig& a, const ThrottleConfig& b) {
-    return a.max_n == b.max_n && a.per == b.per && a.hardcap == b.hardcap && a.mode == b.mode &&
-           a.correction == b.correction && a.rf_rate == b.rf_rate && a.auto_emit == b.auto_emit;
-}
-
 Experiment Experiment::tutorial() {
     Experiment e;
     e.title = QStringLiteral("Tutorial: 4 per second");

@@ -29,6 +29,4 @@ struct Experiment {
     static Experiment tutorial();
 };
 
-bool operator==(const ThrottleConfig& a, const ThrottleConfig& b);
-
 } // namespace throttlelab

@@ -446,6 +446,9 @@ private Q_SLOTS:
             << "--fail-rate";
         QTest::newRow("attach to nothing")
             << base + QStringList{"--stash", "S", "--attach", "no-such-throttle-q"} << "--attach";
+        QTest::newRow("a limit and attach")
+            << base + QStringList{"--stash", "S", "--attach", "other", "--max-n", "5"}
+            << "--attach shares a running throttle's limit";
         QTest::newRow("unknown subcommand") << QStringList{"job", "fly"} << "fly";
         QTest::newRow("status of nothing")
             << QStringList{"job", "status", "--stash", "/nonexistent/s.db"} << "--stash";

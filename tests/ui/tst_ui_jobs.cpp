@@ -33,13 +33,13 @@ constexpr int kRunTimeoutMs = 30000;
 JobInputs synthetic(const QString& stash, const QString& range, const QString& profile,
                     double fail_rate) {
     JobInputs in;
-    in.items = JobInputs::Items::Range;
-    in.range = range;
-    in.task = JobInputs::Task::Synthetic;
-    in.profile = profile;
-    in.fail_rate = fail_rate;
-    in.stash_path = stash;
-    in.workers = QStringLiteral("2");
+    in.request.items = throttlelab::jobs::JobRequest::Items::Range;
+    in.request.range = range;
+    in.request.task = throttlelab::jobs::JobRequest::Task::Synthetic;
+    in.request.synthetic = profile;
+    in.request.fail_rate = fail_rate;
+    in.request.stash_path = stash;
+    in.request.workers = QStringLiteral("2");
     in.limited = false;
     return in;
 }
@@ -188,7 +188,7 @@ private Q_SLOTS:
 
         // The same task again with reprocessing: every key is tried a second time.
         JobInputs again = view.inputs();
-        again.reprocess_failures = true;
+        again.request.reprocess_failures = true;
         view.setInputs(again);
         QVERIFY(view.startJob().isEmpty());
         QTRY_VERIFY_WITH_TIMEOUT(view.hasSummary(), kRunTimeoutMs);
@@ -216,13 +216,13 @@ private Q_SLOTS:
         QAbstractItemModelTester tester(view.failuresModel(),
                                         QAbstractItemModelTester::FailureReportingMode::QtTest);
         JobInputs in;
-        in.items = JobInputs::Items::File;
-        in.items_file = items;
-        in.task = JobInputs::Task::Command;
-        in.command = QStringLiteral("test ! -e '%1'").arg(marker);
-        in.shell = true;
-        in.stash_path = stash;
-        in.workers = QStringLiteral("2");
+        in.request.items = throttlelab::jobs::JobRequest::Items::File;
+        in.request.items_file = items;
+        in.request.task = throttlelab::jobs::JobRequest::Task::Command;
+        in.request.command = QStringLiteral("test ! -e '%1'").arg(marker);
+        in.request.shell = true;
+        in.request.stash_path = stash;
+        in.request.workers = QStringLiteral("2");
         in.limited = false;
         view.setInputs(in);
 
@@ -244,7 +244,7 @@ private Q_SLOTS:
         QCOMPARE(view.failuresModel()->rowCount(), 5);
 
         // Reprocessed without the marker, they all succeed.
-        in.reprocess_failures = true;
+        in.request.reprocess_failures = true;
         view.setInputs(in);
         QVERIFY(view.startJob().isEmpty());
         QTRY_VERIFY_WITH_TIMEOUT(view.hasSummary(), kRunTimeoutMs);
@@ -289,18 +289,18 @@ private Q_SLOTS:
         JobsView view;
         QSignalSpy running(&view, &JobsView::runningChanged);
         JobInputs in = synthetic(stash, QStringLiteral("10"), QStringLiteral("none"), 0.0);
-        if (field == u"workers") in.workers = value;
+        if (field == u"workers") in.request.workers = value;
         if (field == u"command") {
-            in.task = JobInputs::Task::Command;
-            in.command = value;
+            in.request.task = throttlelab::jobs::JobRequest::Task::Command;
+            in.request.command = value;
         }
-        if (field == u"range") in.range = value;
-        if (field == u"profile") in.profile = value;
+        if (field == u"range") in.request.range = value;
+        if (field == u"profile") in.request.synthetic = value;
         if (field == u"items_file") {
-            in.items = JobInputs::Items::File;
-            in.items_file = value;
+            in.request.items = throttlelab::jobs::JobRequest::Items::File;
+            in.request.items_file = value;
         }
-        if (field == u"stash") in.stash_path = value;
+        if (field == u"stash") in.request.stash_path = value;
         view.setInputs(in);
         const QString error = view.startJob();
         QVERIFY2(error.contains(expected), qPrintable(error));
@@ -380,22 +380,22 @@ private Q_SLOTS:
         QTemporaryDir dir;
         QSettings settings(dir.filePath(QStringLiteral("s.ini")), QSettings::IniFormat);
         JobInputs in;
-        in.items = JobInputs::Items::File;
-        in.range = QStringLiteral("0:500");
-        in.items_file = QStringLiteral("/data/keys.txt");
-        in.task = JobInputs::Task::Command;
-        in.command = QStringLiteral("curl -sfO {}");
-        in.shell = true;
-        in.profile = QStringLiteral("exp:5ms");
-        in.fail_rate = 0.25;
-        in.stash_path = QStringLiteral("/data/fetch.db");
-        in.workers = QStringLiteral("-1");
-        in.chunk_size = 50;
+        in.request.items = throttlelab::jobs::JobRequest::Items::File;
+        in.request.range = QStringLiteral("0:500");
+        in.request.items_file = QStringLiteral("/data/keys.txt");
+        in.request.task = throttlelab::jobs::JobRequest::Task::Command;
+        in.request.command = QStringLiteral("curl -sfO {}");
+        in.request.shell = true;
+        in.request.synthetic = QStringLiteral("exp:5ms");
+        in.request.fail_rate = 0.25;
+        in.request.stash_path = QStringLiteral("/data/fetch.db");
+        in.request.workers = QStringLiteral("-1");
+        in.request.chunk_size = 50;
         in.limited = false;
         in.max_n = 7;
         in.per = 2.5;
-        in.stop_if_error = true;
-        in.reprocess_failures = true;
+        in.request.stop_if_error = true;
+        in.request.reprocess_failures = true;
         {
             JobsView a;
             a.setInputs(in);
@@ -413,8 +413,8 @@ private Q_SLOTS:
         settings.setValue(QStringLiteral("jobs/stash"), QString());
         const JobInputs loaded = loadJobInputs(settings);
         QCOMPARE(loaded.max_n, JobInputs().max_n);
-        QCOMPARE(loaded.fail_rate, JobInputs().fail_rate);
-        QCOMPARE(loaded.stash_path, defaultJobStashPath());
+        QCOMPARE(loaded.request.fail_rate, JobInputs().request.fail_rate);
+        QCOMPARE(loaded.request.stash_path, defaultJobStashPath());
     }
 
     void mainWindowHasTheTabAndLogsJobEvents() {
@@ -436,7 +436,7 @@ private Q_SLOTS:
         w.jobsView()->setInputs(synthetic(dir.filePath(QStringLiteral("w.db")),
                                           QStringLiteral("50"), QStringLiteral("none"), 0.0));
         JobInputs bad = w.jobsView()->inputs();
-        bad.workers = QStringLiteral("abc");
+        bad.request.workers = QStringLiteral("abc");
         w.jobsView()->setInputs(bad);
         QVERIFY(!w.jobsView()->startJob().isEmpty());
         QVERIFY(w.eventLog()->contains(QStringLiteral("job not started: workers 'abc'")));
