@@ -23,7 +23,7 @@ struct WorkerRow {
     qint64 pid = 0;
     bool own = false;  // started by this app (else joined from outside)
     bool alive = true; // holds a slot, or a started process not yet attached
-    QString state;     // idle / waiting / working / starting / exited 0 / killed (signal 9)
+    QString state; // idle / waiting / working / starting / ending, or ProcessExit::describe()
     std::uint64_t permits = 0;
     double last_permit_age_s = -1; // -1: none yet
     double rate = 0;               // permits/s, smoothed
@@ -112,7 +112,7 @@ private:
     void spawnWorker();
     void endWorker(OwnWorker& w);
     // SIGKILLs the workers of a stopped run that have not ended yet; their exits still come
-    // through onWorkerFinished.
+    // through onWorkerExited.
     void killEndingWorkers();
     void reconcileWorkers();
     void onWorkerExited(const ProcessExit& exit);
