@@ -16,7 +16,7 @@
 namespace throttlelab::shm {
 
 constexpr std::uint64_t kMagic = 0x42414c54544f5254ull; // "TROTTLAB" little-endian
-constexpr std::uint32_t kLayoutVersion = 3;
+constexpr std::uint32_t kLayoutVersion = 4;
 constexpr std::size_t kCacheLine = 64;
 constexpr std::size_t kMaxWorkers = 64;
 // The monitor keeps entries in the ring until its figures count them: about 20 ms (its lag
@@ -88,6 +88,9 @@ struct alignas(kCacheLine) Control {
     AI64 run_started_ns;
     AI64 accumulated_runtime_ns;
     AI64 kill_ns; // when the kill flag was set in this run (0: not yet): work ended then
+    // The permits granted before the owner last reset its figures (a clean run): the total
+    // counts from there. Written by the owner while stopped.
+    A64 granted_base;
 };
 
 // Grant state. exact mode: `tat` (theoretical arrival time of the next permit, in 1/256 ns

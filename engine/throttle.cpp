@@ -286,6 +286,21 @@ CalibrationResult Throttle::calibrate(const CalibrationProgress& progress) {
     return r;
 }
 
+bool Throttle::resetFigures() {
+    if (state_ != State::Stopped) return false;
+    last_summary_ = {};
+    if (!segment_) return true;
+    shm::Segment& s = segment_->data();
+    s.control.granted_base.fetch_add(totalGranted(s), std::memory_order_acq_rel);
+    s.control.accumulated_runtime_ns.store(0);
+    // No monitor runs while stopped: the owner may publish. The next monitor seeds from these
+    // zeros and takes the ring from where it stands.
+    StatsSnapshot zero;
+    zero.ring_cursor = s.emissions.head.load();
+    publishStats(s.stats, zero);
+    return true;
+}
+
 bool Throttle::setLogPath(const QString& path) {
     if (state_ != State::Stopped) return false;
     options_.log_path = path;

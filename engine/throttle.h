@@ -85,6 +85,9 @@ public:
     ConfigError setConfig(const ThrottleConfig& c);
     ThrottleConfig config() const;
     const ThrottleOptions& options() const { return options_; }
+    // Starts the figures over (a clean run): the next start() counts its total, run time and
+    // statistics from zero instead of carrying them over. Refused (false) unless stopped.
+    bool resetFigures();
     // The permit log of the next start() (empty: none); refused (false) unless stopped. The
     // same owner keeps its segment across runs, so nothing has to be recreated for it.
     bool setLogPath(const QString& path);

@@ -86,7 +86,9 @@ std::uint64_t totalGranted(const shm::Segment& s) {
     for (const shm::WorkerSlot& w : s.workers)
         if (w.pid.load(std::memory_order_acquire) > 0)
             n += w.grants.load(std::memory_order_relaxed);
-    return n;
+    // A slot freed after a reset folds grants of the run before it: never count below zero.
+    const std::uint64_t base = s.control.granted_base.load(std::memory_order_acquire);
+    return n > base ? n - base : 0;
 }
 
 bool releaseWorkerSlot(shm::Segment& s, std::size_t slot, std::int64_t expected_pid) {

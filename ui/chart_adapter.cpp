@@ -5,9 +5,12 @@
 #include <QBarSet>
 #include <QChart>
 #include <QChartView>
+#include <QCursor>
 #include <QLegend>
+#include <QLegendMarker>
 #include <QLineSeries>
 #include <QLogValueAxis>
+#include <QToolTip>
 #include <QVBoxLayout>
 #include <QValueAxis>
 #include <cmath>
@@ -144,10 +147,51 @@ void LineChart::setYRange(double y0, double y1) {
     y0_ = y0;
     y1_ = y1;
     y_axis_->setRange(y0, y1);
+    placeMarkers();
+}
+
+void LineChart::setMarkers(const QList<ChartMarker>& markers) {
+    markers_ = markers;
+    while (marker_lines_.size() < markers_.size()) {
+        auto* line = new QLineSeries;
+        QPen pen(QColor(90, 90, 90));
+        pen.setWidthF(1.0);
+        pen.setStyle(Qt::DotLine);
+        line->setPen(pen);
+        chart_->addSeries(line);
+        line->attachAxis(x_axis_);
+        line->attachAxis(y_axis_);
+        for (QLegendMarker* m : chart_->legend()->markers(line))
+            m->setVisible(false);
+        const qsizetype index = marker_lines_.size();
+        connect(line, &QLineSeries::hovered, this, [this, index](const QPointF&, bool on) {
+            if (on && index < markers_.size())
+                QToolTip::showText(QCursor::pos(), markers_[index].text, this);
+        });
+        marker_lines_.append(line);
+    }
+    placeMarkers();
+}
+
+void LineChart::placeMarkers() {
+    for (qsizetype i = 0; i < marker_lines_.size(); ++i) {
+        QLineSeries* line = marker_lines_[i];
+        if (i < markers_.size()) {
+            const double x = markers_[i].x;
+            line->replace(QList<QPointF>{{x, y0_}, {x, y1_}});
+            line->setVisible(true);
+        } else {
+            line->setVisible(false);
+        }
+    }
 }
 
 void LineChart::setXTitle(const QString& title) {
     x_axis_->setTitleText(title);
+}
+
+void LineChart::setYTitle(const QString& title) {
+    y_axis_->setTitleText(title);
 }
 
 int LineChart::plotWidth() const {

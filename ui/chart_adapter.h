@@ -22,6 +22,13 @@ QT_END_NAMESPACE
 
 namespace throttlelab::ui {
 
+// An event on the timeline (a preset loaded, a setting changed, a worker crashed): a vertical
+// line across the chart whose text shows on hover.
+struct ChartMarker {
+    double x = 0;
+    QString text;
+};
+
 // Lines over a time (or any numeric) x axis. Raster only: OpenGL series crash offscreen.
 class LineChart : public QWidget {
     Q_OBJECT
@@ -38,11 +45,18 @@ public:
     // Only moves the axis when the range changed visibly: a relayout costs more than a frame.
     void setYRange(double y0, double y1);
     void setXTitle(const QString& title);
+    void setYTitle(const QString& title);
     void setXLog(bool log);
     // Pixels available for the plot area: the decimation's column count.
     int plotWidth() const;
+    // The markers to draw (those in the x range); each spans the current y range.
+    void setMarkers(const QList<ChartMarker>& markers);
+    int markerCount() const { return int(markers_.size()); }
 
 private:
+    void placeMarkers();
+    QList<ChartMarker> markers_;
+    QList<QLineSeries*> marker_lines_; // a pool, reused frame to frame
     QChart* chart_;
     QChartView* view_;
     QAbstractAxis* x_axis_;

@@ -23,6 +23,7 @@ constexpr int kFrameMs = 33;
 // Ten minutes at rf_rate 0.01 s, with room for faster monitor refreshes.
 constexpr std::size_t kCapacity = 1 << 17;
 constexpr std::size_t kCsvRows = 1 << 17;
+constexpr std::size_t kMarkersKept = 500;
 
 const QColor kLatest(31, 119, 180);
 const QColor kMean(44, 160, 44);
@@ -45,10 +46,12 @@ ChartPanel::ChartPanel(EngineSession* session, QWidget* parent)
     line_ids_[Mean] = rate_chart_->addLine(tr("mean"), kMean, 2.0);
     line_ids_[Target] = rate_chart_->addLine(tr("target"), kTarget, 1.5, Qt::DashLine);
 
-    extremes_chart_ = new LineChart(tr("Extremes in the last window (hi_lo, lo_hi)"),
-                                    tr("permits/s (log)"), LineChart::YScale::Log);
-    line_ids_[LoHi] = extremes_chart_->addLine(tr("lo_hi: highest instant rate"), kLoHi, 2.0);
-    line_ids_[HiLo] = extremes_chart_->addLine(tr("hi_lo: lowest instant rate"), kHiLo, 2.0);
+    // The reference's hi_lo and lo_hi are the longest and the shortest gap between two
+    // permits in the last window; drawn as gaps, in a time unit that keeps labels short.
+    extremes_chart_ = new LineChart(tr("Gaps between permits in the last window"),
+                                    tr("gap (ms, log)"), LineChart::YScale::Log);
+    line_ids_[HiLo] = extremes_chart_->addLine(tr("longest gap (hi_lo)"), kHiLo, 2.0);
+    line_ids_[LoHi] = extremes_chart_->addLine(tr("shortest gap (lo_hi)"), kLoHi, 2.0);
 
     tank_chart_ = new LineChart(tr("Tank: permits available now"), tr("permits"));
     line_ids_[Available] = tank_chart_->addLine(tr("available"), kTank, 2.0);
@@ -98,6 +101,33 @@ ChartPanel::ChartPanel(EngineSession* session, QWidget* parent)
 
 ChartPanel::~ChartPanel() = default;
 
+void ChartPanel::addMarker(const QString& text) {
+    const Nanos now = monotonicNow();
+    markers_.push_back({now, toSeconds(now - t0_), text});
+    while (markers_.size() > kMarkersKept)
+        markers_.pop_front();
+    render();
+}
+
+QStringList ChartPanel::markerTexts() const {
+    QStringList out;
+    for (const Marker& m : markers_)
+        out << m.text;
+    return out;
+}
+
+int ChartPanel::drawnMarkers() const {
+    return rate_chart_->markerCount();
+}
+
+void ChartPanel::clearRun() {
+    for (SeriesBuffer& b : buffers_)
+        b.clear();
+    history_.clear();
+    worker_chart_->setBars({}, {});
+    render();
+}
+
 void ChartPanel::setPaused(bool paused) {
     paused_ = paused;
     if (pause_button_->isChecked() != paused) pause_button_->setChecked(paused);
@@ -145,9 +175,9 @@ void ChartPanel::tick() {
         buffers_[Latest].append(x, s.latest_rate);
         buffers_[Mean].append(x, s.mean_rate);
         buffers_[Target].append(x, s.target_rate);
-        // A log axis cannot show 0 (no gap measured yet): those points are left out.
-        if (s.hi_lo_rate > 0) buffers_[HiLo].append(x, s.hi_lo_rate);
-        if (s.lo_hi_rate > 0) buffers_[LoHi].append(x, s.lo_hi_rate);
+        // Gaps in seconds. A log axis cannot show 0 (no gap measured yet): left out.
+        if (s.hi_lo_rate > 0) buffers_[HiLo].append(x, 1.0 / s.hi_lo_rate);
+        if (s.lo_hi_rate > 0) buffers_[LoHi].append(x, 1.0 / s.lo_hi_rate);
         buffers_[Available].append(x, double(std::max<long long>(s.available, 0)));
         history_.push_back(s);
         if (history_.size() > kCsvRows) history_.pop_front();
@@ -174,15 +204,37 @@ void ChartPanel::render() {
     rate_chart_->setXRange(x0, x1);
     rate_chart_->setYRange(0, std::max(1.0, top_rate * 1.3));
 
+    // Gaps: the unit follows the longest gap in view, so the axis reads 0.1 .. 100, not 1e-07.
+    QList<QPointF> gaps[2];
     double lo = 0, hi = 0;
-    for (Series s : {LoHi, HiLo}) {
-        const auto [top, pts] = draw(extremes_chart_, s);
+    for (int i = 0; i < 2; ++i) {
+        double top = 0;
+        gaps[i] =
+            buffers_[i == 0 ? HiLo : LoHi].decimated(x0, x1, extremes_chart_->plotWidth(), &top);
         hi = std::max(hi, top);
-        for (const QPointF& p : pts)
+        for (const QPointF& p : gaps[i])
             if (p.y() > 0) lo = lo > 0 ? std::min(lo, p.y()) : p.y();
     }
+    const auto [unit, scale] = hi >= 1      ? std::pair{QStringLiteral("s"), 1.0}
+                               : hi >= 1e-3 ? std::pair{QStringLiteral("ms"), 1e3}
+                                            : std::pair{QStringLiteral("us"), 1e6};
+    if (unit != gap_unit_) {
+        gap_unit_ = unit;
+        extremes_chart_->setYTitle(tr("gap (%1, log)").arg(unit));
+    }
+    for (int i = 0; i < 2; ++i) {
+        for (QPointF& p : gaps[i])
+            p.setY(p.y() * scale);
+        extremes_chart_->setPoints(line_ids_[i == 0 ? HiLo : LoHi], gaps[i]);
+    }
     extremes_chart_->setXRange(x0, x1);
-    extremes_chart_->setYRange(lo > 0 ? lo : 0.1, std::max(hi, 1.0));
+    extremes_chart_->setYRange(lo > 0 ? lo * scale : 0.1, std::max(hi * scale, lo * scale * 10));
+
+    QList<ChartMarker> visible;
+    for (const Marker& m : markers_)
+        if (m.x >= x0 && m.x <= x1) visible.append({m.x, m.text});
+    for (LineChart* chart : {rate_chart_, extremes_chart_, tank_chart_})
+        chart->setMarkers(visible);
 
     const double top_tank = draw(tank_chart_, Available).first;
     tank_chart_->setXRange(x0, x1);
@@ -217,13 +269,19 @@ bool ChartPanel::exportHistoryCsv(const QString& path, QString* error) const {
     QByteArray rows;
     CsvWriter csv(&rows);
     csv.row(QStringLiteral("t_s,latest_rate,mean_rate,hi_lo_rate,lo_hi_rate,target_rate,available,"
-                           "total")
+                           "total,marker")
                 .split(u','));
+    // A marker goes on the first sample at or after it (several: joined with "; ").
+    auto marker = markers_.cbegin();
     for (const HistorySample& s : history_) {
         csv.field(toSeconds(s.t_ns - t0_), 'f', 4);
         for (double rate : {s.latest_rate, s.mean_rate, s.hi_lo_rate, s.lo_hi_rate, s.target_rate})
             csv.field(rate, 'g', 6);
         csv.field(qint64(s.available)).field((unsigned long long)s.total);
+        QStringList here;
+        for (; marker != markers_.cend() && marker->t_ns <= s.t_ns; ++marker)
+            here << marker->text;
+        csv.field(here.join(QStringLiteral("; ")));
         csv.endRow();
     }
     if (f.write(rows) != rows.size() || !f.commit()) {

@@ -45,10 +45,29 @@ public:
     // Runs one refresh at once (the timer's job), for tests and screenshots.
     void refresh() { tick(); }
 
+    // A marker on every chart's timeline, now: what the user did or what happened. Kept (the
+    // newest kMarkersKept), drawn while in the window, and written in the history CSV.
+    void addMarker(const QString& text);
+    QStringList markerTexts() const;
+    // Markers drawn on the rate chart now (those in the window).
+    int drawnMarkers() const;
+    // Forgets what was drawn (a clean run): lines, bars, scales; the markers stay, since the
+    // timeline goes on.
+    void clearRun();
+    // The gap chart's unit now ("us", "ms" or "s"): the one its axis reads in.
+    QString gapUnit() const { return gap_unit_; }
+
 private:
     void tick();
     void render();
     void updateBars(const QVector<WorkerRow>& rows);
+    struct Marker {
+        Nanos t_ns;
+        double x;
+        QString text;
+    };
+    std::deque<Marker> markers_;
+    QString gap_unit_ = QStringLiteral("ms");
 
     EngineSession* session_;
     QTimer timer_;

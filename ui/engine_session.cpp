@@ -1,6 +1,7 @@
 #include "engine_session.h"
 
 #include "executable_lookup.h"
+#include "number_format.h"
 #include "work_profile.h"
 
 #include <QFileInfo>
@@ -27,6 +28,21 @@ QString describe(const ThrottleConfig& c) {
         .arg(c.correction)
         .arg(c.rf_rate)
         .arg(c.auto_emit ? QStringLiteral("on") : QStringLiteral("off"));
+}
+
+// What changed between two configurations, field by field: "max_n 4 -> 10, hardcap window".
+QString describeChange(const ThrottleConfig& a, const ThrottleConfig& b) {
+    QStringList parts;
+    if (a.max_n != b.max_n) parts << QStringLiteral("max_n %1 -> %2").arg(a.max_n).arg(b.max_n);
+    if (a.per != b.per) parts << QStringLiteral("per %1 -> %2 s").arg(a.per).arg(b.per);
+    if (a.hardcap != b.hardcap) parts << QStringLiteral("hardcap %1").arg(toString(b.hardcap));
+    if (a.mode != b.mode) parts << QStringLiteral("mode %1").arg(toString(b.mode));
+    if (a.correction != b.correction)
+        parts << QStringLiteral("correction %1").arg(formatCorrection(b.correction));
+    if (a.rf_rate != b.rf_rate) parts << QStringLiteral("rf_rate %1 s").arg(b.rf_rate);
+    if (a.auto_emit != b.auto_emit)
+        parts << QStringLiteral("auto_emit %1").arg(b.auto_emit ? "on" : "off");
+    return parts.join(QStringLiteral(", "));
 }
 
 QString stateName(WorkerState s) {
@@ -111,6 +127,7 @@ QString EngineSession::start() {
         connect(throttle_.get(), &Throttle::helperReplaced, this,
                 [this](const QString& role, const QString& reason) {
                     log(QStringLiteral("the %1 process was replaced: %2").arg(role, reason));
+                    Q_EMIT happened(QStringLiteral("%1 process replaced").arg(role));
                 });
         connect(throttle_.get(), &Throttle::helperGaveUp, this, &EngineSession::log);
     }
@@ -120,6 +137,13 @@ QString EngineSession::start() {
     }
     throttle_->setConfig(config_);
     throttle_->setLogPath(emission_log_);
+    if (clean_run_pending_) {
+        ++clean_runs_;
+        throttle_->resetFigures();
+        exited_.clear();
+        rates_.clear();
+        last_permits_.clear();
+    }
     // A worker of the previous run still ending must not take a permit of this one.
     killEndingWorkers();
     if (QString e = throttle_->beginStart(); !e.isEmpty()) {
@@ -131,9 +155,15 @@ QString EngineSession::start() {
 
 void EngineSession::onThrottleStarted() {
     exited_.clear();
-    log(QStringLiteral("started throttle '%1': %2").arg(name_, describe(config())));
+    const bool clean = clean_run_pending_;
+    clean_run_pending_ = false;
+    log(QStringLiteral("started %1throttle '%2': %3")
+            .arg(clean ? QStringLiteral("a clean run of ") : QString(), name_, describe(config())));
     poll_timer_.start();
     reconcileWorkers();
+    poll(); // the table shows this run from its first moment
+    if (clean) Q_EMIT cleanRunStarted();
+    Q_EMIT happened(clean ? QStringLiteral("clean run started") : QStringLiteral("started"));
     Q_EMIT runningChanged(true);
 }
 
@@ -156,11 +186,23 @@ void EngineSession::onThrottleStopped(const RunSummary& r) {
             .arg(r.total)
             .arg(r.mean_rate, 0, 'f', 2));
     poll();
+    Q_EMIT happened(QStringLiteral("stopped"));
     Q_EMIT runningChanged(false);
     if (start_when_stopped_ && !shutting_down_) {
         start_when_stopped_ = false;
         start();
     }
+}
+
+QString EngineSession::startCleanRun() {
+    if (shutting_down_) return QStringLiteral("the session is closing");
+    clean_run_pending_ = true;
+    if (isRunning()) {
+        stop();
+        start_when_stopped_ = true;
+        return {};
+    }
+    return start();
 }
 
 QString EngineSession::restart() {
@@ -191,9 +233,11 @@ ConfigError EngineSession::applyConfig(const ThrottleConfig& c) {
         if (ConfigError e = throttle_->setConfig(c)) return e;
     }
     const bool changed = !(c == config_);
+    const ThrottleConfig before = config_;
     config_ = c;
     if (changed) {
         log(QStringLiteral("applied %1").arg(describe(c)));
+        if (isRunning()) Q_EMIT happened(describeChange(before, c));
         Q_EMIT configChanged(c);
     }
     return {};
@@ -216,6 +260,8 @@ void EngineSession::setWorkerCount(int count) {
     count = std::clamp(count, 0, kMaxWorkers);
     if (count == wanted_workers_) return;
     log(QStringLiteral("workers %1 -> %2").arg(wanted_workers_).arg(count));
+    if (isRunning())
+        Q_EMIT happened(QStringLiteral("workers %1 -> %2").arg(wanted_workers_).arg(count));
     wanted_workers_ = count;
     reconcileWorkers();
 }
@@ -260,7 +306,7 @@ void EngineSession::spawnWorker() {
                         {QStringLiteral("--name"), name_, QStringLiteral("--work"), work_profile_});
     spec.capture_stderr = true;
     const ProcessId id = workers_.launch(spec);
-    own_.append({id, workers_.pid(id), false});
+    own_.append({id, workers_.pid(id), false, clean_runs_});
 }
 
 void EngineSession::killEndingWorkers() {
@@ -297,18 +343,24 @@ void EngineSession::onWorkerExited(const ProcessExit& exit) {
         std::find_if(own_.begin(), own_.end(), [&](const OwnWorker& w) { return w.id == exit.id; });
     if (it == own_.end()) return;
     const bool ending = it->ending || exit.asked;
+    const bool earlier_run = it->run != clean_runs_;
     own_.erase(it);
     workers_.forget(exit.id);
+    ended_pids_.append(exit.pid);
+    while (ended_pids_.size() > 4 * kMaxWorkers)
+        ended_pids_.removeFirst();
     const QString state = exit.describe();
+    if (earlier_run) return; // the run it belonged to is cleared from view
     exited_.append({exit.pid, state, last_permits_.value(exit.pid)});
     while (exited_.size() > kKeptExits)
         exited_.removeFirst();
     if (!ending) {
-        if (exit.crashed)
+        if (exit.crashed) {
             log(QStringLiteral("worker %1 %2; the other workers keep getting permits")
                     .arg(exit.pid)
                     .arg(state));
-        else
+            Q_EMIT happened(QStringLiteral("worker %1 %2").arg(exit.pid).arg(state));
+        } else
             log(QStringLiteral("worker %1 %2").arg(exit.pid).arg(state));
     }
     if (!shutting_down_) poll();
@@ -385,9 +437,7 @@ void EngineSession::poll() {
     for (const WorkerInfo& w : throttle_->client().workers()) {
         if (w.state == WorkerState::Free || w.pid <= 0) continue;
         // Dead already, its slot not yet freed by the monitor: the exit row tells it.
-        if (std::any_of(exited_.begin(), exited_.end(),
-                        [&](const Exited& e) { return e.pid == w.pid; }))
-            continue;
+        if (ended_pids_.contains(w.pid)) continue;
         WorkerRow r;
         r.pid = w.pid;
         r.own = std::any_of(own_.begin(), own_.end(),

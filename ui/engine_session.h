@@ -23,7 +23,7 @@ struct WorkerRow {
     qint64 pid = 0;
     bool own = false;  // started by this app (else joined from outside)
     bool alive = true; // holds a slot, or a started process not yet attached
-    QString state; // idle / waiting / working / starting / ending, or ProcessExit::describe()
+    QString state;     // idle / waiting / working / starting / ending, or ProcessExit::describe()
     std::uint64_t permits = 0;
     double last_permit_age_s = -1; // -1: none yet
     double rate = 0;               // permits/s, smoothed
@@ -55,8 +55,13 @@ public:
     QString start();
     // Sets the kill flag and returns; runningChanged(false) follows once the helpers ended.
     void stop();
-    // stop(), then start() once stopped.
+    // stop(), then start() once stopped; totals carry over, as in the reference.
     QString restart();
+    // A clean run: stop (when running), start the figures over (total, run time, statistics,
+    // the worker table's ended rows) and start with the current settings. cleanRunStarted()
+    // follows once it runs, so views clear what they show. Loading a preset or an experiment,
+    // Restart and "Reset statistics" in the app do this.
+    QString startCleanRun();
     // Ends every process this session started and the throttle; the destructor calls it.
     void shutdown();
     // Running or starting: false from the moment stop() is called.
@@ -96,12 +101,17 @@ Q_SIGNALS:
     void runningChanged(bool running);
     void configChanged(const throttlelab::ThrottleConfig& config);
     void workersUpdated(const QVector<throttlelab::ui::WorkerRow>& rows);
+    void cleanRunStarted();
+    // Something worth a marker on the timeline, in a few words: a setting changed and to what,
+    // workers added or removed, a worker crashed, a helper replaced, a start or a stop.
+    void happened(const QString& what);
 
 private:
     struct OwnWorker {
         ProcessId id = 0;
         qint64 pid = 0;
         bool ending = false; // asked to end: its exit is not news
+        int run = 0;         // the clean run it was started in
     };
     struct Exited {
         qint64 pid;
@@ -136,6 +146,11 @@ private:
     ProcessSupervisor workers_;
     QTimer poll_timer_;
     bool start_when_stopped_ = false; // restart(): start again once the stop is done
+    bool clean_run_pending_ = false;  // the next start resets the figures first
+    int clean_runs_ = 0;              // a worker of an earlier clean run ends unseen
+    // Own workers that have ended: a slot of theirs still attached (the monitor frees it
+    // shortly) is theirs, not an outside worker's. Bounded: the oldest are forgotten.
+    QList<qint64> ended_pids_;
     QString worker_program_override_;
     QString emission_log_;
     bool shutting_down_ = false;

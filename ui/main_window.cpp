@@ -96,6 +96,8 @@ MainWindow::MainWindow(const LaunchOptions& options, QWidget* parent)
 
     // Middle: the monitor tab and the calibration tab.
     charts_ = new ChartPanel(session_);
+    connect(session_, &EngineSession::cleanRunStarted, charts_, &ChartPanel::clearRun);
+    connect(session_, &EngineSession::happened, charts_, &ChartPanel::addMarker);
     charts_->setFrameStatsEnabled(options.frame_stats);
     worker_model_ = new WorkerTableModel(this);
     worker_view_ = new WorkerTableView;
@@ -213,11 +215,16 @@ void MainWindow::buildActions() {
     });
     QAction* stop = tb->addAction(tr("Stop"), session_, &EngineSession::stop);
     QAction* restart = tb->addAction(tr("Restart"), this, [this] {
-        if (const QString e = session_->restart(); !e.isEmpty()) report(e);
+        if (const QString e = session_->startCleanRun(); !e.isEmpty()) report(e);
     });
+    QAction* reset = tb->addAction(tr("Reset statistics"), this, [this] {
+        charts_->addMarker(tr("statistics reset"));
+        if (const QString e = session_->startCleanRun(); !e.isEmpty()) report(e);
+    });
+    reset->setToolTip(tr("Start the figures, charts and worker table over; the settings stay"));
     start->setToolTip(tr("Start the throttle, its monitor and the workers"));
     stop->setToolTip(tr("Set the kill flag: the workers and helpers end; totals are kept"));
-    restart->setToolTip(tr("Stop, then start again with the current settings"));
+    restart->setToolTip(tr("Stop, then start a clean run with the current settings"));
     auto syncButtons = [start, stop, restart](bool running) {
         start->setEnabled(!running);
         stop->setEnabled(running);
@@ -274,6 +281,7 @@ void MainWindow::buildActions() {
     run->addAction(start);
     run->addAction(stop);
     run->addAction(restart);
+    run->addAction(reset);
 }
 
 void MainWindow::report(const QString& error) {
@@ -287,6 +295,12 @@ bool MainWindow::applyExperiment(const Experiment& x) {
         report(tr("experiment not applied: %1").arg(e));
         return false;
     }
+    // A preset or an experiment starts a clean run: its text describes what a fresh run
+    // shows, not one carrying the figures and scales of the runs before.
+    if (const QString e = session_->startCleanRun(); !e.isEmpty())
+        report(tr("cannot start: %1").arg(e));
+    if (charts_)
+        charts_->addMarker(tr("loaded: %1").arg(x.title.isEmpty() ? tr("custom") : x.title));
     controls_->setConfig(session_->config());
     controls_->setWorkerCount(x.workers);
     controls_->setWorkProfile(x.work_profile);

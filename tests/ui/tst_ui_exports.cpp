@@ -139,16 +139,19 @@ private Q_SLOTS:
         const QList<QByteArray> lines = readLines(path);
         QCOMPARE(lines.first(),
                  QByteArray("t_s,latest_rate,mean_rate,hi_lo_rate,lo_hi_rate,target_rate,"
-                            "available,total"));
+                            "available,total,marker"));
         QVERIFY(lines.last().isEmpty());
         const qsizetype rows = lines.size() - 2;
         QVERIFY(rows >= 20);
         double last_t = -1;
         long long last_total = -1;
         QList<double> last;
+        QStringList markers;
         for (qsizetype i = 1; i + 1 < lines.size(); ++i) {
-            const QList<QByteArray> f = lines[i].split(',');
-            QVERIFY2(f.size() == 8, lines[i].constData());
+            QList<QByteArray> f = lines[i].split(',');
+            QVERIFY2(f.size() >= 9, lines[i].constData());
+            markers << QString::fromUtf8(f.mid(8).join(','));
+            f = f.mid(0, 8);
             QList<double> v;
             for (const QByteArray& field : f) {
                 bool ok = false;
@@ -165,6 +168,9 @@ private Q_SLOTS:
             last = v;
         }
         QCOMPARE(last[5], 50.0); // the target rate, as applied
+        // The live change is a marker on the timeline, kept in the export.
+        QVERIFY2(markers.join(u'|').contains(QLatin1String("max_n 4 -> 50")),
+                 qPrintable(markers.join(u'|')));
         QVERIFY(last[7] > 0);
 
         QVERIFY(

@@ -228,7 +228,30 @@ private Q_SLOTS:
         QVERIFY(w.eventLog()->contains(QStringLiteral("cannot load experiment")));
         QVERIFY(!w.loadExperimentFile(dir.filePath(QStringLiteral("missing.json"))));
         QCOMPARE(observer->config().max_n, 100); // the running experiment is untouched
-        QVERIFY(w.session()->isRunning());
+        QTRY_VERIFY_WITH_TIMEOUT(w.session()->isRunning(), 5000);
+    }
+
+    // A preset starts a clean run: what the window shows is the new preset's alone (the
+    // total, the charts' points, the ended workers' rows), and the timeline has a marker.
+    void aPresetStartsACleanRun() {
+        MainWindow w(testOptions("clean"));
+        w.show();
+        QVERIFY(w.applyPreset(QStringLiteral("slow-workers")));
+        QTRY_VERIFY_WITH_TIMEOUT(w.session()->stats().total > 100, 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(w.chartPanel()->samplesKept() > 20, 10000);
+        const std::uint64_t before = w.session()->stats().total;
+        QVERIFY(w.applyPreset(QStringLiteral("tutorial-4-per-second")));
+        QTRY_VERIFY_WITH_TIMEOUT(w.session()->isRunning() && w.session()->stats().total > 0, 10000);
+        // About 4/s now: the total starts over instead of carrying the 100/s run's.
+        QVERIFY2(
+            w.session()->stats().total < before,
+            qPrintable(QStringLiteral("%1 then %2").arg(before).arg(w.session()->stats().total)));
+        QVERIFY(w.session()->runInfo().runtime_ns < 5 * kNanosPerSecond);
+        QVERIFY(w.chartPanel()->samplesKept() < 100);
+        QVERIFY(w.chartPanel()->markerTexts().join(u'|').contains(QLatin1String("loaded: ")));
+        // No row of an ended worker of the run before.
+        for (const WorkerRow& r : w.session()->workerRows())
+            QVERIFY2(r.alive || !r.state.startsWith(QLatin1String("stopped")), qPrintable(r.state));
     }
 
     void badFileOnLaunchStartsTheTutorial() {
