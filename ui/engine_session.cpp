@@ -141,7 +141,7 @@ QString EngineSession::start() {
         ++clean_runs_;
         throttle_->resetFigures();
         exited_.clear();
-        rates_.clear();
+        grant_samples_.clear();
         last_permits_.clear();
     }
     // A worker of the previous run still ending must not take a permit of this one.
@@ -429,8 +429,11 @@ SessionStatus EngineSession::status() const {
 void EngineSession::poll() {
     if (!throttle_ || !throttle_->attached()) return;
     const Nanos now = monotonicNow();
-    const double dt = last_poll_ns_ > 0 ? toSeconds(now - last_poll_ns_) : 0;
     last_poll_ns_ = now;
+    // The monitor's window: `per`, but at least 1 s, so a rate of a few per second is a count
+    // over a second or more, not a 0.2 s difference.
+    const Nanos window = std::max<Nanos>(kNanosPerSecond, fromSeconds(config().per));
+    std::uint64_t window_permits = 0;
     QVector<WorkerRow> rows;
     QHash<qint64, bool> external_now;
     QList<qint64> attached;
@@ -445,13 +448,18 @@ void EngineSession::poll() {
         r.state = stateName(w.state);
         r.permits = w.grants;
         r.last_permit_age_s = w.last_grant_ns > 0 ? toSeconds(now - w.last_grant_ns) : -1;
-        if (dt > 0 && last_permits_.contains(w.pid)) {
-            const double instant =
-                double(w.grants - std::min(w.grants, last_permits_.value(w.pid))) / dt;
-            // Smoothed, so a 5 Hz table does not flicker between neighbouring counts.
-            r.rate = 0.5 * rates_.value(w.pid, instant) + 0.5 * instant;
-        }
-        rates_[w.pid] = r.rate;
+        auto& samples = grant_samples_[w.pid];
+        samples.emplace_back(now, w.grants);
+        // Keep one sample at or before the window's start: the count is over the whole window.
+        while (samples.size() > 2 && samples[1].first <= now - window)
+            samples.pop_front();
+        const auto& [t0, g0] = samples.front();
+        const std::uint64_t in_window = w.grants - std::min(w.grants, g0);
+        // Over the window once it is full; before that, over the time since first seen.
+        const Nanos span = std::max(now - t0, kNanosPerMilli);
+        r.rate = samples.size() > 1 ? double(in_window) / toSeconds(span) : 0;
+        r.share_percent = double(in_window); // made a share below
+        window_permits += in_window;
         last_permits_[w.pid] = w.grants;
         if (!r.own) external_now.insert(w.pid, true);
         attached.append(w.pid);
@@ -475,6 +483,18 @@ void EngineSession::poll() {
         r.permits = e.permits;
         rows.append(r);
     }
+    // Each worker's rate is its share of the monitor's latest rate (permits in its window),
+    // so the column adds up to the rate the charts show; before the monitor has one, the
+    // worker's own count over the time seen.
+    const double latest = stats().latest.rate;
+    for (WorkerRow& r : rows) {
+        r.share_percent =
+            r.alive && window_permits > 0 ? 100.0 * r.share_percent / double(window_permits) : 0;
+        if (r.alive && latest > 0 && window_permits > 0) r.rate = latest * r.share_percent / 100;
+    }
+    // Workers gone from the segment take their samples with them.
+    for (auto it = grant_samples_.begin(); it != grant_samples_.end();)
+        it = attached.contains(it.key()) ? std::next(it) : grant_samples_.erase(it);
     for (auto it = external_now.begin(); it != external_now.end(); ++it)
         if (!seen_external_.contains(it.key()))
             log(QStringLiteral("external worker %1 joined").arg(it.key()));

@@ -15,6 +15,7 @@
 #include <QObject>
 #include <QTimer>
 #include <QVector>
+#include <deque>
 #include <memory>
 
 namespace throttlelab::ui {
@@ -26,7 +27,11 @@ struct WorkerRow {
     QString state;     // idle / waiting / working / starting / ending, or ProcessExit::describe()
     std::uint64_t permits = 0;
     double last_permit_age_s = -1; // -1: none yet
-    double rate = 0;               // permits/s, smoothed
+    // Permits/s over the monitor's window (the last `per` seconds, at least 1 s), and this
+    // worker's share of all permits granted in it: the rates add up to the total rate and the
+    // shares to 100%.
+    double rate = 0;
+    double share_percent = 0;
 };
 
 struct SessionStatus {
@@ -139,7 +144,8 @@ private:
     QList<OwnWorker> own_;
     QList<Exited> exited_;
     QHash<qint64, std::uint64_t> last_permits_;
-    QHash<qint64, double> rates_;
+    // Each worker's (time, permits) at each poll within the rate window.
+    QHash<qint64, std::deque<std::pair<Nanos, std::uint64_t>>> grant_samples_;
     QHash<qint64, bool> seen_external_;
     qint64 last_poll_ns_ = 0;
     QVector<WorkerRow> rows_;

@@ -1,5 +1,7 @@
 #include "worker_table_model.h"
 
+#include "number_format.h"
+
 #include <QBrush>
 #include <QColor>
 #include <QHash>
@@ -32,6 +34,8 @@ QVariant WorkerTableModel::headerData(int section, Qt::Orientation orientation, 
         return tr("last permit");
     case Rate:
         return tr("rate /s");
+    case Share:
+        return tr("share");
     case Kill:
         return tr("crash it");
     }
@@ -48,8 +52,13 @@ QVariant WorkerTableModel::data(const QModelIndex& index, int role) const {
     if (role == Qt::ForegroundRole && index.column() == State &&
         r.state.startsWith(QLatin1String("killed")))
         return QBrush(QColor(200, 30, 30));
-    if (role == Qt::TextAlignmentRole && (index.column() == Permits || index.column() == Rate ||
-                                          index.column() == LastPermit || index.column() == Pid))
+    if (role == Qt::ToolTipRole && index.column() == Rate)
+        return tr("Permits per second over the monitor's window (per, at least 1 s)");
+    if (role == Qt::ToolTipRole && index.column() == Share)
+        return tr("This worker's part of all permits granted in that window");
+    if (role == Qt::TextAlignmentRole &&
+        (index.column() == Permits || index.column() == Rate || index.column() == Share ||
+         index.column() == LastPermit || index.column() == Pid))
         return int(Qt::AlignRight | Qt::AlignVCenter);
     if (role == Qt::ToolTipRole && index.column() == Kill)
         return r.alive ? tr("Send SIGKILL to %1, as a crash would").arg(r.pid) : QVariant();
@@ -67,7 +76,10 @@ QVariant WorkerTableModel::data(const QModelIndex& index, int role) const {
         if (!r.alive || r.last_permit_age_s < 0) return QStringLiteral("-");
         return tr("%1 s ago").arg(r.last_permit_age_s, 0, 'f', r.last_permit_age_s < 10 ? 2 : 0);
     case Rate:
-        return r.alive ? QString::number(r.rate, 'f', r.rate < 100 ? 1 : 0) : QStringLiteral("-");
+        return r.alive ? formatRate(r.rate) : QStringLiteral("-");
+    case Share:
+        return r.alive ? QStringLiteral("%1%").arg(r.share_percent, 0, 'f', 1)
+                       : QStringLiteral("-");
     case Kill:
         return r.alive ? tr("SIGKILL") : QString();
     }
@@ -91,6 +103,16 @@ void WorkerTableModel::setRows(const QVector<WorkerRow>& incoming) {
         rows_.removeAt(i);
         endRemoveRows();
     }
+    // A row whose worker just ended goes below the live ones.
+    for (int i = int(rows_.size()) - 1; i >= 0; --i) {
+        const WorkerRow& next = incoming[wanted.value(rows_[i].pid)];
+        if (!rows_[i].alive || next.alive) continue;
+        const int last = int(rows_.size()) - 1;
+        if (i == last) continue;
+        beginMoveRows({}, i, i, {}, last + 1);
+        rows_.move(i, last);
+        endMoveRows();
+    }
     QHash<qint64, bool> present;
     for (int i = 0; i < rows_.size(); ++i) {
         present.insert(rows_[i].pid, true);
@@ -105,9 +127,16 @@ void WorkerTableModel::setRows(const QVector<WorkerRow>& incoming) {
             added.append(r);
         }
     if (added.isEmpty()) return;
-    beginInsertRows({}, int(rows_.size()), int(rows_.size() + added.size()) - 1);
-    rows_ += added;
-    endInsertRows();
+    // New live workers go above the ended ones, new ended ones last.
+    int live = 0;
+    while (live < rows_.size() && rows_[live].alive)
+        ++live;
+    for (const WorkerRow& r : added) {
+        const int at = r.alive ? live++ : int(rows_.size());
+        beginInsertRows({}, at, at);
+        rows_.insert(at, r);
+        endInsertRows();
+    }
 }
 
 } // namespace throttlelab::ui

@@ -36,12 +36,19 @@ private Q_SLOTS:
                                 << QList<qint64>{};
         QTest::newRow("crash keeps row")
             << QList<QVector<WorkerRow>>{{row(1, 4), row(2, 4)}, {row(2, 6), row(1, 4, false)}}
-            << QList<qint64>{1, 2};
+            << QList<qint64>{2, 1};
+        // An ended worker's row folds below the live ones, and new live ones go above it.
+        QTest::newRow("ended rows fold below live ones")
+            << QList<QVector<WorkerRow>>{{row(1, 1), row(2, 1), row(3, 1)},
+                                         {row(1, 1, false), row(2, 2), row(3, 2), row(4, 0)},
+                                         {row(1, 1, false), row(2, 3), row(3, 3, false), row(4, 1),
+                                          row(5, 0)}}
+            << QList<qint64>{2, 4, 5, 1, 3};
         QTest::newRow("reorder and duplicates")
             << QList<QVector<WorkerRow>>{{row(5, 1), row(6, 1)},
                                          {row(7, 0, true, false), row(6, 2), row(6, 2, false),
                                           row(5, 3)}}
-            << QList<qint64>{5, 6, 7};
+            << QList<qint64>{5, 7, 6};
     }
     void workerTable() {
         QFETCH(QList<QVector<WorkerRow>>, steps);

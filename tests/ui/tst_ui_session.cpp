@@ -142,6 +142,34 @@ private Q_SLOTS:
         QCOMPARE(s.ownWorkerPids().size(), 2);
     }
 
+    // The rate column is over the monitor's window, so the workers' rates add up to the
+    // total rate and their shares to 100% (a smoothed 0.2 s difference summed to 4.4-4.8
+    // where 4 were granted).
+    void workerRatesAddUpToTheTotal() {
+        EngineSession s(uniqueName("rates"));
+        s.applyConfig(rate(4)); // the tutorial: about one each per second
+        s.setWorkerCount(4);
+        QCOMPARE(s.start(), QString());
+        QTRY_COMPARE_WITH_TIMEOUT(s.ownWorkerPids().size(), 4, 10000);
+        QTest::qWait(3000); // the 1 s window fills
+        bool close = false;
+        QString seen;
+        for (int attempt = 0; attempt < 10 && !close; ++attempt) {
+            QTest::qWait(200);
+            double sum = 0, shares = 0;
+            for (const WorkerRow& r : s.workerRows())
+                if (r.alive) {
+                    sum += r.rate;
+                    shares += r.share_percent;
+                }
+            const double total = s.stats().latest.rate;
+            seen += QStringLiteral(" %1/%2 (%3%)").arg(sum).arg(total).arg(shares);
+            close = total > 0 && std::abs(sum - total) <= 0.05 * total &&
+                    std::abs(shares - 100.0) < 0.5;
+        }
+        QVERIFY2(close, qPrintable(seen));
+    }
+
     void externalWorkerAppears() {
         EngineSession s(uniqueName("external"));
         s.applyConfig(rate(50));
