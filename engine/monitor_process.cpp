@@ -37,6 +37,9 @@ void reapDeadWorkers(shm::Segment& s) {
 
 constexpr Nanos kIdlePark = 400 * kNanosPerMilli;
 
+// The permit log is appended in pieces of whole rows of about this size (see below).
+constexpr qsizetype kLogPieceBytes = 16384;
+
 void sleepFor(Nanos ns) {
     timespec ts{time_t(ns / kNanosPerSecond), long(ns % kNanosPerSecond)};
     clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, nullptr);
@@ -133,9 +136,21 @@ int runMonitorProcess(const QString& name, const QString& log_path, MonitorStart
                     .field(toSeconds(e.emit_ns), 'f', 9);
                 csv.endRow();
             }
-            const std::int64_t whole = log.size();
+            // Written in pieces of whole rows, so a disk that fills keeps every piece that fit,
+            // not only what was there before this round.
+            std::int64_t whole = log.size();
+            bool failed = false;
             errno = 0;
-            if (!rows.isEmpty() && (log.write(rows) != rows.size() || !log.flush())) {
+            for (qsizetype at = 0; at < rows.size() && !failed;) {
+                qsizetype end = std::min(rows.size(), at + kLogPieceBytes);
+                if (end < rows.size()) end = rows.lastIndexOf('\n', end - 1) + 1;
+                if (end <= at) end = rows.indexOf('\n', at) + 1; // a row longer than a piece
+                const qsizetype n = end - at;
+                failed = log.write(rows.constData() + at, n) != n || !log.flush();
+                if (!failed) whole += n;
+                at = end;
+            }
+            if (failed) {
                 // Keep every whole row written so far and nothing half written; the figures
                 // go on without the log, and the owner reports the failure.
                 const int cause = errno ? errno : EIO;

@@ -30,14 +30,23 @@ jobs::JobRequest defaultJobRequest() {
     return r;
 }
 
-jobs::JobRequest toJobRequest(const JobInputs& in) {
+jobs::JobRequest toJobRequest(const JobInputs& in, const QString& lab_throttle) {
     jobs::JobRequest r = in.request;
     r.limit.reset();
-    if (in.limited) {
+    r.attach_name.clear();
+    switch (in.limit) {
+    case JobLimit::Lab:
+        r.attach_name = lab_throttle;
+        break;
+    case JobLimit::Own: {
         ThrottleConfig c;
         c.max_n = in.max_n;
         c.per = in.per;
         r.limit = c;
+        break;
+    }
+    case JobLimit::None:
+        break;
     }
     return r;
 }
@@ -58,7 +67,9 @@ void saveJobInputs(QSettings& s, const JobInputs& in) {
     s.setValue(key("stash"), in.request.stash_path);
     s.setValue(key("workers"), in.request.workers);
     s.setValue(key("chunk_size"), in.request.chunk_size);
-    s.setValue(key("limited"), in.limited);
+    s.setValue(key("limit"), in.limit == JobLimit::Lab   ? QStringLiteral("lab")
+                             : in.limit == JobLimit::Own ? QStringLiteral("own")
+                                                         : QStringLiteral("none"));
     s.setValue(key("max_n"), in.max_n);
     s.setValue(key("per"), in.per);
     s.setValue(key("stop_if_error"), in.request.stop_if_error);
@@ -99,7 +110,9 @@ JobInputs loadJobInputs(const QSettings& s) {
     if (in.request.stash_path.trimmed().isEmpty()) in.request.stash_path = defaultJobStashPath();
     text("workers", in.request.workers);
     integer("chunk_size", in.request.chunk_size, 0, 1'000'000'000);
-    flag("limited", in.limited);
+    const QString limit = s.value(key("limit")).toString();
+    if (limit == u"own") in.limit = JobLimit::Own;
+    if (limit == u"none") in.limit = JobLimit::None;
     integer("max_n", in.max_n, 1, int(kMaxPermitsPerWindow));
     number("per", in.per, 0.001, kMaxPerSeconds);
     flag("stop_if_error", in.request.stop_if_error);

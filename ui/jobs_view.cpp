@@ -230,9 +230,13 @@ QWidget* JobsView::buildForm() {
     per_->setDecimals(3);
     per_->setSuffix(tr(" s"));
     per_->setToolTip(tr("The period, in seconds"));
-    no_limit_ = new QCheckBox(tr("No limit"));
-    no_limit_->setObjectName(QStringLiteral("jobNoLimit"));
-    no_limit_->setToolTip(tr("As fast as the workers go: no throttle is started"));
+    limit_kind_ = new QComboBox;
+    limit_kind_->setObjectName(QStringLiteral("jobLimitKind"));
+    limit_kind_->addItems({tr("the lab's throttle (left)"), tr("its own:"), tr("no limit")});
+    limit_kind_->setToolTip(
+        tr("The lab's throttle: the job takes its permits from the throttle the Monitor tab "
+           "shows, so its live controls change the job's rate. Its own: a throttle of its "
+           "own at the rate below. No limit: as fast as the workers go"));
     stop_if_error_ = new QCheckBox(tr("Stop at the first failure"));
     stop_if_error_->setObjectName(QStringLiteral("jobStopIfError"));
     reprocess_ = new QCheckBox(tr("Reprocess failures"));
@@ -249,8 +253,8 @@ QWidget* JobsView::buildForm() {
     form->addRow(tr("Stash:"), row({stash_, stash_browse}));
     form->addRow(tr("Workers:"), workers_);
     form->addRow(tr("Chunk size:"), chunk_size_);
-    form->addRow(tr("Limit:"), row({max_n_, per_label, per_}));
-    form->addRow(QString(), no_limit_);
+    form->addRow(tr("Permits from:"), limit_kind_);
+    form->addRow(tr("Own limit:"), row({max_n_, per_label, per_}));
     form->addRow(QString(), stop_if_error_);
     form->addRow(QString(), reprocess_);
     // A stacked widget hands its pages all the height it gets: keep the kind-dependent rows at
@@ -268,9 +272,9 @@ QWidget* JobsView::buildForm() {
             &QStackedWidget::setCurrentIndex);
     connect(task_kind_, &QComboBox::currentIndexChanged, task_stack_,
             &QStackedWidget::setCurrentIndex);
-    connect(no_limit_, &QCheckBox::toggled, this, [this](bool off) {
-        max_n_->setEnabled(!off);
-        per_->setEnabled(!off);
+    connect(limit_kind_, &QComboBox::currentIndexChanged, this, [this](int kind) {
+        max_n_->setEnabled(kind == int(JobLimit::Own));
+        per_->setEnabled(kind == int(JobLimit::Own));
     });
     connect(items_browse, &QToolButton::clicked, this, &JobsView::chooseItemsFile);
     connect(stash_browse, &QToolButton::clicked, this, &JobsView::chooseStash);
@@ -292,7 +296,7 @@ JobInputs JobsView::inputs() const {
     in.request.stash_path = stash_->text();
     in.request.workers = workers_->text();
     in.request.chunk_size = chunk_size_->value();
-    in.limited = !no_limit_->isChecked();
+    in.limit = JobLimit(limit_kind_->currentIndex());
     in.max_n = max_n_->value();
     in.per = per_->value();
     in.request.stop_if_error = stop_if_error_->isChecked();
@@ -314,12 +318,12 @@ void JobsView::setInputs(const JobInputs& in) {
     stash_->setText(in.request.stash_path);
     workers_->setText(in.request.workers);
     chunk_size_->setValue(in.request.chunk_size);
-    no_limit_->setChecked(!in.limited);
+    limit_kind_->setCurrentIndex(int(in.limit));
     max_n_->setValue(in.max_n);
     per_->setValue(in.per);
     // toggled() does not fire when the box already had this state.
-    max_n_->setEnabled(in.limited);
-    per_->setEnabled(in.limited);
+    max_n_->setEnabled(in.limit == JobLimit::Own);
+    per_->setEnabled(in.limit == JobLimit::Own);
     stop_if_error_->setChecked(in.request.stop_if_error);
     reprocess_->setChecked(in.request.reprocess_failures);
 }
@@ -342,7 +346,14 @@ QString JobsView::startJob() {
     showError({});
     const JobInputs in = inputs();
     jobs::JobError refused;
-    auto spec = jobs::toJobSpec(toJobRequest(in), QThread::idealThreadCount(), &refused);
+    if (in.limit == JobLimit::Lab && lab_throttle_.isEmpty()) {
+        const QString e = tr("there is no lab throttle to take permits from: choose its own "
+                             "limit or no limit");
+        showError(e);
+        return e;
+    }
+    auto spec =
+        jobs::toJobSpec(toJobRequest(in, lab_throttle_), QThread::idealThreadCount(), &refused);
     if (spec && in.request.stash_path.trimmed() == defaultJobStashPath())
         QDir().mkpath(QFileInfo(spec->stash_path).absolutePath()); // the app's own folder
     // The previous run ended (running_ is false); its runner goes before a new one is made.
@@ -494,8 +505,10 @@ void JobsView::showProgress(const jobs::JobProgress& p) {
         progress_->setRange(0, 1);
         progress_->setValue(1);
     } else {
-        progress_->setRange(0, int(std::min<long long>(p.to_do, INT_MAX)));
-        progress_->setValue(int(std::min<long long>(p.done + p.failed, INT_MAX)));
+        // Against all the keys: a resumed run starts where the last one stopped, not at 0.
+        progress_->setRange(0, int(std::min<long long>(p.total, INT_MAX)));
+        progress_->setValue(
+            int(std::min<long long>(p.already_stored + p.done + p.failed, INT_MAX)));
     }
     status_->setText(jobs::jobProgressText(p));
 }

@@ -40,6 +40,8 @@ public:
     // The form as data, and back (tests, QSettings).
     JobInputs inputs() const;
     void setInputs(const JobInputs& inputs);
+    // The throttle a job with JobLimit::Lab attaches to (the app's session); empty: none.
+    void setLabThrottle(const QString& name) { lab_throttle_ = name; }
     void saveSettings(QSettings& settings) const;
     void restoreSettings(const QSettings& settings);
 
@@ -110,7 +112,8 @@ private:
     QLineEdit* stash_;
     QLineEdit* workers_;
     QSpinBox* chunk_size_;
-    QCheckBox* no_limit_;
+    QComboBox* limit_kind_; // JobLimit, in its order
+    QString lab_throttle_;
     QSpinBox* max_n_;
     QDoubleSpinBox* per_;
     QCheckBox* stop_if_error_;

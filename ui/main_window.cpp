@@ -113,6 +113,7 @@ MainWindow::MainWindow(const LaunchOptions& options, QWidget* parent)
     calibration_ = new CalibrationView(session_);
     connect(calibration_, &CalibrationView::logged, log_, &EventLog::append);
     jobs_ = new JobsView;
+    jobs_->setLabThrottle(session_->name()); // a job takes its permits here by default
     connect(jobs_, &JobsView::logged, log_, &EventLog::append);
     tabs_ = new QTabWidget;
     tabs_->addTab(monitor, tr("Monitor"));

@@ -47,6 +47,7 @@ void ScreenshotRun::startJobDemo() {
     demo.request.stash_path = demo_dir_->filePath(QStringLiteral("demo.db"));
     demo.request.workers = QStringLiteral("4");
     demo.request.chunk_size = 25;
+    demo.limit = JobLimit::Own;
     demo.max_n = 200;
     demo.per = 1.0;
     window_->jobsView()->setInputs(demo);

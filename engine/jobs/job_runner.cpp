@@ -211,7 +211,14 @@ struct JobRunner::Impl {
         const bool failed = exit.crashed || exit.code != 0;
         const QString how = exit.crashed ? QStringLiteral("was killed")
                                          : QStringLiteral("exited with status %1").arg(exit.code);
-        if (!w.pending.isEmpty()) {
+        if (!w.pending.isEmpty() && summary.cancelled) {
+            // Handed out but not done when the run was cancelled: missing, not lost.
+            event(QStringLiteral("worker %1 left %2 key(s) unfinished at the cancel; they stay "
+                                 "missing for the next run")
+                      .arg(w.index)
+                      .arg(w.pending.size()));
+            w.pending.clear();
+        } else if (!w.pending.isEmpty()) {
             summary.lost += w.pending.size();
             event(QStringLiteral("worker %1 (pid %2) %3 with %4 key(s) unfinished; they stay "
                                  "missing for the next run")

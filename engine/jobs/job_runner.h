@@ -56,7 +56,7 @@ struct JobProgress {
 struct JobSummary {
     JobProgress progress;
     long long missing = 0;    // keys still missing after the run
-    long long lost = 0;       // handed to a worker that died before reporting them
+    long long lost = 0;       // handed to a worker that died (not cancelled) before reporting them
     long long duplicates = 0; // repeated keys dropped from the items file
     InvalidateReport invalidated;
     bool stopped_on_error = false;

@@ -2,6 +2,7 @@
 // second Start finds nothing to do, failures are listed and reprocessed, bad input starts
 // nothing, destroying the view ends its workers, the inputs persist, and the main window
 // shows the tab and logs its events.
+#include "engine_session.h"
 #include "event_log.h"
 #include "job_failures_model.h"
 #include "job_inputs.h"
@@ -40,7 +41,7 @@ JobInputs synthetic(const QString& stash, const QString& range, const QString& p
     in.request.fail_rate = fail_rate;
     in.request.stash_path = stash;
     in.request.workers = QStringLiteral("2");
-    in.limited = false;
+    in.limit = JobLimit::None;
     return in;
 }
 
@@ -223,7 +224,7 @@ private Q_SLOTS:
         in.request.shell = true;
         in.request.stash_path = stash;
         in.request.workers = QStringLiteral("2");
-        in.limited = false;
+        in.limit = JobLimit::None;
         view.setInputs(in);
 
         // With the marker present every key fails.
@@ -328,7 +329,7 @@ private Q_SLOTS:
             JobsView view;
             JobInputs in =
                 synthetic(stash, QStringLiteral("1000"), QStringLiteral("fixed:50ms"), 0);
-            in.limited = true;
+            in.limit = JobLimit::Own;
             in.max_n = 5;
             in.per = 1.0;
             view.setInputs(in);
@@ -361,7 +362,7 @@ private Q_SLOTS:
         const QString stash = dir.filePath(QStringLiteral("cancel.db"));
         JobsView view;
         JobInputs in = synthetic(stash, QStringLiteral("1000"), QStringLiteral("fixed:50ms"), 0);
-        in.limited = true;
+        in.limit = JobLimit::Own;
         in.max_n = 20;
         view.setInputs(in);
         QVERIFY(view.startJob().isEmpty());
@@ -370,6 +371,9 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(view.hasSummary(), kRunTimeoutMs);
         QVERIFY(view.lastSummary().cancelled);
         QVERIFY(view.lastSummary().missing > 0);
+        // Keys a worker held at the cancel are missing, not "lost with a worker that died".
+        QCOMPARE(view.lastSummary().lost, 0LL);
+        QVERIFY2(!view.statusText().contains(QLatin1String("lost")), qPrintable(view.statusText()));
         QVERIFY2(view.statusText().contains(QLatin1String("cancelled")),
                  qPrintable(view.statusText()));
         QTRY_VERIFY_WITH_TIMEOUT(
@@ -391,7 +395,7 @@ private Q_SLOTS:
         in.request.stash_path = QStringLiteral("/data/fetch.db");
         in.request.workers = QStringLiteral("-1");
         in.request.chunk_size = 50;
-        in.limited = false;
+        in.limit = JobLimit::None;
         in.max_n = 7;
         in.per = 2.5;
         in.request.stop_if_error = true;
@@ -456,6 +460,40 @@ private Q_SLOTS:
         QVERIFY(w.jobsView()->inputs() == in);
     }
 
+    // By default a job takes its permits from the lab's throttle: changing max_n on the left
+    // changes the job's rate while it runs.
+    void aJobOnTheLabsThrottleFollowsItsLiveChanges() {
+        LaunchOptions o = testOptions("joblab");
+        o.persist = false;
+        QTemporaryDir dir;
+        MainWindow w(o);
+        w.show();
+        w.session()->setWorkerCount(0); // the job's workers are the only takers
+        ThrottleConfig c = w.session()->config();
+        c.max_n = 10;
+        c.per = 1;
+        c.mode = PacingMode::Exact;
+        c.hardcap = Hardcap::One; // nothing banks: the rate seen is the paced rate
+        QCOMPARE(w.session()->applyConfig(c).message(), QString());
+        QTRY_VERIFY_WITH_TIMEOUT(w.session()->isRunning(), 10000);
+        JobInputs in = synthetic(dir.filePath(QStringLiteral("lab.db")), QStringLiteral("100000"),
+                                 QStringLiteral("none"), 0);
+        in.limit = JobLimit::Lab;
+        w.jobsView()->setInputs(in);
+        QVERIFY(w.jobsView()->startJob().isEmpty());
+        auto rateNear = [&](double want) {
+            const double r = w.session()->stats().latest.rate;
+            return r > 0.8 * want && r < 1.2 * want;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(rateNear(10), 15000);
+        c.max_n = 50;
+        QCOMPARE(w.session()->applyConfig(c).message(), QString());
+        QTRY_VERIFY_WITH_TIMEOUT(rateNear(50), 15000);
+        QVERIFY(w.jobsView()->isRunning());
+        w.jobsView()->cancelJob();
+        QTRY_VERIFY_WITH_TIMEOUT(!w.jobsView()->isRunning(), kRunTimeoutMs);
+    }
+
     void closingTheWindowEndsARunningJob() {
         LaunchOptions o = testOptions("jobclose");
         o.persist = false;
@@ -466,7 +504,7 @@ private Q_SLOTS:
             w.show();
             JobInputs in = synthetic(dir.filePath(QStringLiteral("c.db")), QStringLiteral("1000"),
                                      QStringLiteral("fixed:50ms"), 0);
-            in.limited = true;
+            in.limit = JobLimit::Own;
             in.max_n = 5;
             w.jobsView()->setInputs(in);
             QVERIFY(w.jobsView()->startJob().isEmpty());
