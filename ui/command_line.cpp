@@ -13,7 +13,8 @@ ParseOutcome parseCommandLine(const QStringList& arguments, LaunchOptions* o, QS
     QCommandLineParser p;
     p.setApplicationDescription(QStringLiteral(
         "ThrottleLab: watch and tune a multi-process rate limiter live.\n"
-        "Starts the tutorial experiment (4 permits/s, 4 workers) unless told otherwise."));
+        "Starts the tutorial experiment (4 permits/s, 4 workers) unless told otherwise\n"
+        "(--preset, --open, or --last for the experiment open when the app last closed)."));
     p.addHelpOption();
     QStringList ids;
     for (const Preset& preset : loadPresets())
@@ -23,6 +24,8 @@ ParseOutcome parseCommandLine(const QStringList& arguments, LaunchOptions* o, QS
                  QStringLiteral("NAME")});
     p.addOption({QStringLiteral("open"), QStringLiteral("Start an experiment saved as JSON."),
                  QStringLiteral("FILE")});
+    p.addOption({QStringLiteral("last"),
+                 QStringLiteral("Start the experiment that was open when the app last closed.")});
     p.addOption(
         {QStringLiteral("screenshot"),
          QStringLiteral("Run, save a PNG of the window after --quit-after seconds, and quit."),
@@ -115,7 +118,10 @@ ParseOutcome parseCommandLine(const QStringList& arguments, LaunchOptions* o, QS
     }
     o->frame_stats = p.isSet(QStringLiteral("frame-stats")) ||
                      qEnvironmentVariableIntValue("THROTTLELAB_FRAME_STATS") == 1;
-    if (!o->preset.isEmpty() || !o->open.isEmpty()) o->restore_last = false;
+    // The tutorial, as --help says, unless the last experiment is asked for.
+    o->restore_last = p.isSet(QStringLiteral("last"));
+    if (!o->preset.isEmpty() || !o->open.isEmpty() || !o->screenshot.isEmpty())
+        o->restore_last = false;
     return ParseOutcome::Run;
 }
 

@@ -16,7 +16,7 @@ struct LaunchOptions {
     // No modal dialogs: screenshot runs and tests must never wait for a click.
     bool unattended = false;
     // Start from the last experiment saved in QSettings when nothing else is asked for.
-    bool restore_last = true;
+    bool restore_last = false; // --last
     // Save window layout and the last experiment at close (not for screenshot runs).
     bool persist = true;
 };

@@ -382,6 +382,25 @@ private Q_SLOTS:
             w.close();
         }
         QVERIFY(QSettings().contains(QStringLiteral("experiment/last")));
+        {
+            // What --help says: the tutorial first, whatever was open last time.
+            LaunchOptions plain;
+            QString message;
+            QCOMPARE(int(parseCommandLine({QStringLiteral("throttlelab")}, &plain, &message)),
+                     int(ParseOutcome::Run));
+            QVERIFY(!plain.restore_last);
+            plain.name = uniqueName("persist1");
+            plain.unattended = true;
+            MainWindow first(plain);
+            QCOMPARE(first.session()->config().max_n, 4LL);
+            QCOMPARE(int(first.session()->config().hardcap), int(Hardcap::Limit));
+        }
+        LaunchOptions last;
+        QString message;
+        QCOMPARE(int(parseCommandLine({QStringLiteral("throttlelab"), QStringLiteral("--last")},
+                                      &last, &message)),
+                 int(ParseOutcome::Run));
+        QVERIFY(last.restore_last);
         o.name = uniqueName("persist2");
         o.restore_last = true;
         MainWindow w(o);
