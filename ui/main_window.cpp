@@ -21,8 +21,10 @@
 #include <QFileDialog>
 #include <QGroupBox>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QPlainTextEdit>
 #include <QSaveFile>
 #include <QScrollArea>
 #include <QSettings>
@@ -70,18 +72,31 @@ MainWindow::MainWindow(const LaunchOptions& options, QWidget* parent)
         preset_box_->addItem(p.experiment.title, p.id);
     for (const QString& e : preset_errors)
         log_->append(tr("preset not loaded: %1").arg(e));
-    explanation_ = new QLabel;
-    explanation_->setWordWrap(true);
-    explanation_->setTextFormat(Qt::PlainText);
-    explanation_->setStyleSheet(QStringLiteral("QLabel { background: #fff8e0; border: 1px solid "
-                                               "#e0c060; border-radius: 4px; padding: 6px; }"));
+    // The experiment's own title and notes: a preset's to start with, the user's to edit, and
+    // saved with the experiment.
+    title_edit_ = new QLineEdit;
+    title_edit_->setObjectName(QStringLiteral("experimentTitle"));
+    title_edit_->setPlaceholderText(tr("Title of this experiment"));
+    connect(title_edit_, &QLineEdit::textEdited, this, [this](const QString& t) {
+        title_ = t;
+        updateWindowTitle();
+    });
+    explanation_ = new QPlainTextEdit;
+    explanation_->setObjectName(QStringLiteral("experimentNotes"));
+    explanation_->setPlaceholderText(tr("Notes: what to watch, what you changed and why"));
+    explanation_->setStyleSheet(QStringLiteral("QPlainTextEdit { background: #fff8e0; border: 1px "
+                                               "solid #e0c060; border-radius: 4px; }"));
+    explanation_->setMinimumHeight(80);
+    connect(explanation_, &QPlainTextEdit::textChanged, this,
+            [this] { explanation_text_ = explanation_->toPlainText(); });
     controls_ = new ControlPanel;
     auto* left = new QWidget;
     auto* left_layout = new QVBoxLayout(left);
     auto* preset_group = new QGroupBox(tr("Experiment"));
     auto* preset_layout = new QVBoxLayout(preset_group);
     preset_layout->addWidget(preset_box_);
-    preset_layout->addWidget(explanation_);
+    preset_layout->addWidget(title_edit_);
+    preset_layout->addWidget(explanation_, 1);
     left_layout->addWidget(preset_group);
     left_layout->addWidget(controls_, 1);
     auto* scroll = new QScrollArea;
@@ -136,11 +151,20 @@ MainWindow::MainWindow(const LaunchOptions& options, QWidget* parent)
     buildActions();
 
     connect(controls_, &ControlPanel::configEdited, this, [this](const ThrottleConfig& c) {
-        if (const ConfigError e = session_->applyConfig(c)) report(e.message());
+        if (const ConfigError e = session_->applyConfig(c))
+            report(e.message());
+        else
+            markEdited();
     });
-    connect(controls_, &ControlPanel::workerCountEdited, session_, &EngineSession::setWorkerCount);
+    connect(controls_, &ControlPanel::workerCountEdited, this, [this](int n) {
+        session_->setWorkerCount(n);
+        markEdited();
+    });
     connect(controls_, &ControlPanel::workProfileEdited, this, [this](const QString& p) {
-        if (const QString e = session_->setWorkProfile(p); !e.isEmpty()) report(e);
+        if (const QString e = session_->setWorkProfile(p); !e.isEmpty())
+            report(e);
+        else
+            markEdited();
     });
     connect(session_, &EngineSession::configChanged, controls_, &ControlPanel::setConfig);
     connect(preset_box_, &QComboBox::activated, this, [this](int i) {
@@ -311,13 +335,36 @@ bool MainWindow::applyExperiment(const Experiment& x) {
 
 void MainWindow::showExplanation(const Experiment& x) {
     title_ = x.title;
+    edited_ = false;
+    title_edit_->setText(x.title);
+    explanation_->setPlainText(x.explanation);
     explanation_text_ = x.explanation;
-    explanation_->setText(x.explanation.isEmpty() ? tr("No explanation given for this experiment.")
-                                                  : x.explanation);
     int i = preset_box_->findText(x.title);
     preset_box_->setCurrentIndex(i < 0 ? 0 : i);
+    updateWindowTitle();
+}
+
+void MainWindow::markEdited() {
+    if (edited_) return;
+    edited_ = true;
+    // The preset's name and text no longer describe what runs: say so, keep the text.
+    if (!title_.isEmpty()) title_ = tr("%1 (edited)").arg(title_);
+    title_edit_->setText(title_);
+    preset_box_->setCurrentIndex(0);
+    if (!explanation_text_.isEmpty())
+        explanation_->setPlainText(
+            explanation_text_ +
+            tr("\n\n(Settings changed since: the text above describes the original ones.)"));
+    updateWindowTitle();
+}
+
+void MainWindow::updateWindowTitle() {
     setWindowTitle(tr("ThrottleLab - %1 [%2]")
-                       .arg(x.title.isEmpty() ? tr("custom") : x.title, session_->name()));
+                       .arg(title_.isEmpty() ? tr("custom") : title_, session_->name()));
+}
+
+QString MainWindow::title() const {
+    return title_;
 }
 
 QString MainWindow::explanation() const {

@@ -12,6 +12,8 @@
 
 class QComboBox;
 class QLabel;
+class QLineEdit;
+class QPlainTextEdit;
 class QTabWidget;
 class QAction;
 
@@ -40,6 +42,7 @@ public:
     EventLog* eventLog() const { return log_; }
     WorkerTableModel* workerModel() const { return worker_model_; }
     QString explanation() const;
+    QString title() const;
     QString statusText() const;
 
     // Each reports a failure in the event log and the status bar (and a dialog when someone
@@ -60,6 +63,9 @@ private:
     void updateStatus();
     void persist();
     void showExplanation(const Experiment& x);
+    // The user changed a setting: the loaded preset's name and text no longer fit.
+    void markEdited();
+    void updateWindowTitle();
 
     LaunchOptions options_;
     EngineSession* session_;
@@ -72,7 +78,9 @@ private:
     WorkerTableView* worker_view_;
     QTabWidget* tabs_;
     QComboBox* preset_box_;
-    QLabel* explanation_;
+    QLineEdit* title_edit_;
+    QPlainTextEdit* explanation_;
+    bool edited_ = false; // settings changed since the experiment was loaded
     QLabel* status_state_;
     QLabel* status_totals_;
     QTimer status_timer_;

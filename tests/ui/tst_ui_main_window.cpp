@@ -17,6 +17,7 @@
 #include <QFile>
 #include <QImage>
 #include <QLineEdit>
+#include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSet>
 #include <QSettings>
@@ -372,6 +373,36 @@ private Q_SLOTS:
             pids = w->session()->ownWorkerPids() + w->session()->helperPids();
         }
         QTRY_VERIFY_WITH_TIMEOUT(!anyAlive(pids), 5000);
+    }
+
+    // An edit makes the experiment the user's: the preset's name no longer stands for it, its
+    // title and notes are the user's to write, and a saved experiment keeps them.
+    void editsMakeTheExperimentTheUsers() {
+        MainWindow w(testOptions("edit"));
+        QVERIFY(w.applyPreset(QStringLiteral("strict-window")));
+        const QString preset_title = w.title();
+        ThrottleConfig c = w.session()->config();
+        c.max_n = 12;
+        Q_EMIT w.controlPanel()->configEdited(c);
+        QCOMPARE(w.title(), preset_title + QStringLiteral(" (edited)"));
+        QVERIFY(w.windowTitle().contains(QLatin1String("(edited)")));
+        QVERIFY(w.explanation().contains(QLatin1String("Settings changed since")));
+        auto* title = w.findChild<QLineEdit*>(QStringLiteral("experimentTitle"));
+        auto* notes = w.findChild<QPlainTextEdit*>(QStringLiteral("experimentNotes"));
+        QVERIFY(title && notes);
+        title->clear();
+        QTest::keyClicks(title, QStringLiteral("Window at 12"));
+        notes->setPlainText(QStringLiteral("Twelve per second, never more in any window."));
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("mine.json"));
+        QVERIFY(w.saveExperimentFile(path));
+        QString error;
+        const auto saved = Experiment::load(path, &error);
+        QVERIFY2(saved, qPrintable(error));
+        QCOMPARE(saved->title, QStringLiteral("Window at 12"));
+        QCOMPARE(saved->explanation,
+                 QStringLiteral("Twelve per second, never more in any window."));
+        QCOMPARE(saved->config.max_n, 12LL);
     }
 
     void lastExperimentIsRestored() {
