@@ -37,14 +37,30 @@ QChartView* makeView(QChart* chart, QWidget* parent) {
     return view;
 }
 
-void styleAxis(QAbstractAxis* axis) {
+// Chart text sizes at zoom 1, in points.
+constexpr double kAxisPoints = 8;
+constexpr double kTitlePoints = 9;
+constexpr double kLegendPoints = 8;
+
+void styleAxis(QAbstractAxis* axis, double scale = 1.0) {
     QFont f = axis->labelsFont();
-    f.setPointSize(8);
+    f.setPointSizeF(kAxisPoints * scale);
     axis->setLabelsFont(f);
     QFont t = axis->titleFont();
-    t.setPointSize(8);
+    t.setPointSizeF(kAxisPoints * scale);
     t.setBold(false);
     axis->setTitleFont(t);
+}
+
+void scaleChart(QChart* chart, double scale) {
+    QFont tf = chart->titleFont();
+    tf.setPointSizeF(kTitlePoints * scale);
+    chart->setTitleFont(tf);
+    QFont lf = chart->legend()->font();
+    lf.setPointSizeF(kLegendPoints * scale);
+    chart->legend()->setFont(lf);
+    for (QAbstractAxis* axis : chart->axes())
+        styleAxis(axis, scale);
 }
 
 // Rounds up to 1, 2 or 5 times a power of ten, so axis labels stay readable.
@@ -148,6 +164,14 @@ void LineChart::setYRange(double y0, double y1) {
     y1_ = y1;
     y_axis_->setRange(y0, y1);
     placeMarkers();
+}
+
+void LineChart::setFontScale(double scale) {
+    scaleChart(chart_, scale);
+}
+
+void BarChart::setFontScale(double scale) {
+    scaleChart(chart_, scale);
 }
 
 void LineChart::setMarkers(const QList<ChartMarker>& markers) {

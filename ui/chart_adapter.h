@@ -49,6 +49,8 @@ public:
     void setXLog(bool log);
     // Pixels available for the plot area: the decimation's column count.
     int plotWidth() const;
+    // Scales the chart's title, legend and axis fonts (presentation zoom).
+    void setFontScale(double scale);
     // The markers to draw (those in the x range); each spans the current y range.
     void setMarkers(const QList<ChartMarker>& markers);
     int markerCount() const { return int(markers_.size()); }
@@ -72,6 +74,7 @@ class BarChart : public QWidget {
 public:
     BarChart(const QString& title, const QString& y_title, const QColor& color,
              QWidget* parent = nullptr);
+    void setFontScale(double scale);
     void setXTitle(const QString& title);
     void setBars(const QStringList& categories, const QList<double>& values);
     int barCount() const;

@@ -4,10 +4,13 @@
 #include "chart_adapter.h"
 
 #include <QComboBox>
+#include <QEvent>
 #include <QFile>
 #include <QGridLayout>
 #include <QHBoxLayout>
+#include <QImage>
 #include <QLabel>
+#include <QPainter>
 #include <QPushButton>
 #include <QSaveFile>
 #include <QTextStream>
@@ -67,6 +70,12 @@ ChartPanel::ChartPanel(EngineSession* session, QWidget* parent)
     grid->addWidget(extremes_chart_, 0, 1);
     grid->addWidget(tank_chart_, 1, 0);
     grid->addWidget(worker_chart_, 1, 1);
+    charts_ = {rate_chart_, extremes_chart_, tank_chart_, worker_chart_};
+    for (QWidget* chart : charts_) {
+        chart->setToolTip(tr("Double-click: this chart alone, and back"));
+        for (QWidget* child : chart->findChildren<QWidget*>())
+            child->installEventFilter(this);
+    }
 
     window_box_ = new QComboBox;
     const std::pair<const char*, double> windows[] = {
@@ -252,8 +261,52 @@ void ChartPanel::updateBars(const QVector<WorkerRow>& rows) {
     worker_chart_->setBars(categories, values);
 }
 
+bool ChartPanel::eventFilter(QObject* watched, QEvent* event) {
+    if (event->type() == QEvent::MouseButtonDblClick) {
+        for (int i = 0; i < charts_.size(); ++i)
+            if (charts_[i]->isAncestorOf(qobject_cast<QWidget*>(watched))) {
+                focusChart(focused_ == i ? -1 : i);
+                return true;
+            }
+    }
+    return QWidget::eventFilter(watched, event);
+}
+
+void ChartPanel::focusChart(int index) {
+    focused_ = index >= 0 && index < charts_.size() ? index : -1;
+    for (int i = 0; i < charts_.size(); ++i)
+        charts_[i]->setVisible(focused_ < 0 || i == focused_);
+}
+
+void ChartPanel::setZoom(double zoom) {
+    rate_chart_->setFontScale(zoom);
+    extremes_chart_->setFontScale(zoom);
+    tank_chart_->setFontScale(zoom);
+    worker_chart_->setFontScale(zoom);
+}
+
 bool ChartPanel::exportPng(const QString& path, QString* error) const {
-    if (!grid_->grab().save(path, "PNG")) {
+    const QPixmap charts = grid_->grab();
+    QImage image = charts.toImage();
+    if (!caption_.isEmpty()) {
+        // The title and settings above the charts: a picture that says what it shows.
+        QFont font = this->font();
+        font.setPointSizeF(font.pointSizeF() * 1.2);
+        const QFontMetrics fm(font);
+        const QRect text =
+            fm.boundingRect(QRect(0, 0, charts.width() - 16, 1000), Qt::TextWordWrap, caption_);
+        QImage framed(charts.width(), charts.height() + text.height() + 16, QImage::Format_ARGB32);
+        framed.fill(Qt::white);
+        QPainter painter(&framed);
+        painter.setFont(font);
+        painter.setPen(Qt::black);
+        painter.drawText(QRect(8, 8, charts.width() - 16, text.height()), Qt::TextWordWrap,
+                         caption_);
+        painter.drawPixmap(0, text.height() + 16, charts);
+        painter.end();
+        image = framed;
+    }
+    if (!image.save(path, "PNG")) {
         if (error) *error = QStringLiteral("cannot write PNG '%1'").arg(path);
         return false;
     }

@@ -37,7 +37,15 @@ public:
     int workerBars() const;
     std::size_t samplesKept() const { return history_.size(); }
 
+    // The PNG carries `caption` (the experiment's title and settings) above the charts.
     bool exportPng(const QString& path, QString* error) const;
+    void setCaption(const QString& caption) { caption_ = caption; }
+    // Presentation: chart text scaled by `zoom` (1 = normal).
+    void setZoom(double zoom);
+    // One chart takes the whole panel (a double-click on it does this, another gives the
+    // others back); -1 shows all four.
+    void focusChart(int index);
+    int focusedChart() const { return focused_; }
     bool exportHistoryCsv(const QString& path, QString* error) const;
 
     void setFrameStatsEnabled(bool on) { frame_stats_enabled_ = on; }
@@ -57,6 +65,9 @@ public:
     // The gap chart's unit now ("us", "ms" or "s"): the one its axis reads in.
     QString gapUnit() const { return gap_unit_; }
 
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
 private:
     void tick();
     void render();
@@ -68,6 +79,9 @@ private:
     };
     std::deque<Marker> markers_;
     QString gap_unit_ = QStringLiteral("ms");
+    QString caption_;
+    int focused_ = -1;
+    QList<QWidget*> charts_; // in grid order: rate, gaps, tank, workers
 
     EngineSession* session_;
     QTimer timer_;

@@ -26,6 +26,7 @@
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QSaveFile>
+#include <QScreen>
 #include <QScrollArea>
 #include <QSettings>
 #include <QSplitter>
@@ -130,8 +131,16 @@ MainWindow::MainWindow(const LaunchOptions& options, QWidget* parent)
     jobs_ = new JobsView;
     jobs_->setLabThrottle(session_->name()); // a job takes its permits here by default
     connect(jobs_, &JobsView::logged, log_, &EventLog::append);
+    // Below the size the charts and the worker table need to be read, the tab scrolls
+    // instead of squeezing them (at 1024x700, or at a scale factor of 1.5).
+    monitor->setMinimumSize(560, 520);
+    worker_view_->setMinimumHeight(110);
+    auto* monitor_scroll = new QScrollArea;
+    monitor_scroll->setWidget(monitor);
+    monitor_scroll->setWidgetResizable(true);
+    monitor_scroll->setFrameShape(QFrame::NoFrame);
     tabs_ = new QTabWidget;
-    tabs_->addTab(monitor, tr("Monitor"));
+    tabs_->addTab(monitor_scroll, tr("Monitor"));
     tabs_->addTab(calibration_, tr("Calibration"));
     tabs_->addTab(jobs_, tr("Jobs"));
     setCentralWidget(tabs_);
@@ -175,11 +184,16 @@ MainWindow::MainWindow(const LaunchOptions& options, QWidget* parent)
     connect(&status_timer_, &QTimer::timeout, this, &MainWindow::updateStatus);
     status_timer_.start();
 
-    resize(1400, 900);
+    // The preferred size, never larger than the screen (a scale factor of 1.5 made it so).
+    const QRect screen =
+        this->screen() ? this->screen()->availableGeometry() : QRect(0, 0, 1400, 900);
+    resize(std::min(1400, screen.width()), std::min(900, screen.height()));
     resizeDocks({log_dock}, {130}, Qt::Vertical);
     resizeDocks({left_dock}, {330}, Qt::Horizontal);
     QSettings settings;
+    base_point_size_ = font().pointSizeF();
     if (options.persist) {
+        setZoom(settings.value(QStringLiteral("window/zoom"), 1.0).toDouble());
         restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
         restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
         jobs_->restoreSettings(settings);
@@ -302,6 +316,12 @@ void MainWindow::buildActions() {
     });
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    view->addAction(tr("Zoom &in"), QKeySequence::ZoomIn, this, [this] { setZoom(zoom_ * 1.15); });
+    view->addAction(tr("Zoom &out"), QKeySequence::ZoomOut, this,
+                    [this] { setZoom(zoom_ / 1.15); });
+    view->addAction(tr("&Normal size"), QKeySequence(Qt::CTRL | Qt::Key_0), this,
+                    [this] { setZoom(1.0); });
     QMenu* run = menuBar()->addMenu(tr("&Run"));
     run->addAction(start);
     run->addAction(stop);
@@ -344,6 +364,14 @@ void MainWindow::showExplanation(const Experiment& x) {
     updateWindowTitle();
 }
 
+void MainWindow::setZoom(double zoom) {
+    zoom_ = std::clamp(zoom, 0.8, 2.5);
+    QFont f = font();
+    f.setPointSizeF(base_point_size_ * zoom_);
+    setFont(f);
+    if (charts_) charts_->setZoom(zoom_);
+}
+
 void MainWindow::markEdited() {
     if (edited_) return;
     edited_ = true;
@@ -359,6 +387,16 @@ void MainWindow::markEdited() {
 }
 
 void MainWindow::updateWindowTitle() {
+    if (charts_) {
+        const ThrottleConfig c = session_->config();
+        charts_->setCaption(tr("%1 - max_n %2 per %3 s, hardcap %4, %5 mode, %6 workers (%7)")
+                                .arg(title_.isEmpty() ? tr("custom") : title_)
+                                .arg(c.max_n)
+                                .arg(c.per)
+                                .arg(toString(c.hardcap), toString(c.mode))
+                                .arg(session_->workerCount())
+                                .arg(session_->workProfile()));
+    }
     setWindowTitle(tr("ThrottleLab - %1 [%2]")
                        .arg(title_.isEmpty() ? tr("custom") : title_, session_->name()));
 }
@@ -449,6 +487,7 @@ void MainWindow::updateStatus() {
             .arg(s.total)
             .arg(formatRate(s.mean_rate), formatRate(s.latest_rate), formatRate(s.target_rate))
             .arg(s.workers_alive));
+    updateWindowTitle(); // the caption follows live changes
 }
 
 void MainWindow::persist() {
@@ -456,6 +495,7 @@ void MainWindow::persist() {
     QSettings settings;
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("window/state"), saveState());
+    settings.setValue(QStringLiteral("window/zoom"), zoom_);
     Experiment x = session_->currentExperiment();
     x.title = title_;
     x.explanation = explanation_text_;

@@ -52,6 +52,10 @@ public:
     bool applyPreset(const QString& name);
     bool applyExperiment(const Experiment& x);
     bool takeScreenshot(const QString& path);
+    // Presentation zoom: fonts and charts scaled together (Ctrl +, Ctrl -, Ctrl 0), from 0.8 to
+    // 2.5; kept across launches.
+    void setZoom(double zoom);
+    double zoom() const { return zoom_; }
     bool exportEmissionsCsv(const QString& path);
 
 protected:
@@ -81,6 +85,8 @@ private:
     QLineEdit* title_edit_;
     QPlainTextEdit* explanation_;
     bool edited_ = false; // settings changed since the experiment was loaded
+    double zoom_ = 1.0;
+    double base_point_size_ = 0;
     QLabel* status_state_;
     QLabel* status_totals_;
     QTimer status_timer_;

@@ -11,14 +11,17 @@
 #include "throttle_client.h"
 #include "ui_test_support.h"
 #include "worker_table_model.h"
+#include "worker_table_view.h"
 
 #include <QAbstractItemModelTester>
+#include <QChartView>
 #include <QComboBox>
 #include <QFile>
 #include <QImage>
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSet>
 #include <QSettings>
 #include <QSignalSpy>
@@ -403,6 +406,67 @@ private Q_SLOTS:
         QCOMPARE(saved->explanation,
                  QStringLiteral("Twelve per second, never more in any window."));
         QCOMPARE(saved->config.max_n, 12LL);
+    }
+
+    // In front of a class: zoom scales the text, a chart can take the whole panel, and at
+    // 1024x700 every widget stays inside the window with plots and rows of a readable size.
+    void presentationModeAndSmallScreens() {
+        MainWindow w(testOptions("present"));
+        w.resize(1024, 700);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        const double before = w.font().pointSizeF();
+        auto* rate_chart = w.chartPanel()->findChildren<QWidget*>().first();
+        QVERIFY(rate_chart);
+        for (double zoom : {1.0, 1.6, 2.5}) {
+            w.setZoom(zoom);
+            QTest::qWait(50);
+            QCOMPARE(w.font().pointSizeF(), before * zoom);
+            // Nothing visible leaks out of the window, whatever the zoom.
+            const QRect inside = w.rect();
+            for (QWidget* child : w.findChildren<QWidget*>()) {
+                if (!child->isVisible() || child->isWindow()) continue;
+                const QRect r(child->mapTo(&w, QPoint(0, 0)), child->size());
+                // Inside a scroll area, the area's viewport shows what fits and scrolls the rest.
+                bool scrolled = false;
+                for (QWidget* up = child->parentWidget(); up && up != &w; up = up->parentWidget())
+                    scrolled = scrolled || qobject_cast<QScrollArea*>(up) != nullptr;
+                if (scrolled) continue;
+                QVERIFY2(inside.contains(r.topLeft()) || r.isEmpty(),
+                         qPrintable(QStringLiteral("%1 at %2,%3 zoom %4")
+                                        .arg(child->metaObject()->className())
+                                        .arg(r.x())
+                                        .arg(r.y())
+                                        .arg(zoom)));
+            }
+        }
+        w.setZoom(1.0);
+        QTest::qWait(50);
+        // Plots and the worker table keep a readable size (they used to shrink to ~50 px).
+        for (QChartView* view : w.chartPanel()->findChildren<QChartView*>())
+            QVERIFY2(view->height() >= 150, qPrintable(QString::number(view->height())));
+        QVERIFY(w.findChild<WorkerTableView*>()->height() >= 100);
+
+        // Double-click: one chart alone, and back.
+        ChartPanel* charts = w.chartPanel();
+        auto* view = charts->findChildren<QChartView*>().first();
+        QTest::mouseDClick(view->viewport(), Qt::LeftButton);
+        QVERIFY(charts->focusedChart() >= 0);
+        int visible = 0;
+        for (QChartView* v : charts->findChildren<QChartView*>())
+            visible += v->isVisible() ? 1 : 0;
+        QCOMPARE(visible, 1);
+        QTest::mouseDClick(view->viewport(), Qt::LeftButton);
+        QCOMPARE(charts->focusedChart(), -1);
+
+        // An exported PNG says what it shows: a caption above the charts.
+        QTemporaryDir dir;
+        const QString png = dir.filePath(QStringLiteral("c.png"));
+        QString error;
+        QVERIFY2(charts->exportPng(png, &error), qPrintable(error));
+        const QImage image(png);
+        QVERIFY(image.height() > charts->findChildren<QChartView*>().first()->height() * 2);
+        (void)rate_chart;
     }
 
     void lastExperimentIsRestored() {
