@@ -168,6 +168,12 @@ void Throttle::onHelperExited(const ProcessExit& exit) {
             QStringLiteral("the %1 process did not start (%2)").arg(exit.label, exit.describe()));
         return;
     }
+    if (state_ == State::Running && exit.asked) {
+        // Ended at the kill flag before stop(): the last round may still be owed.
+        if (exit.id == monitor_ && (exit.crashed || exit.code != 0))
+            monitor_did_last_round_ = false;
+        return;
+    }
     if (state_ == State::Running) {
         if (exit.stalled)
             s.helpers.helper_stalls.fetch_add(1);
@@ -261,6 +267,8 @@ QStringList Throttle::superviseHelpers(QStringList* reasons) {
 
 void Throttle::setKillFlag() {
     if (!segment_) return;
+    // The helpers end at the kill flag: their exits are asked for, not deaths to repair.
+    if (state_ == State::Running || state_ == State::Starting) helpers_.endAll(kHelperStopGrace);
     shm::Control& control = segment_->data().control;
     std::int64_t unset = 0;
     control.kill_ns.compare_exchange_strong(unset, monotonicNow());

@@ -215,6 +215,9 @@ QString EngineSession::restart() {
 void EngineSession::shutdown() {
     if (shutting_down_) return;
     shutting_down_ = true;
+    // It is going away: nobody hears from it or its throttle again.
+    blockSignals(true);
+    if (throttle_) throttle_->blockSignals(true);
     poll_timer_.stop();
     if (throttle_) throttle_->setKillFlag();
     // Every worker saw the kill flag at the same moment: they end together, so busy workers
