@@ -51,8 +51,8 @@ ChartPanel::ChartPanel(EngineSession* session, QWidget* parent)
 
     // The reference's hi_lo and lo_hi are the longest and the shortest gap between two
     // permits in the last window; drawn as gaps, in a time unit that keeps labels short.
-    extremes_chart_ = new LineChart(tr("Gaps between permits in the last window"),
-                                    tr("gap (ms, log)"), LineChart::YScale::Log);
+    extremes_chart_ = new LineChart(tr("Gaps between permits in the last window"), tr("ms (log)"),
+                                    LineChart::YScale::Log);
     line_ids_[HiLo] = extremes_chart_->addLine(tr("longest gap (hi_lo)"), kHiLo, 2.0);
     line_ids_[LoHi] = extremes_chart_->addLine(tr("shortest gap (lo_hi)"), kLoHi, 2.0);
 
@@ -229,7 +229,7 @@ void ChartPanel::render() {
                                             : std::pair{QStringLiteral("us"), 1e6};
     if (unit != gap_unit_) {
         gap_unit_ = unit;
-        extremes_chart_->setYTitle(tr("gap (%1, log)").arg(unit));
+        extremes_chart_->setYTitle(tr("%1 (log)").arg(unit));
     }
     for (int i = 0; i < 2; ++i) {
         for (QPointF& p : gaps[i])
