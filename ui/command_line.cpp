@@ -37,8 +37,9 @@ ParseOutcome parseCommandLine(const QStringList& arguments, LaunchOptions* o, QS
                  QStringLiteral("Throttle name (default throttlelab-<pid>)."),
                  QStringLiteral("NAME")});
     p.addOption({QStringLiteral("view"),
-                 QStringLiteral("Tab shown first: monitor, calibration or jobs (with --screenshot, "
-                                "calibration runs a short sweep and jobs a short synthetic job)."),
+                 QStringLiteral("Tab shown first: monitor, calibration, jobs or compare (with "
+                                "--screenshot, calibration runs a short sweep, jobs a short "
+                                "synthetic job, compare both sides of the A/B view)."),
                  QStringLiteral("VIEW")});
     p.addOption(
         {QStringLiteral("frame-stats"),
@@ -110,9 +111,10 @@ ParseOutcome parseCommandLine(const QStringList& arguments, LaunchOptions* o, QS
     if (p.isSet(QStringLiteral("view"))) {
         o->view = p.value(QStringLiteral("view"));
         if (o->view != QLatin1String("monitor") && o->view != QLatin1String("calibration") &&
-            o->view != QLatin1String("jobs")) {
-            *message = QStringLiteral("--view must be monitor, calibration or jobs, got '%1'")
-                           .arg(o->view);
+            o->view != QLatin1String("jobs") && o->view != QLatin1String("compare")) {
+            *message =
+                QStringLiteral("--view must be monitor, calibration, jobs or compare, got '%1'")
+                    .arg(o->view);
             return ParseOutcome::ExitError;
         }
     }

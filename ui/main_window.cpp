@@ -3,6 +3,7 @@
 
 #include "calibration_view.h"
 #include "chart_panel.h"
+#include "compare_view.h"
 #include "control_panel.h"
 #include "engine_session.h"
 #include "event_log.h"
@@ -143,6 +144,9 @@ MainWindow::MainWindow(const LaunchOptions& options, QWidget* parent)
     tabs_->addTab(monitor_scroll, tr("Monitor"));
     tabs_->addTab(calibration_, tr("Calibration"));
     tabs_->addTab(jobs_, tr("Jobs"));
+    compare_ = new CompareView(session_->name());
+    connect(compare_, &CompareView::logged, log_, &EventLog::append);
+    tabs_->addTab(compare_, tr("A/B"));
     setCentralWidget(tabs_);
 
     auto* log_dock = new QDockWidget(tr("Event log"), this);
@@ -233,12 +237,14 @@ MainWindow::MainWindow(const LaunchOptions& options, QWidget* parent)
 
     if (options.view == QLatin1String("calibration")) tabs_->setCurrentWidget(calibration_);
     if (options.view == QLatin1String("jobs")) tabs_->setCurrentWidget(jobs_);
+    if (options.view == QLatin1String("compare")) tabs_->setCurrentWidget(compare_);
     updateStatus();
 }
 
 MainWindow::~MainWindow() {
     // A running job's workers are killed and waited for while the window is still whole.
     jobs_->shutdown();
+    compare_->shutdown();
     // The charts read the session on a timer: stop them before the session goes.
     delete charts_;
     charts_ = nullptr;
@@ -511,6 +517,7 @@ void MainWindow::closeEvent(QCloseEvent* event) {
             std::fprintf(stderr, "throttlelab: chart refresh: %s\n",
                          qPrintable(charts_->frameStats().summary()));
         jobs_->shutdown();
+        compare_->shutdown();
         session_->shutdown();
     }
     event->accept();

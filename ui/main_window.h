@@ -23,6 +23,7 @@ class EngineSession;
 class ChartPanel;
 class ControlPanel;
 class CalibrationView;
+class CompareView;
 class EventLog;
 class JobsView;
 class WorkerTableModel;
@@ -39,6 +40,7 @@ public:
     ControlPanel* controlPanel() const { return controls_; }
     CalibrationView* calibrationView() const { return calibration_; }
     JobsView* jobsView() const { return jobs_; }
+    CompareView* compareView() const { return compare_; }
     EventLog* eventLog() const { return log_; }
     WorkerTableModel* workerModel() const { return worker_model_; }
     QString explanation() const;
@@ -77,6 +79,7 @@ private:
     ControlPanel* controls_;
     CalibrationView* calibration_;
     JobsView* jobs_;
+    CompareView* compare_;
     EventLog* log_;
     WorkerTableModel* worker_model_;
     WorkerTableView* worker_view_;

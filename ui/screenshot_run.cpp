@@ -2,6 +2,7 @@
 
 #include "calibration_view.h"
 #include "chart_panel.h"
+#include "compare_view.h"
 #include "job_inputs.h"
 #include "jobs_view.h"
 #include "main_window.h"
@@ -31,6 +32,8 @@ ScreenshotRun::ScreenshotRun(MainWindow* window, const LaunchOptions& options)
         window->calibrationView()->setSecondsPerPoint(0.5);
         QTimer::singleShot(200, window->calibrationView(), &CalibrationView::run);
     }
+    if (picture && options.view == QLatin1String("compare"))
+        QTimer::singleShot(200, window->compareView(), &CompareView::startBoth);
     if (picture && options.view == QLatin1String("jobs"))
         QTimer::singleShot(200, this, &ScreenshotRun::startJobDemo);
     if (options.quit_after_s > 0)

@@ -4,6 +4,7 @@
 // measured correction on the running throttle, and closing ends every process.
 #include "calibration_view.h"
 #include "chart_panel.h"
+#include "compare_view.h"
 #include "control_panel.h"
 #include "engine_session.h"
 #include "event_log.h"
@@ -471,6 +472,37 @@ private Q_SLOTS:
         const QImage image(png);
         QVERIFY(image.height() > charts->findChildren<QChartView*>().first()->height() * 2);
         (void)rate_chart;
+    }
+
+    // The A/B tab runs two real throttles of its own, each with its workers, draws both, and
+    // ends every process of both.
+    void abViewRunsTwoThrottlesAndEndsBoth() {
+        QList<qint64> pids;
+        {
+            MainWindow w(testOptions("ab"));
+            w.show();
+            CompareView* ab = w.compareView();
+            QVERIFY(ab->side(0)->name() != ab->side(1)->name());
+            ab->startBoth();
+            for (int i = 0; i < 2; ++i) {
+                QTRY_VERIFY_WITH_TIMEOUT(ab->side(i)->isRunning(), 10000);
+                QTRY_COMPARE_WITH_TIMEOUT(ab->side(i)->ownWorkerPids().size(), 4, 10000);
+                QTRY_VERIFY_WITH_TIMEOUT(ab->side(i)->stats().total > 0, 10000);
+                QTRY_VERIFY_WITH_TIMEOUT(ab->drawnPoints(i) > 0, 10000);
+            }
+            QCOMPARE(int(ab->side(0)->config().mode), int(PacingMode::Classic));
+            QCOMPARE(int(ab->side(1)->config().mode), int(PacingMode::Exact));
+            for (int i = 0; i < 2; ++i)
+                pids += ab->side(i)->ownWorkerPids() + ab->side(i)->helperPids();
+            QCOMPARE(pids.size(), 12);
+            ab->stopBoth();
+            QTRY_VERIFY_WITH_TIMEOUT(!ab->isRunning(), 5000);
+            ab->startBoth(); // and again, then the window closes with both running
+            QTRY_VERIFY_WITH_TIMEOUT(ab->side(0)->isRunning() && ab->side(1)->isRunning(), 10000);
+            QTRY_COMPARE_WITH_TIMEOUT(ab->side(1)->ownWorkerPids().size(), 4, 10000);
+            pids += ab->side(1)->ownWorkerPids() + ab->side(1)->helperPids();
+        }
+        QTRY_VERIFY_WITH_TIMEOUT(!anyAlive(pids), 5000);
     }
 
     void lastExperimentIsRestored() {
