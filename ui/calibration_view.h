@@ -43,6 +43,7 @@ private:
     QList<double> parseRates(QString* error) const;
 
     EngineSession* session_;
+    bool resume_after_sweep_ = false; // the live experiment was paused for the sweep
     CalibrationRunner runner_;
     QList<CalibrationPoint> points_;
     QLineEdit* rates_;

@@ -329,10 +329,14 @@ private Q_SLOTS:
         v->setRates({100, 1000});
         v->setSecondsPerPoint(0.5);
         QSignalSpy finished(v, &CalibrationView::sweepFinished);
+        QTRY_VERIFY_WITH_TIMEOUT(w.session()->isRunning(), 10000);
         QTest::mouseClick(run, Qt::LeftButton);
         QVERIFY(v->isRunning());
+        // The live experiment pauses while the sweep measures, and resumes after it.
+        QVERIFY(!w.session()->isRunning());
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 60000);
         QVERIFY(!v->isRunning());
+        QTRY_VERIFY_WITH_TIMEOUT(w.session()->isRunning(), 10000);
         QCOMPARE(v->points().size(), 2);
         for (const CalibrationPoint& p : v->points())
             QVERIFY2(p.error.isEmpty(), qPrintable(p.error));
