@@ -138,11 +138,38 @@ int LineChart::addLine(const QString& name, const QColor& color, qreal width, Qt
 }
 
 void LineChart::setPoints(int line, const QList<QPointF>& points) {
-    lines_[line]->replace(points);
+    setSegments(line, {points});
+}
+
+void LineChart::setSegments(int line, const QList<QList<QPointF>>& segments) {
+    while (pieces_.size() <= line)
+        pieces_.append(QList<QLineSeries*>());
+    QList<QLineSeries*>& extra = pieces_[line];
+    // Each piece after the first is a series of its own with the same pen, out of the legend.
+    while (extra.size() < segments.size() - 1) {
+        auto* s = new QLineSeries;
+        s->setPen(lines_[line]->pen());
+        chart_->addSeries(s);
+        s->attachAxis(x_axis_);
+        s->attachAxis(y_axis_);
+        for (QLegendMarker* m : chart_->legend()->markers(s))
+            m->setVisible(false);
+        extra.append(s);
+    }
+    lines_[line]->replace(segments.isEmpty() ? QList<QPointF>() : segments.first());
+    for (qsizetype i = 0; i < extra.size(); ++i) {
+        const bool used = i + 1 < segments.size();
+        extra[i]->replace(used ? segments[i + 1] : QList<QPointF>());
+        extra[i]->setVisible(used);
+    }
 }
 
 int LineChart::pointCount(int line) const {
-    return int(lines_[line]->count());
+    qsizetype n = lines_[line]->count();
+    if (line < pieces_.size())
+        for (const QLineSeries* s : pieces_[line])
+            n += s->isVisible() ? s->count() : 0;
+    return int(n);
 }
 
 void LineChart::setXRange(double x0, double x1) {

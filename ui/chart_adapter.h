@@ -40,6 +40,8 @@ public:
                 Qt::PenStyle style = Qt::SolidLine, bool markers = false);
     // One call per series per frame: the whole visible line at once.
     void setPoints(int line, const QList<QPointF>& points);
+    // The same line in pieces, with nothing drawn between them (a stop, an idle period).
+    void setSegments(int line, const QList<QList<QPointF>>& segments);
     int pointCount(int line) const;
     void setXRange(double x0, double x1);
     // Only moves the axis when the range changed visibly: a relayout costs more than a frame.
@@ -58,7 +60,8 @@ public:
 private:
     void placeMarkers();
     QList<ChartMarker> markers_;
-    QList<QLineSeries*> marker_lines_; // a pool, reused frame to frame
+    QList<QList<QLineSeries*>> pieces_; // per line: the series after its first piece
+    QList<QLineSeries*> marker_lines_;  // a pool, reused frame to frame
     QChart* chart_;
     QChartView* view_;
     QAbstractAxis* x_axis_;

@@ -180,6 +180,14 @@ void ChartPanel::tick() {
     for (const HistorySample& s : samples) {
         const double x = toSeconds(s.t_ns - t0_);
         if (x <= last_x_) continue; // a restarted segment replays nothing twice
+        // Silence longer than a few of the monitor's refreshes (at least 1 s) is a stop or an
+        // idle period: nothing is drawn across it.
+        const double silence = std::max(1.0, 3 * session_->config().rf_rate);
+        if (last_x_ >= 0 && x - last_x_ > silence) {
+            breaks_.push_back(x);
+            while (breaks_.size() > kMarkersKept)
+                breaks_.pop_front();
+        }
         last_x_ = x;
         buffers_[Latest].append(x, s.latest_rate);
         buffers_[Mean].append(x, s.mean_rate);
@@ -199,10 +207,27 @@ void ChartPanel::render() {
     // Fills left to right during the first window, then scrolls.
     const double x0 = std::max(0.0, toSeconds(monotonicNow() - t0_) - window_s_);
     const double x1 = x0 + window_s_;
+    // A line is cut wherever data resumed after a silence.
+    auto pieces = [&](const QList<QPointF>& pts) {
+        QList<QList<QPointF>> out{QList<QPointF>()};
+        auto next_break = std::upper_bound(breaks_.begin(), breaks_.end(), x0);
+        for (const QPointF& p : pts) {
+            bool cut = false;
+            while (next_break != breaks_.end() && *next_break <= p.x()) {
+                cut = true;
+                ++next_break;
+            }
+            if (cut && !out.last().isEmpty()) out.append(QList<QPointF>());
+            out.last().append(p);
+        }
+        return out;
+    };
     auto draw = [&](LineChart* chart, Series s) {
         double top = 0;
         const QList<QPointF> pts = buffers_[s].decimated(x0, x1, chart->plotWidth(), &top);
-        chart->setPoints(line_ids_[s], pts);
+        const QList<QList<QPointF>> cut = pieces(pts);
+        chart->setSegments(line_ids_[s], cut);
+        if (s == Latest) latest_pieces_ = int(cut.size());
         return std::make_pair(top, pts);
     };
     // The mean is left out of the scale: over the first milliseconds of a run it is huge and
@@ -234,7 +259,7 @@ void ChartPanel::render() {
     for (int i = 0; i < 2; ++i) {
         for (QPointF& p : gaps[i])
             p.setY(p.y() * scale);
-        extremes_chart_->setPoints(line_ids_[i == 0 ? HiLo : LoHi], gaps[i]);
+        extremes_chart_->setSegments(line_ids_[i == 0 ? HiLo : LoHi], pieces(gaps[i]));
     }
     extremes_chart_->setXRange(x0, x1);
     extremes_chart_->setYRange(lo > 0 ? lo * scale : 0.1, std::max(hi * scale, lo * scale * 10));

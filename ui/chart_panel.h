@@ -46,6 +46,8 @@ public:
     // others back); -1 shows all four.
     void focusChart(int index);
     int focusedChart() const { return focused_; }
+    // Pieces the rate chart's latest line is drawn in now (1 without a break in view).
+    int latestPieces() const { return latest_pieces_; }
     bool exportHistoryCsv(const QString& path, QString* error) const;
 
     void setFrameStatsEnabled(bool on) { frame_stats_enabled_ = on; }
@@ -80,7 +82,11 @@ private:
     std::deque<Marker> markers_;
     QString gap_unit_ = QStringLiteral("ms");
     QString caption_;
+    // Where data resumed after a stop or an idle period: lines break there instead of drawing
+    // a ramp across the silence.
+    std::deque<double> breaks_;
     int focused_ = -1;
+    int latest_pieces_ = 0;
     QList<QWidget*> charts_; // in grid order: rate, gaps, tank, workers
 
     EngineSession* session_;

@@ -509,6 +509,25 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(!anyAlive(pids), 5000);
     }
 
+    // A stop is drawn as a gap: the lines break where data resumed, instead of ramping across
+    // the silence.
+    void aStopIsDrawnAsAGap() {
+        MainWindow w(testOptions("gap"));
+        w.show();
+        ChartPanel* charts = w.chartPanel();
+        QTRY_VERIFY_WITH_TIMEOUT(charts->samplesKept() > 10, 10000);
+        charts->refresh();
+        QCOMPARE(charts->latestPieces(), 1);
+        w.session()->stop();
+        QTRY_VERIFY_WITH_TIMEOUT(!w.session()->isRunning(), 5000);
+        QTest::qWait(1600); // longer than the 1 s a silence must last
+        const std::size_t before = charts->samplesKept();
+        QCOMPARE(w.session()->start(), QString());
+        QTRY_VERIFY_WITH_TIMEOUT(charts->samplesKept() > before + 10, 10000);
+        charts->refresh();
+        QCOMPARE(charts->latestPieces(), 2);
+    }
+
     void lastExperimentIsRestored() {
         LaunchOptions o = testOptions("persist");
         {
