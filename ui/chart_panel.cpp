@@ -125,6 +125,13 @@ QStringList ChartPanel::markerTexts() const {
     return out;
 }
 
+QList<TimelineMarker> ChartPanel::markers() const {
+    QList<TimelineMarker> out;
+    for (const Marker& m : markers_)
+        out.append({m.x, m.text});
+    return out;
+}
+
 int ChartPanel::drawnMarkers() const {
     return rate_chart_->markerCount();
 }

@@ -3,6 +3,7 @@
 // A 30 Hz timer copies new history points out of shared memory into ring buffers (never
 // waiting on the engine) and redraws each line once, decimated to the plot's pixel columns.
 #include "engine_session.h"
+#include "experiment.h"
 #include "frame_stats.h"
 #include "series_buffer.h"
 
@@ -59,6 +60,8 @@ public:
     // newest kMarkersKept), drawn while in the window, and written in the history CSV.
     void addMarker(const QString& text);
     QStringList markerTexts() const;
+    // The markers with their times (seconds on this panel's timeline), for a saved experiment.
+    QList<TimelineMarker> markers() const;
     // Markers drawn on the rate chart now (those in the window).
     int drawnMarkers() const;
     // Forgets what was drawn (a clean run): lines, bars, scales; the markers stay, since the

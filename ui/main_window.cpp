@@ -352,6 +352,9 @@ bool MainWindow::applyExperiment(const Experiment& x) {
         report(tr("cannot start: %1").arg(e));
     if (charts_)
         charts_->addMarker(tr("loaded: %1").arg(x.title.isEmpty() ? tr("custom") : x.title));
+    // The markers of the run it was saved from: its story, told in the log.
+    for (const TimelineMarker& m : x.markers)
+        log_->append(tr("saved marker at %1 s: %2").arg(m.t_s, 0, 'f', 1).arg(m.text));
     controls_->setConfig(session_->config());
     controls_->setWorkerCount(x.workers);
     controls_->setWorkProfile(x.work_profile);
@@ -438,6 +441,7 @@ bool MainWindow::saveExperimentFile(const QString& path) {
     Experiment x = session_->currentExperiment();
     x.title = title_;
     x.explanation = explanation_text_;
+    x.markers = charts_->markers(); // the run's story goes with its settings
     QString error;
     if (!x.save(path, &error)) {
         report(error);

@@ -72,6 +72,13 @@ QByteArray Experiment::toJson() const {
         {QStringLiteral("workers"), workers},
         {QStringLiteral("work_profile"), work_profile},
     };
+    if (!markers.isEmpty()) {
+        QJsonArray list;
+        for (const TimelineMarker& m : markers)
+            list.append(
+                QJsonObject{{QStringLiteral("t_s"), m.t_s}, {QStringLiteral("text"), m.text}});
+        o.insert(QStringLiteral("markers"), list);
+    }
     return QJsonDocument(o).toJson(QJsonDocument::Indented);
 }
 
@@ -92,9 +99,10 @@ std::optional<Experiment> parseExperiment(const QByteArray& json, QString* error
         return std::nullopt;
     }
     const QJsonObject o = doc.object();
-    if (QString e = unknownKey(
-            o, {"format", "version", "title", "explanation", "settings", "workers", "work_profile"},
-            QStringLiteral("experiment"));
+    if (QString e = unknownKey(o,
+                               {"format", "version", "title", "explanation", "settings", "workers",
+                                "work_profile", "markers"},
+                               QStringLiteral("experiment"));
         !e.isEmpty()) {
         err = e;
         return std::nullopt;
@@ -182,6 +190,26 @@ std::optional<Experiment> parseExperiment(const QByteArray& json, QString* error
         if (!WorkProfile::parse(x.work_profile, &pe2)) {
             err = QStringLiteral("work_profile ") + pe2;
             return std::nullopt;
+        }
+    }
+    if (o.contains("markers")) {
+        const QString accepted =
+            QStringLiteral(
+                "markers: expected a list of at most %1 {\"t_s\": seconds >= 0, \"text\": \"...\"}")
+                .arg(kMaxSavedMarkers);
+        const QJsonValue v = o.value("markers");
+        if (!v.isArray() || v.toArray().size() > kMaxSavedMarkers) {
+            err = accepted;
+            return std::nullopt;
+        }
+        for (const QJsonValue& item : v.toArray()) {
+            const QJsonObject m = item.toObject();
+            if (!item.isObject() || !m.value("t_s").isDouble() || !m.value("text").isString() ||
+                m.size() != 2 || !(m.value("t_s").toDouble() >= 0)) {
+                err = accepted;
+                return std::nullopt;
+            }
+            x.markers.append({m.value("t_s").toDouble(), m.value("text").toString()});
         }
     }
     return x;

@@ -5,6 +5,7 @@
 #include "options.h"
 
 #include <QByteArray>
+#include <QList>
 #include <QString>
 #include <optional>
 
@@ -12,12 +13,23 @@ namespace throttlelab {
 
 constexpr int kMaxWorkers = 32;
 
+// An event on a run's timeline (a preset loaded, a setting changed), seconds from the start
+// of the charts' timeline; a saved experiment keeps the markers of the run it was saved from.
+struct TimelineMarker {
+    double t_s = 0;
+    QString text;
+    bool operator==(const TimelineMarker&) const = default;
+};
+
+constexpr int kMaxSavedMarkers = 500;
+
 struct Experiment {
     QString title;
     QString explanation; // what to watch, shown next to the controls
     ThrottleConfig config;
     int workers = 4;
     QString work_profile = QStringLiteral("none");
+    QList<TimelineMarker> markers; // optional, at most kMaxSavedMarkers
 
     QByteArray toJson() const;
     // nullopt with a one-line `error` naming the offending key and what is accepted.

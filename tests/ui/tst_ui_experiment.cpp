@@ -50,6 +50,8 @@ private Q_SLOTS:
         x.config.auto_emit = false;
         x.workers = 7;
         x.work_profile = QStringLiteral("uniform:1ms-3ms:cpu");
+        x.markers = {{0.5, QStringLiteral("loaded: mine")},
+                     {12.25, QStringLiteral("max_n 4 -> 123")}};
         const QString path = dir.filePath(QStringLiteral("x.json"));
         QString error;
         QVERIFY2(x.save(path, &error), qPrintable(error));
@@ -59,6 +61,7 @@ private Q_SLOTS:
         QCOMPARE(y->workers, 7);
         QCOMPARE(y->work_profile, x.work_profile);
         QCOMPARE(y->title, x.title);
+        QVERIFY(y->markers == x.markers);
         QVERIFY(!Experiment::load(dir.filePath(QStringLiteral("missing.json")), &error));
         QVERIFY(error.contains(QLatin1String("cannot open")));
     }
@@ -94,6 +97,15 @@ private Q_SLOTS:
         QTest::newRow("no settings") << QByteArray("{" + head + R"("workers":1})") << "settings";
         QTest::newRow("workers 99")
             << QByteArray("{" + head + R"("settings":{"max_n":4},"workers":99})") << "workers";
+        QTest::newRow("markers not a list")
+            << QByteArray("{" + head + R"("settings":{"max_n":4},"markers":{}})") << "markers";
+        QTest::newRow("marker without text")
+            << QByteArray("{" + head + R"("settings":{"max_n":4},"markers":[{"t_s":1}]})")
+            << "markers";
+        QTest::newRow("marker before the start")
+            << QByteArray("{" + head +
+                          R"("settings":{"max_n":4},"markers":[{"t_s":-1,"text":"x"}]})")
+            << "markers";
         QTest::newRow("profile")
             << QByteArray("{" + head + R"("settings":{"max_n":4},"work_profile":"fixed:5"})")
             << "work_profile";

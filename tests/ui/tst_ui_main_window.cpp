@@ -415,6 +415,12 @@ private Q_SLOTS:
         QCOMPARE(saved->explanation,
                  QStringLiteral("Twelve per second, never more in any window."));
         QCOMPARE(saved->config.max_n, 12LL);
+        // The run's markers go with it: the preset loaded, the edit and its values.
+        QStringList texts;
+        for (const TimelineMarker& m : saved->markers)
+            texts << m.text;
+        QVERIFY2(texts.join(u'|').contains(QLatin1String("loaded: ")),
+                 qPrintable(texts.join(u'|')));
     }
 
     // In front of a class: zoom scales the text, a chart can take the whole panel, and at
