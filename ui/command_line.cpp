@@ -24,6 +24,9 @@ ParseOutcome parseCommandLine(const QStringList& arguments, LaunchOptions* o, QS
                  QStringLiteral("NAME")});
     p.addOption({QStringLiteral("open"), QStringLiteral("Start an experiment saved as JSON."),
                  QStringLiteral("FILE")});
+    p.addOption({QStringLiteral("zoom"),
+                 QStringLiteral("Presentation zoom, from 0.8 to 2.5 (View > Zoom in the app)."),
+                 QStringLiteral("FACTOR")});
     p.addOption({QStringLiteral("last"),
                  QStringLiteral("Start the experiment that was open when the app last closed.")});
     p.addOption(
@@ -120,6 +123,15 @@ ParseOutcome parseCommandLine(const QStringList& arguments, LaunchOptions* o, QS
     }
     o->frame_stats = p.isSet(QStringLiteral("frame-stats")) ||
                      qEnvironmentVariableIntValue("THROTTLELAB_FRAME_STATS") == 1;
+    if (p.isSet(QStringLiteral("zoom"))) {
+        bool ok = false;
+        o->zoom = p.value(QStringLiteral("zoom")).toDouble(&ok);
+        if (!ok || !(o->zoom >= 0.8 && o->zoom <= 2.5)) {
+            *message = QStringLiteral("--zoom must be a number from 0.8 to 2.5, got '%1'")
+                           .arg(p.value(QStringLiteral("zoom")));
+            return ParseOutcome::ExitError;
+        }
+    }
     // The tutorial, as --help says, unless the last experiment is asked for.
     o->restore_last = p.isSet(QStringLiteral("last"));
     if (!o->preset.isEmpty() || !o->open.isEmpty() || !o->screenshot.isEmpty())

@@ -17,6 +17,7 @@ struct LaunchOptions {
     bool unattended = false;
     // Start from the last experiment saved in QSettings when nothing else is asked for.
     bool restore_last = false; // --last
+    double zoom = 0;           // --zoom; 0: the saved one
     // Save window layout and the last experiment at close (not for screenshot runs).
     bool persist = true;
 };

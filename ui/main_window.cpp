@@ -136,17 +136,22 @@ MainWindow::MainWindow(const LaunchOptions& options, QWidget* parent)
     // instead of squeezing them (at 1024x700, or at a scale factor of 1.5).
     monitor->setMinimumSize(560, 520);
     worker_view_->setMinimumHeight(110);
-    auto* monitor_scroll = new QScrollArea;
-    monitor_scroll->setWidget(monitor);
-    monitor_scroll->setWidgetResizable(true);
-    monitor_scroll->setFrameShape(QFrame::NoFrame);
+    // Every tab scrolls below its own minimum, so no tab makes the window larger than a small
+    // or scaled screen.
+    auto scrolled = [](QWidget* page) {
+        auto* area = new QScrollArea;
+        area->setWidget(page);
+        area->setWidgetResizable(true);
+        area->setFrameShape(QFrame::NoFrame);
+        return area;
+    };
     tabs_ = new QTabWidget;
-    tabs_->addTab(monitor_scroll, tr("Monitor"));
-    tabs_->addTab(calibration_, tr("Calibration"));
-    tabs_->addTab(jobs_, tr("Jobs"));
+    tabs_->addTab(scrolled(monitor), tr("Monitor"));
+    tabs_->addTab(scrolled(calibration_), tr("Calibration"));
+    tabs_->addTab(scrolled(jobs_), tr("Jobs"));
     compare_ = new CompareView(session_->name());
     connect(compare_, &CompareView::logged, log_, &EventLog::append);
-    tabs_->addTab(compare_, tr("A/B"));
+    tabs_->addTab(scrolled(compare_), tr("A/B"));
     setCentralWidget(tabs_);
 
     auto* log_dock = new QDockWidget(tr("Event log"), this);
@@ -196,8 +201,10 @@ MainWindow::MainWindow(const LaunchOptions& options, QWidget* parent)
     resizeDocks({left_dock}, {330}, Qt::Horizontal);
     QSettings settings;
     base_point_size_ = font().pointSizeF();
+    if (options.zoom > 0) setZoom(options.zoom);
     if (options.persist) {
-        setZoom(settings.value(QStringLiteral("window/zoom"), 1.0).toDouble());
+        if (options.zoom <= 0)
+            setZoom(settings.value(QStringLiteral("window/zoom"), 1.0).toDouble());
         restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
         restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
         jobs_->restoreSettings(settings);
@@ -235,9 +242,13 @@ MainWindow::MainWindow(const LaunchOptions& options, QWidget* parent)
     applyExperiment(first);
     if (const QString e = session_->start(); !e.isEmpty()) report(tr("cannot start: %1").arg(e));
 
-    if (options.view == QLatin1String("calibration")) tabs_->setCurrentWidget(calibration_);
-    if (options.view == QLatin1String("jobs")) tabs_->setCurrentWidget(jobs_);
-    if (options.view == QLatin1String("compare")) tabs_->setCurrentWidget(compare_);
+    auto show = [this](QWidget* page) {
+        for (int i = 0; i < tabs_->count(); ++i)
+            if (tabs_->widget(i)->isAncestorOf(page)) tabs_->setCurrentIndex(i);
+    };
+    if (options.view == QLatin1String("calibration")) show(calibration_);
+    if (options.view == QLatin1String("jobs")) show(jobs_);
+    if (options.view == QLatin1String("compare")) show(compare_);
     updateStatus();
 }
 

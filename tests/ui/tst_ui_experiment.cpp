@@ -124,6 +124,8 @@ private Q_SLOTS:
         QTest::addColumn<int>("outcome");
         QTest::newRow("none") << QStringList{} << int(ParseOutcome::Run);
         QTest::newRow("help") << QStringList{"--help"} << int(ParseOutcome::ExitOk);
+        QTest::newRow("zoom") << QStringList{"--zoom", "1.5"} << int(ParseOutcome::Run);
+        QTest::newRow("zoom too big") << QStringList{"--zoom", "9"} << int(ParseOutcome::ExitError);
         QTest::newRow("preset") << QStringList{"--preset", "strict-window"}
                                 << int(ParseOutcome::Run);
         QTest::newRow("unknown preset")

@@ -18,10 +18,12 @@
 #include <QChartView>
 #include <QComboBox>
 #include <QFile>
+#include <QGuiApplication>
 #include <QImage>
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QScreen>
 #include <QScrollArea>
 #include <QSet>
 #include <QSettings>
@@ -427,6 +429,19 @@ private Q_SLOTS:
     // 1024x700 every widget stays inside the window with plots and rows of a readable size.
     void presentationModeAndSmallScreens() {
         MainWindow w(testOptions("present"));
+        // It opens within the screen, and fits 1024x700 (logical pixels: a 1920x1080 screen at
+        // QT_SCALE_FACTOR=1.5 is 1280x720); its tabs scroll below their own minimum.
+        const QSize screen = QGuiApplication::primaryScreen()->availableGeometry().size();
+        QVERIFY2(w.width() <= screen.width() && w.height() <= screen.height(),
+                 qPrintable(QStringLiteral("%1x%2 on %3x%4")
+                                .arg(w.width())
+                                .arg(w.height())
+                                .arg(screen.width())
+                                .arg(screen.height())));
+        QVERIFY2(w.minimumSizeHint().width() <= 1024 && w.minimumSizeHint().height() <= 700,
+                 qPrintable(QStringLiteral("%1x%2")
+                                .arg(w.minimumSizeHint().width())
+                                .arg(w.minimumSizeHint().height())));
         w.resize(1024, 700);
         w.show();
         QVERIFY(QTest::qWaitForWindowExposed(&w));
