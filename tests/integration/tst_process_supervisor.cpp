@@ -103,7 +103,8 @@ private Q_SLOTS:
         ProcessSupervisor s;
         // One ends at SIGTERM, one ignores it.
         const ProcessId obeys = s.launch(shell("obeys", "sleep 30"));
-        const ProcessId deaf = s.launch(shell("deaf", "trap '' TERM; while :; do sleep 0.05; done"));
+        const ProcessId deaf =
+            s.launch(shell("deaf", "trap '' TERM; while :; do sleep 0.05; done"));
         QVERIFY(waitFor([&] { return s.pid(obeys) > 0 && s.pid(deaf) > 0; }, 5000));
         QTest::qWait(100); // the trap is set
         QSignalSpy exited(&s, &ProcessSupervisor::exited);
