@@ -320,20 +320,21 @@ void ChartPanel::setZoom(double zoom) {
 bool ChartPanel::exportPng(const QString& path, QString* error) const {
     const QPixmap charts = grid_->grab();
     QImage image = charts.toImage();
-    if (!caption_.isEmpty()) {
+    const QString caption = caption_ ? caption_() : QString();
+    if (!caption.isEmpty()) {
         // The title and settings above the charts: a picture that says what it shows.
         QFont font = this->font();
         font.setPointSizeF(font.pointSizeF() * 1.2);
         const QFontMetrics fm(font);
         const QRect text =
-            fm.boundingRect(QRect(0, 0, charts.width() - 16, 1000), Qt::TextWordWrap, caption_);
+            fm.boundingRect(QRect(0, 0, charts.width() - 16, 1000), Qt::TextWordWrap, caption);
         QImage framed(charts.width(), charts.height() + text.height() + 16, QImage::Format_ARGB32);
         framed.fill(Qt::white);
         QPainter painter(&framed);
         painter.setFont(font);
         painter.setPen(Qt::black);
         painter.drawText(QRect(8, 8, charts.width() - 16, text.height()), Qt::TextWordWrap,
-                         caption_);
+                         caption);
         painter.drawPixmap(0, text.height() + 16, charts);
         painter.end();
         image = framed;

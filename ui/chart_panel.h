@@ -11,6 +11,7 @@
 #include <QTimer>
 #include <QWidget>
 #include <deque>
+#include <functional>
 
 class QComboBox;
 class QPushButton;
@@ -40,7 +41,8 @@ public:
 
     // The PNG carries `caption` (the experiment's title and settings) above the charts.
     bool exportPng(const QString& path, QString* error) const;
-    void setCaption(const QString& caption) { caption_ = caption; }
+    // Asked at each export, so the caption is the settings of that moment.
+    void setCaption(std::function<QString()> caption) { caption_ = std::move(caption); }
     // Presentation: chart text scaled by `zoom` (1 = normal).
     void setZoom(double zoom);
     // One chart takes the whole panel (a double-click on it does this, another gives the
@@ -84,7 +86,7 @@ private:
     };
     std::deque<Marker> markers_;
     QString gap_unit_ = QStringLiteral("ms");
-    QString caption_;
+    std::function<QString()> caption_;
     // Where data resumed after a stop or an idle period: lines break there instead of drawing
     // a ramp across the silence.
     std::deque<double> breaks_;

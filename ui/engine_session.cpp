@@ -432,7 +432,6 @@ SessionStatus EngineSession::status() const {
 void EngineSession::poll() {
     if (!throttle_ || !throttle_->attached()) return;
     const Nanos now = monotonicNow();
-    last_poll_ns_ = now;
     // The monitor's window: `per`, but at least 1 s, so a rate of a few per second is a count
     // over a second or more, not a 0.2 s difference.
     const Nanos window = std::max<Nanos>(kNanosPerSecond, fromSeconds(config().per));

@@ -147,7 +147,6 @@ private:
     // Each worker's (time, permits) at each poll within the rate window.
     QHash<qint64, std::deque<std::pair<Nanos, std::uint64_t>>> grant_samples_;
     QHash<qint64, bool> seen_external_;
-    qint64 last_poll_ns_ = 0;
     QVector<WorkerRow> rows_;
     ProcessSupervisor workers_;
     QTimer poll_timer_;

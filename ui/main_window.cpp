@@ -115,6 +115,7 @@ MainWindow::MainWindow(const LaunchOptions& options, QWidget* parent)
     charts_ = new ChartPanel(session_);
     connect(session_, &EngineSession::cleanRunStarted, charts_, &ChartPanel::clearRun);
     connect(session_, &EngineSession::happened, charts_, &ChartPanel::addMarker);
+    charts_->setCaption([this] { return caption(); });
     charts_->setFrameStatsEnabled(options.frame_stats);
     worker_model_ = new WorkerTableModel(this);
     worker_view_ = new WorkerTableView;
@@ -406,17 +407,18 @@ void MainWindow::markEdited() {
     updateWindowTitle();
 }
 
+QString MainWindow::caption() const {
+    const ThrottleConfig c = session_->config();
+    return tr("%1 - max_n %2 per %3 s, hardcap %4, %5 mode, %6 workers (%7)")
+        .arg(title_.isEmpty() ? tr("custom") : title_)
+        .arg(c.max_n)
+        .arg(c.per)
+        .arg(toString(c.hardcap), toString(c.mode))
+        .arg(session_->workerCount())
+        .arg(session_->workProfile());
+}
+
 void MainWindow::updateWindowTitle() {
-    if (charts_) {
-        const ThrottleConfig c = session_->config();
-        charts_->setCaption(tr("%1 - max_n %2 per %3 s, hardcap %4, %5 mode, %6 workers (%7)")
-                                .arg(title_.isEmpty() ? tr("custom") : title_)
-                                .arg(c.max_n)
-                                .arg(c.per)
-                                .arg(toString(c.hardcap), toString(c.mode))
-                                .arg(session_->workerCount())
-                                .arg(session_->workProfile()));
-    }
     setWindowTitle(tr("ThrottleLab - %1 [%2]")
                        .arg(title_.isEmpty() ? tr("custom") : title_, session_->name()));
 }
@@ -508,7 +510,6 @@ void MainWindow::updateStatus() {
             .arg(s.total)
             .arg(formatRate(s.mean_rate), formatRate(s.latest_rate), formatRate(s.target_rate))
             .arg(s.workers_alive));
-    updateWindowTitle(); // the caption follows live changes
 }
 
 void MainWindow::persist() {

@@ -72,6 +72,8 @@ private:
     // The user changed a setting: the loaded preset's name and text no longer fit.
     void markEdited();
     void updateWindowTitle();
+    // The exported PNG's caption: title and settings now.
+    QString caption() const;
 
     LaunchOptions options_;
     EngineSession* session_;
