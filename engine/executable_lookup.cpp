@@ -3,6 +3,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QMutex>
 #include <QStandardPaths>
 #include <QStringList>
 
@@ -22,7 +23,22 @@ QString ownDirectory() {
     return dir;
 }
 
+QMutex& extraDirectoriesLock() {
+    static QMutex lock;
+    return lock;
+}
+
+QStringList& extraDirectories() {
+    static QStringList dirs;
+    return dirs;
+}
+
 } // namespace
+
+void addExecutableDirectory(const QString& dir) {
+    const QMutexLocker locker(&extraDirectoriesLock());
+    if (!extraDirectories().contains(dir)) extraDirectories() << dir;
+}
 
 QString findExecutable(const QString& program, const QString& override_path) {
     if (!override_path.isEmpty())
@@ -30,6 +46,10 @@ QString findExecutable(const QString& program, const QString& override_path) {
     QStringList dirs;
     const QByteArray env = qgetenv("THROTTLELAB_BIN_DIR");
     if (!env.isEmpty()) dirs << QString::fromLocal8Bit(env);
+    {
+        const QMutexLocker locker(&extraDirectoriesLock());
+        dirs << extraDirectories();
+    }
     dirs << ownDirectory();
     for (const QString& d : dirs) {
         const QString candidate = QDir(d).filePath(program);

@@ -7,6 +7,9 @@ namespace throttlelab {
 
 // The full path of a ThrottleLab executable, or empty when it cannot be found. An explicit
 // `override_path` wins; then the environment variable THROTTLELAB_BIN_DIR.
+// Then the folders added here (a library loaded into another program adds its own, since that
+// program's folder is not ThrottleLab's), then the running program's folder, then PATH.
 QString findExecutable(const QString& program, const QString& override_path = {});
+void addExecutableDirectory(const QString& dir);
 
 } // namespace throttlelab

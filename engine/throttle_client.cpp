@@ -360,6 +360,30 @@ bool ThrottleClient::killed() const {
     return data().control.kill.load(std::memory_order_acquire);
 }
 
+WaitResult ThrottleClient::awaitKill(std::optional<std::chrono::duration<double>> timeout) {
+    shm::Segment& s = data();
+    const Nanos deadline = timeout && std::isfinite(timeout->count())
+                               ? monotonicNow() + fromSeconds(std::max(0.0, timeout->count()))
+                               : -1;
+    for (;;) {
+        const std::uint32_t seen = s.control.wake.load(std::memory_order_acquire);
+        if (s.control.kill.load(std::memory_order_acquire)) return WaitResult::Killed;
+        if (!segment_->ownerAlive()) return WaitResult::Gone;
+        const Nanos now = monotonicNow();
+        if (deadline >= 0 && now >= deadline) return WaitResult::TimedOut;
+        // The owner's death bumps no futex word: look again at least every check period.
+        Nanos wake_at = now + kOwnerCheckPeriod;
+        if (deadline >= 0) wake_at = std::min(wake_at, deadline);
+        futexWaitUntil(s.control.wake, seen, wake_at);
+    }
+}
+
+void ThrottleClient::clearKillFlag() {
+    data().control.stop_requested.store(0, std::memory_order_release);
+    data().control.kill.store(0, std::memory_order_release);
+    signalEvent(data());
+}
+
 void ThrottleClient::requestStop() {
     data().control.stop_requested.store(1, std::memory_order_release);
     data().control.kill.store(1, std::memory_order_release);

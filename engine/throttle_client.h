@@ -120,6 +120,12 @@ public:
     RunInfo runInfo() const;
     std::vector<WorkerInfo> workers() const;
     bool killed() const;
+    // Sleeps until the kill flag is set (Killed, at once if it is), `timeout` (TimedOut; none
+    // when absent) or the owner's death (Gone). Any grant-relevant event wakes it to re-check.
+    WaitResult awaitKill(std::optional<std::chrono::duration<double>> timeout);
+    // Clears the kill flag and a pending stop request. It restarts nothing: a stopped run
+    // grants no permit until its owner starts it again (which clears the flag itself).
+    void clearKillFlag();
     bool ownerAlive() const { return segment_->ownerAlive(); }
     // Asks the owner to stop (throttlectl stop): sets the kill flag and stop_requested.
     void requestStop();

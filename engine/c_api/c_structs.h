@@ -1,0 +1,42 @@
+#pragma once
+// The C interface's structs and the engine's types, both ways. A struct's `size` says which
+// version the caller was built with: inputs are read up to it (later fields keep their
+// defaults), outputs written up to it, and a size below the first version is refused.
+#include "throttlelab.h"
+
+#include "calibration.h"
+#include "config_channel.h"
+#include "options.h"
+#include "statistics.h"
+#include "throttle.h"
+
+namespace throttlelab::capi {
+
+// The sizes of the first version of each struct (TL_API_VERSION 2). A later version only
+// appends fields, so anything at least this large is understood.
+constexpr unsigned kOptionsV2Size = sizeof(tl_options);
+constexpr unsigned kConfigV2Size = sizeof(tl_config);
+constexpr unsigned kSummaryV2Size = sizeof(tl_summary);
+constexpr unsigned kStatsV2Size = sizeof(tl_stats);
+constexpr unsigned kCalibrationV2Size = sizeof(tl_calibration);
+
+// False, with TL_ERR_VERSION recorded, when `size` is below `first_version_size`.
+bool sizeIsKnown(unsigned size, unsigned first_version_size, const char* struct_name);
+
+void initOptions(tl_options* o);
+void initConfig(tl_config* c);
+void initSummary(tl_summary* s);
+void initStats(tl_stats* s);
+void initCalibration(tl_calibration* c);
+
+// TL_OK, or the recorded status of what is wrong (an enum out of range, a NULL pointer).
+int fromC(const tl_options* in, ThrottleOptions* out);
+int fromC(const tl_config* in, unsigned fields, ConfigPatch* out);
+
+void toC(const RunSummary& in, tl_summary* out);
+void toC(const ThrottleConfig& in, tl_config* out);
+void toC(const CalibrationResult& in, tl_calibration* out);
+void toC(const StatsSnapshot& in, const RunInfo& run, int workers, tl_stats* out);
+int toC(WaitResult r);
+
+} // namespace throttlelab::capi
