@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <thread>
 #include <unistd.h>
 #include <vector>
@@ -25,7 +26,53 @@ double measureInterval(const shm::Pacing& pacing, double seconds, double target_
     return r.seconds / double(r.events);
 }
 
+// Time for the consumers to attach and the loop to settle (its first tokens come while the
+// processes still start): measured and thrown away.
+constexpr double kWarmUpSeconds = 0.2;
+
+// One round's interval: measured in two halves, and in a third when they disagree (a noisy
+// neighbour ran during one). `agreed` is false when no two of them agree.
+struct SteadyInterval {
+    double interval_s = 0;
+    double spread = 0; // relative difference of the two closest measurements
+    bool agreed = false;
+};
+
+SteadyInterval measureSteadily(const shm::Pacing& pacing, double seconds, double target_interval,
+                               const std::atomic<bool>* cancel) {
+    std::vector<double> parts;
+    for (int i = 0; i < 3; ++i) {
+        if (cancel && cancel->load()) break;
+        parts.push_back(measureInterval(pacing, seconds / 2, target_interval));
+        if (parts.size() == 2 && measurementsAgree(parts[0], parts[1])) break;
+    }
+    SteadyInterval r;
+    if (parts.empty()) return r;
+    if (parts.size() == 1) {
+        r.interval_s = parts[0];
+        return r;
+    }
+    std::sort(parts.begin(), parts.end());
+    // The two closest of them.
+    std::size_t best = 0;
+    for (std::size_t i = 1; i + 1 < parts.size(); ++i)
+        if (parts[i + 1] - parts[i] < parts[best + 1] - parts[best]) best = i;
+    r.interval_s = (parts[best] + parts[best + 1]) / 2;
+    r.spread = r.interval_s > 0 ? (parts[best + 1] - parts[best]) / r.interval_s : 0;
+    r.agreed = measurementsAgree(parts[best], parts[best + 1]);
+    return r;
+}
+
+QString percent(double fraction) {
+    return QString::number(fraction * 100, 'f', 1) + u'%';
+}
+
 } // namespace
+
+bool measurementsAgree(double a_s, double b_s) {
+    if (!(a_s > 0) || !(b_s > 0)) return false;
+    return std::abs(a_s - b_s) <= kCalibrationAgreement * (a_s + b_s) / 2;
+}
 
 double nextCorrection(double current, double target_interval_s, double achieved_interval_s) {
     if (!(target_interval_s > 0) || !(achieved_interval_s > 0)) return current;
@@ -66,6 +113,7 @@ CalibrationResult calibrate(const CalibrationRequest& req, const CalibrationProg
         consumers.launch(ProcessSpec::of(QStringLiteral("consumer"), worker,
                                          {QStringLiteral("--name"), o.name}));
     std::this_thread::sleep_for(std::chrono::milliseconds(100)); // attached and waiting
+    measureInterval(segmentOf(throttle.client()).pacing, kWarmUpSeconds, 0);
     const int rounds = std::max(2, req.rounds);
     const auto slice = std::chrono::duration<double>(std::max(0.05, req.duration_s) / rounds);
     const shm::Segment& segment = segmentOf(throttle.client());
@@ -78,8 +126,15 @@ CalibrationResult calibrate(const CalibrationRequest& req, const CalibrationProg
             r.error = QStringLiteral("calibration cancelled");
             break;
         }
-        const double interval =
-            measureInterval(segment.pacing, slice.count(), r.requested_interval_s);
+        const SteadyInterval steady =
+            measureSteadily(segment.pacing, slice.count(), r.requested_interval_s, cancel);
+        if (!steady.agreed && r.trusted && !(cancel && cancel->load())) {
+            r.trusted = false;
+            r.doubt = QStringLiteral("the halves of round %1 differ by %2: the machine was busy")
+                          .arg(round + 1)
+                          .arg(percent(steady.spread));
+        }
+        const double interval = steady.interval_s;
         const double rate = interval > 0 ? 1.0 / interval : 0;
         if (round == 0) {
             r.uncorrected_rate = rate;
@@ -105,6 +160,12 @@ CalibrationResult calibrate(const CalibrationRequest& req, const CalibrationProg
     consumers.endAll(std::chrono::seconds(1));
     consumers.waitForAllExited(std::chrono::seconds(2));
     r.correction = correction;
+    if (r.error.isEmpty() && r.trusted && r.target_rate > 0 &&
+        std::abs(r.corrected_rate / r.target_rate - 1) > kCalibrationAgreement) {
+        r.trusted = false;
+        r.doubt = QStringLiteral("corrected, the loop still ran %1 off the target")
+                      .arg(percent(std::abs(r.corrected_rate / r.target_rate - 1)));
+    }
     throttle.stop();
     return r;
 }

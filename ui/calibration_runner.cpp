@@ -42,6 +42,8 @@ void sweep(QPromise<CalibrationPoint>& promise, const QList<double>& rates, doub
         p.classic_uncorrected = c.uncorrected_rate;
         p.classic_corrected = c.corrected_rate;
         p.correction = c.correction;
+        p.trusted = c.trusted;
+        p.doubt = c.doubt;
         if (*cancel) break;
         ThrottleConfig exact;
         exact.max_n = max_n;

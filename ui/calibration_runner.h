@@ -17,6 +17,10 @@ struct CalibrationPoint {
     double correction = 0;          // the calibrated correction at this rate
     double exact = 0;               // achieved/s, exact mode
     QString error;
+    // Calibration's own verdict (CalibrationResult::trusted): a point measured while the
+    // machine was busy, or whose correction missed, is shown flagged and never applied.
+    bool trusted = true;
+    QString doubt;
 };
 
 class CalibrationRunner : public QObject {

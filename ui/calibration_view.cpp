@@ -192,11 +192,22 @@ void CalibrationView::addPoint(const CalibrationPoint& p) {
                             formatCorrection(p.correction),
                             ratio(p.classic_corrected),
                             ratio(p.exact),
-                            p.error};
-    for (int c = 0; c < cells.size(); ++c)
-        table_->setItem(row, c, new QTableWidgetItem(cells[c]));
+                            !p.error.isEmpty() ? p.error
+                            : p.trusted        ? tr("within 1%")
+                                               : tr("not trusted: %1").arg(p.doubt)};
+    for (int c = 0; c < cells.size(); ++c) {
+        auto* item = new QTableWidgetItem(cells[c]);
+        if (!p.trusted || !p.error.isEmpty()) {
+            item->setBackground(QColor(255, 235, 200));
+            item->setToolTip(tr("Not used by Apply: measure again on a quieter machine, or "
+                                "with a longer time per point"));
+        }
+        table_->setItem(row, c, item);
+    }
     if (!p.error.isEmpty())
         Q_EMIT logged(tr("calibration at %1/s: %2").arg(p.target_rate).arg(p.error));
+    else if (!p.trusted)
+        Q_EMIT logged(tr("calibration at %1/s is not trusted: %2").arg(p.target_rate).arg(p.doubt));
     updateApply();
 }
 
@@ -204,7 +215,7 @@ double CalibrationView::suggestedCorrection(double* at_rate) const {
     const double target = session_->config().targetRate();
     const CalibrationPoint* best = nullptr;
     for (const CalibrationPoint& p : points_) {
-        if (!p.error.isEmpty()) continue;
+        if (!p.error.isEmpty() || !p.trusted) continue;
         // Nearest on a log scale: the drift grows with the rate's order of magnitude.
         if (!best || std::abs(std::log(p.target_rate / target)) <
                          std::abs(std::log(best->target_rate / target)))

@@ -32,13 +32,15 @@ public:
     // The correction Apply would set: measured at the sweep rate nearest the current target.
     double suggestedCorrection(double* at_rate = nullptr) const;
     QString applyCorrection();
+    // Where the sweep's points arrive: plotted, tabled (an untrusted one flagged) and weighed
+    // for Apply. Public so a test can give points of its own.
+    void addPoint(const CalibrationPoint& p);
 
 Q_SIGNALS:
     void logged(const QString& line);
     void sweepFinished();
 
 private:
-    void addPoint(const CalibrationPoint& p);
     void updateApply();
     QList<double> parseRates(QString* error) const;
 

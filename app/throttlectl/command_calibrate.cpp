@@ -76,6 +76,13 @@ int commandCalibrate(const QStringList& args) {
             "correction %.4f (the reference's formula gives %.4f): %.6g/s (%.4f of target)\n",
             r.correction, r.reference_correction, r.corrected_rate,
             r.corrected_rate / r.target_rate);
+        if (r.trusted)
+            std::printf("trusted: every round's halves agreed within 1%% and the corrected "
+                        "loop is within 1%% of the target\n");
+        else
+            std::printf("not trusted: %s; measure again with a longer --duration or on a "
+                        "quieter machine\n",
+                        qPrintable(r.doubt));
     }
     return kExitOk;
 }

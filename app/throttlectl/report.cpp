@@ -46,7 +46,9 @@ QJsonObject toJson(const CalibrationResult& r) {
             {"reference_correction", r.reference_correction},
             {"correction", r.correction},
             {"corrected_rate", r.corrected_rate},
-            {"corrected_interval_s", r.corrected_interval_s}};
+            {"corrected_interval_s", r.corrected_interval_s},
+            {"trusted", r.trusted},
+            {"doubt", r.doubt}};
 }
 
 QJsonObject toJson(const RunInfo& r) {

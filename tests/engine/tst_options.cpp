@@ -111,6 +111,17 @@ private Q_SLOTS:
         QCOMPARE(nextCorrection(0.5, 1e-6, 1.0), 0.99);
         QCOMPARE(nextCorrection(0.2, 0.0, 1.0), 0.2);
     }
+    void calibrationTrustsOnlyMeasurementsWithin1Percent() {
+        // The two halves of a round must agree within 1% of their mean, or the point is
+        // flagged (a busy machine made one half slower).
+        QVERIFY(measurementsAgree(1.000e-3, 1.009e-3));
+        QVERIFY(!measurementsAgree(1.000e-3, 1.011e-3));
+        QVERIFY(!measurementsAgree(1.040e-3, 1.000e-3));
+        QVERIFY(measurementsAgree(0.1, 0.1));
+        // Nothing measured is never agreement.
+        QVERIFY(!measurementsAgree(0.0, 0.0));
+        QVERIFY(!measurementsAgree(-1.0, -1.0));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestOptions)

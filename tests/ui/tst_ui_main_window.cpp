@@ -30,6 +30,7 @@
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardPaths>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
 #include <functional>
@@ -343,11 +344,16 @@ private Q_SLOTS:
         for (const CalibrationPoint& p : v->points())
             QVERIFY2(p.error.isEmpty(), qPrintable(p.error));
 
-        // The suggestion is the correction measured at the sweep rate nearest the target.
+        // The suggestion is the correction measured at the trusted sweep rate nearest the
+        // target (a point measured while this shared machine was busy is flagged, not used).
+        const CalibrationPoint* nearest = nullptr;
+        for (const CalibrationPoint& p : v->points())
+            if (p.trusted && !nearest) nearest = &p;
+        if (!nearest) QSKIP("the machine was too busy for any trusted calibration point");
         double at = 0;
         const double measured = v->suggestedCorrection(&at);
-        QCOMPARE(at, 100.0);
-        QCOMPARE(measured, v->points().first().correction);
+        QCOMPARE(at, nearest->target_rate);
+        QCOMPARE(measured, nearest->correction);
         QVERIFY2(measured >= 0 && measured < 1, qPrintable(QString::number(measured)));
         QVERIFY2(measured != 0.5, "the measured correction equals the starting one");
         QCOMPARE(observer->config().correction, 0.5); // measuring alone changes nothing
@@ -362,6 +368,38 @@ private Q_SLOTS:
         QCOMPARE(int(observer->config().mode), int(start.mode));
         QVERIFY(w.eventLog()->contains(QStringLiteral("applied calibrated correction")));
         QVERIFY(w.session()->isRunning());
+    }
+    void anUntrustedCalibrationPointIsFlaggedAndNeverApplied() {
+        MainWindow w(testOptions("untrusted"));
+        CalibrationView* v = w.calibrationView();
+        CalibrationPoint busy;
+        busy.target_rate = 100;
+        busy.classic_uncorrected = 90;
+        busy.classic_corrected = 120;
+        busy.correction = 0.4;
+        busy.exact = 100;
+        busy.trusted = false;
+        busy.doubt = QStringLiteral("the halves of round 1 differ by 4.0%: the machine was busy");
+        v->addPoint(busy);
+        auto* table = v->findChild<QTableWidget*>();
+        QVERIFY(table);
+        QCOMPARE(table->rowCount(), 1);
+        QVERIFY(table->item(0, 5)->text().startsWith(QStringLiteral("not trusted: the halves")));
+        QVERIFY(w.eventLog()->contains(QStringLiteral("is not trusted")));
+        QCOMPARE(v->suggestedCorrection(), -1.0); // nothing to apply
+        QVERIFY(!v->applyCorrection().isEmpty());
+
+        CalibrationPoint steady = busy;
+        steady.target_rate = 1000;
+        steady.correction = 0.1234;
+        steady.trusted = true;
+        steady.doubt.clear();
+        v->addPoint(steady);
+        QCOMPARE(table->item(1, 5)->text(), QStringLiteral("within 1%"));
+        QCOMPARE(table->item(1, 2)->text(), QStringLiteral("0.1234")); // 4 digits
+        double at = 0;
+        QCOMPARE(v->suggestedCorrection(&at), 0.1234); // the trusted one, though farther
+        QCOMPARE(at, 1000.0);
     }
 
     void closingEndsEveryProcessAndPersists() {
