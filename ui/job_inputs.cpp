@@ -37,6 +37,7 @@ jobs::JobRequest toJobRequest(const JobInputs& in, const QString& lab_throttle) 
     switch (in.limit) {
     case JobLimit::Lab:
         r.attach_name = lab_throttle;
+        r.hold_while_stopped = true; // presets restart the lab throttle: the job pauses
         break;
     case JobLimit::Own: {
         ThrottleConfig c;

@@ -388,6 +388,8 @@ QString JobsView::startJob() {
         return error;
     }
     summary_.reset();
+    on_lab_ = in.limit == JobLimit::Lab;
+    held_ = false;
     rate_points_.clear();
     rate_top_ = 0;
     chart_->setPoints(rate_line_, {});
@@ -401,6 +403,18 @@ QString JobsView::startJob() {
     // A failure to start still ends through on_finished, which shows the summary.
     if (!error.isEmpty()) showError(error);
     return error;
+}
+
+void JobsView::labThrottleRunning(bool running) {
+    if (!running_ || !on_lab_ || held_ == !running) return;
+    held_ = !running;
+    if (held_) {
+        status_->setText(tr("Held: the lab throttle is stopped. The job goes on when it "
+                            "starts again (Start, a preset, Restart)."));
+        Q_EMIT logged(tr("job: held while the lab throttle is stopped"));
+    } else {
+        Q_EMIT logged(tr("job: goes on, at the lab throttle's new settings"));
+    }
 }
 
 void JobsView::cancelJob() {
@@ -510,7 +524,7 @@ void JobsView::showProgress(const jobs::JobProgress& p) {
         progress_->setValue(
             int(std::min<long long>(p.already_stored + p.done + p.failed, INT_MAX)));
     }
-    status_->setText(jobs::jobProgressText(p));
+    if (!held_) status_->setText(jobs::jobProgressText(p));
 }
 
 void JobsView::plot(const jobs::JobProgress& p) {

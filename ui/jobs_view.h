@@ -42,6 +42,10 @@ public:
     void setInputs(const JobInputs& inputs);
     // The throttle a job with JobLimit::Lab attaches to (the app's session); empty: none.
     void setLabThrottle(const QString& name) { lab_throttle_ = name; }
+    // The lab throttle stopped or started again. A job on it is held meanwhile (its workers
+    // wait, nothing is lost or cancelled), and the view says so.
+    void labThrottleRunning(bool running);
+    bool isHeld() const { return held_; }
     void saveSettings(QSettings& settings) const;
     void restoreSettings(const QSettings& settings);
 
@@ -114,6 +118,8 @@ private:
     QSpinBox* chunk_size_;
     QComboBox* limit_kind_; // JobLimit, in its order
     QString lab_throttle_;
+    bool on_lab_ = false; // the running job takes its permits from the lab throttle
+    bool held_ = false;   // and that throttle is stopped now
     QSpinBox* max_n_;
     QDoubleSpinBox* per_;
     QCheckBox* stop_if_error_;

@@ -288,6 +288,7 @@ void MainWindow::buildActions() {
         restart->setEnabled(running);
     };
     connect(session_, &EngineSession::runningChanged, this, syncButtons);
+    connect(session_, &EngineSession::runningChanged, jobs_, &JobsView::labThrottleRunning);
     syncButtons(false);
 
     QMenu* file = menuBar()->addMenu(tr("&File"));

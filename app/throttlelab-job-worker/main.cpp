@@ -18,6 +18,9 @@ int main(int argc, char** argv) {
     parser.addOption({"task-json", "The task, as the coordinator describes it.", "JSON"});
     parser.addOption({"index", "This worker's index in the job.", "I", "0"});
     parser.addOption({"throttle", "The throttle to take permits from (none: no limit).", "NAME"});
+    parser.addOption({"hold-while-stopped",
+                      "While the throttle is stopped, wait for it to start again instead of "
+                      "ending."});
     if (!parser.parse(app.arguments())) {
         std::fprintf(stderr, "throttlelab-job-worker: %s\n", qPrintable(parser.errorText()));
         return 2;
@@ -35,6 +38,7 @@ int main(int argc, char** argv) {
     o.task = *task;
     o.index = parser.value("index").toInt();
     o.throttle_name = parser.value("throttle");
+    o.hold_while_stopped = parser.isSet("hold-while-stopped");
     const int code = throttlelab::jobs::runJobWorker(o, &error);
     if (!error.isEmpty()) std::fprintf(stderr, "throttlelab-job-worker: %s\n", qPrintable(error));
     return code;

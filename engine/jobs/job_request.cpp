@@ -65,6 +65,7 @@ std::optional<JobSpec> toJobSpec(const JobRequest& in, int cores, JobError* erro
     if (!in.attach_name.isEmpty()) {
         if (ConfigError e = checkName(in.attach_name)) return refuse(JobInput::Attach, e.problem);
         spec.attach_name = in.attach_name;
+        spec.hold_while_stopped = in.hold_while_stopped;
     }
     if (!in.throttle_name.isEmpty()) {
         if (ConfigError e = checkName(in.throttle_name)) return refuse(JobInput::Name, e.problem);

@@ -30,7 +30,11 @@ struct JobRequest {
     std::optional<StashFormat> stash_format; // unset: guessed from the path
     std::optional<ThrottleConfig> limit;     // a throttle of the job's own
     QString attach_name;                     // or one already running
-    QString throttle_name;                   // the own throttle's name; empty: job-<pid>
+    // With attach_name: while that throttle is stopped (its kill flag set, its owner alive)
+    // the workers wait for it to start again instead of ending. The app's lab throttle stops
+    // and restarts with every preset; a job on it pauses, then goes on at the new rate.
+    bool hold_while_stopped = false;
+    QString throttle_name; // the own throttle's name; empty: job-<pid>
     bool stop_if_error = false;
     bool reprocess_failures = false;
     bool invalidate = false;

@@ -113,6 +113,8 @@ struct JobRunner::Impl {
                          QString::number(index)};
         if (!throttle_for_workers.isEmpty())
             args << QStringLiteral("--throttle") << throttle_for_workers;
+        if (spec.hold_while_stopped && !spec.attach_name.isEmpty())
+            args << QStringLiteral("--hold-while-stopped");
         ProcessSpec spec =
             ProcessSpec::of(QStringLiteral("worker %1").arg(index), worker_exe, args);
         spec.owner_talks = true;

@@ -32,7 +32,8 @@ struct JobSpec {
     // The limit: a throttle of the job's own, or one already running (attach_name), or none.
     std::optional<ThrottleConfig> limit;
     QString attach_name;
-    QString throttle_name; // for the job's own throttle; empty: job-<pid>
+    bool hold_while_stopped = false; // see JobRequest
+    QString throttle_name;           // for the job's own throttle; empty: job-<pid>
     bool stop_if_error = false;
     bool reprocess_failures = false;
     bool invalidate = false;

@@ -8,6 +8,7 @@
 #include <csignal>
 #include <cstdio>
 #include <random>
+#include <thread>
 #include <unistd.h>
 
 namespace throttlelab::jobs {
@@ -53,7 +54,17 @@ int runJobWorker(const JobWorkerOptions& o, QString* error) {
         if (!throttle) return 1;
     }
     auto stopping = [&] {
-        return g_stop != 0 || ::getppid() != parent || (throttle && throttle->killed());
+        if (g_stop != 0 || ::getppid() != parent) return true;
+        return throttle && throttle->killed() && !o.hold_while_stopped;
+    };
+    // Held at a stopped throttle: sleeps until it runs again, or until this worker must end.
+    auto heldUntilRunning = [&] {
+        while (throttle->killed()) {
+            if (g_stop != 0 || ::getppid() != parent || !throttle->ownerAlive()) return false;
+            // No futex word announces a cleared flag; a restart within 50 ms is soon enough.
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        return true;
     };
     std::mt19937_64 rng(std::random_device{}() ^ std::uint64_t(::getpid()));
     std::uniform_real_distribution<double> coin(0.0, 1.0);
@@ -74,7 +85,9 @@ int runJobWorker(const JobWorkerOptions& o, QString* error) {
         r.pid = ::getpid();
         const Nanos wait_start = monotonicNow();
         if (throttle) {
-            const WaitResult w = throttle->awaitFuel();
+            WaitResult w = throttle->awaitFuel();
+            while (w == WaitResult::Killed && o.hold_while_stopped && heldUntilRunning())
+                w = throttle->awaitFuel();
             if (w == WaitResult::Gone) {
                 *error = QStringLiteral("the job's throttle went away");
                 code = 3;

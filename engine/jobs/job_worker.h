@@ -15,6 +15,9 @@ struct JobWorkerOptions {
     TaskSpec task;
     int index = 0;
     QString throttle_name; // empty: no limit
+    // The throttle's kill flag pauses this worker, until the throttle runs again, instead of
+    // ending it; it still ends on SIGTERM, at the end of stdin and when the owner dies.
+    bool hold_while_stopped = false;
 };
 
 // Exit codes: 0 done or stopped, 1 the throttle could not be joined, 3 the throttle went away.

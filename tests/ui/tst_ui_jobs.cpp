@@ -494,6 +494,54 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(!w.jobsView()->isRunning(), kRunTimeoutMs);
     }
 
+    // The lab throttle stops with Stop and restarts with every preset (a clean run): a job on
+    // it is held meanwhile, and goes on after, losing nothing (it used to end, its keys
+    // missing, its workers read as dead).
+    void aJobOnTheLabsThrottleIsHeldWhileItStops() {
+        LaunchOptions o = testOptions("jobhold");
+        o.persist = false;
+        QTemporaryDir dir;
+        MainWindow w(o);
+        w.show();
+        w.session()->setWorkerCount(0);
+        ThrottleConfig c = w.session()->config();
+        c.max_n = 200;
+        c.per = 1;
+        c.mode = PacingMode::Exact;
+        c.hardcap = Hardcap::One;
+        QCOMPARE(w.session()->applyConfig(c).message(), QString());
+        QTRY_VERIFY_WITH_TIMEOUT(w.session()->isRunning(), 10000);
+        JobInputs in = synthetic(dir.filePath(QStringLiteral("hold.db")), QStringLiteral("300"),
+                                 QStringLiteral("none"), 0);
+        in.limit = JobLimit::Lab;
+        in.request.workers = QStringLiteral("2");
+        w.jobsView()->setInputs(in);
+        QVERIFY(w.jobsView()->startJob().isEmpty());
+        auto done = [&] { return w.jobsView()->progressBar()->value(); };
+        QTRY_VERIFY_WITH_TIMEOUT(done() > 20, 15000);
+
+        w.session()->stop();
+        QTRY_VERIFY_WITH_TIMEOUT(w.jobsView()->isHeld(), 10000);
+        QVERIFY(w.jobsView()->statusText().startsWith(QStringLiteral("Held:")));
+        QVERIFY(w.eventLog()->contains(QStringLiteral("job: held while the lab throttle")));
+        QTest::qWait(400); // results granted before the stop arrive
+        const int at_stop = done();
+        QTest::qWait(600);
+        QVERIFY(w.jobsView()->isRunning()); // held, not ended
+        QCOMPARE(done(), at_stop);          // and nothing is granted while stopped
+
+        QCOMPARE(w.session()->start(), QString());
+        QTRY_VERIFY_WITH_TIMEOUT(!w.jobsView()->isHeld(), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(done() > at_stop + 10, 15000);
+        QCOMPARE(w.session()->startCleanRun(), QString()); // what a preset does
+        QTRY_VERIFY_WITH_TIMEOUT(!w.jobsView()->isRunning(), kRunTimeoutMs);
+        const jobs::JobSummary s = w.jobsView()->lastSummary();
+        QCOMPARE(s.progress.done, 300LL);
+        QCOMPARE(s.lost, 0LL);
+        QCOMPARE(s.missing, 0LL);
+        QVERIFY(!s.cancelled);
+    }
+
     void closingTheWindowEndsARunningJob() {
         LaunchOptions o = testOptions("jobclose");
         o.persist = false;
