@@ -40,7 +40,7 @@ public:
     std::size_t samplesKept() const { return history_.size(); }
 
     // The PNG carries `caption` (the experiment's title and settings) above the charts.
-    bool exportPng(const QString& path, QString* error) const;
+    bool exportPng(const QString& path, QString* error);
     // Asked at each export, so the caption is the settings of that moment.
     void setCaption(std::function<QString()> caption) { caption_ = std::move(caption); }
     // Presentation: chart text scaled by `zoom` (1 = normal).
@@ -74,10 +74,12 @@ public:
 
 protected:
     bool eventFilter(QObject* watched, QEvent* event) override;
+    void showEvent(QShowEvent* event) override;
 
 private:
     void tick();
     void render();
+    bool hiddenBehindATab() const;
     void updateBars(const QVector<WorkerRow>& rows);
     struct Marker {
         Nanos t_ns;

@@ -5,6 +5,7 @@
 #include "number_format.h"
 
 #include <QComboBox>
+#include <QElapsedTimer>
 #include <QGridLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -195,6 +196,8 @@ int CompareView::drawnPoints(int side) const {
 }
 
 void CompareView::tick() {
+    QElapsedTimer frame;
+    frame.start();
     const double now_x = toSeconds(monotonicNow() - t0_);
     const double x0 = std::max(0.0, now_x - window_s_);
     const double x1 = x0 + window_s_;
@@ -229,6 +232,8 @@ void CompareView::tick() {
     gap_chart_->setXRange(x0, x1);
     gap_chart_->setYRange(gap_lo > 0 ? gap_lo : 0.1, std::max(gap_hi, 1.0));
     refreshTable();
+    // Only while both run: an idle tab's refresh costs nothing worth counting.
+    if (frame_stats_enabled_ && isRunning()) frame_stats_.add(frame.nsecsElapsed());
 }
 
 void CompareView::refreshTable() {

@@ -5,6 +5,7 @@
 // workers": the difference is what the charts show, measured, not described.
 #include "engine_session.h"
 #include "experiment.h"
+#include "frame_stats.h"
 #include "series_buffer.h"
 
 #include <QTimer>
@@ -39,6 +40,9 @@ public:
     int drawnPoints(int side) const;
     // Ends both sessions' processes (the window is closing).
     void shutdown();
+    // What each refresh of the two charts and the table costs (--frame-stats).
+    void setFrameStatsEnabled(bool on) { frame_stats_enabled_ = on; }
+    const FrameStats& frameStats() const { return frame_stats_; }
 
     // The teaching default: the same 200/s, classic mode against exact.
     static std::pair<Experiment, Experiment> classicAgainstExact();
@@ -76,6 +80,8 @@ private:
     int gap_lines_[2] = {};
     QTimer timer_;
     double window_s_ = 30;
+    bool frame_stats_enabled_ = false;
+    FrameStats frame_stats_;
 };
 
 } // namespace throttlelab::ui

@@ -151,6 +151,7 @@ MainWindow::MainWindow(const LaunchOptions& options, QWidget* parent)
     tabs_->addTab(scrolled(calibration_), tr("Calibration"));
     tabs_->addTab(scrolled(jobs_), tr("Jobs"));
     compare_ = new CompareView(session_->name());
+    compare_->setFrameStatsEnabled(options.frame_stats);
     connect(compare_, &CompareView::logged, log_, &EventLog::append);
     tabs_->addTab(scrolled(compare_), tr("A/B"));
     setCentralWidget(tabs_);
@@ -533,6 +534,9 @@ void MainWindow::closeEvent(QCloseEvent* event) {
         if (options_.frame_stats && charts_)
             std::fprintf(stderr, "throttlelab: chart refresh: %s\n",
                          qPrintable(charts_->frameStats().summary()));
+        if (options_.frame_stats && compare_->frameStats().count() > 0)
+            std::fprintf(stderr, "throttlelab: A/B refresh: %s\n",
+                         qPrintable(compare_->frameStats().summary()));
         jobs_->shutdown();
         compare_->shutdown();
         session_->shutdown();

@@ -7,15 +7,34 @@ from collections import namedtuple
 
 from . import _options
 
-RatePair = namedtuple("RatePair", ["seconds_per_permit", "permits_per_second"])
-RatePair.__doc__ = ("mp_throttle's (seconds_per_permit, permits_per_second) pair; (0, 0) "
-                    "when nothing has been measured yet.")
+class _PrintsAsTuple:
+    """mp_throttle returned plain tuples, and programs print them: these print the same way
+    ("(0.25, 4.0)"), so output does not change with the import line. Fields still read by
+    name."""
 
-Summary = namedtuple("Summary", ["runtime", "total", "mean_seconds_per_permit",
-                                 "mean_permits_per_second"])
-Summary.__doc__ = ("stop()'s answer, mp_throttle's 4-tuple (runtime, total_emissions, "
-                   "mean_time_between_processes, mean_processes_per_second). Totals and "
-                   "runtime carry over across stop() and start().")
+    __slots__ = ()
+
+    def __repr__(self):
+        return tuple.__repr__(self)
+
+
+class RatePair(_PrintsAsTuple, namedtuple("RatePair", ["seconds_per_permit",
+                                                        "permits_per_second"])):
+    """mp_throttle's (seconds_per_permit, permits_per_second) pair; (0, 0) when nothing has
+    been measured yet."""
+
+    __slots__ = ()
+
+
+class Summary(_PrintsAsTuple, namedtuple("Summary", ["runtime", "total",
+                                                      "mean_seconds_per_permit",
+                                                      "mean_permits_per_second"])):
+    """stop()'s answer, mp_throttle's 4-tuple (runtime, total_emissions,
+    mean_time_between_processes, mean_processes_per_second). Totals and runtime carry over
+    across stop() and start()."""
+
+    __slots__ = ()
+
 
 Stats = namedtuple("Stats", [
     "latest", "mean", "hi_lo", "lo_hi",    # RatePair each
