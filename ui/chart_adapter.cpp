@@ -164,6 +164,14 @@ void LineChart::setSegments(int line, const QList<QList<QPointF>>& segments) {
     }
 }
 
+void LineChart::setLineName(int line, const QString& name) {
+    lines_[line]->setName(name);
+}
+
+void LineChart::setLineVisible(int line, bool visible) {
+    lines_[line]->setVisible(visible);
+}
+
 int LineChart::pointCount(int line) const {
     qsizetype n = lines_[line]->count();
     if (line < pieces_.size())

@@ -43,6 +43,10 @@ public:
     // The same line in pieces, with nothing drawn between them (a stop, an idle period).
     void setSegments(int line, const QList<QList<QPointF>>& segments);
     int pointCount(int line) const;
+    // A line that is there only sometimes (a saved run's overlay): its name and whether it,
+    // and its legend entry, show.
+    void setLineName(int line, const QString& name);
+    void setLineVisible(int line, bool visible);
     void setXRange(double x0, double x1);
     // Only moves the axis when the range changed visibly: a relayout costs more than a frame.
     void setYRange(double y0, double y1);

@@ -48,6 +48,8 @@ ChartPanel::ChartPanel(EngineSession* session, QWidget* parent)
     line_ids_[Latest] = rate_chart_->addLine(tr("latest"), kLatest, 2.0);
     line_ids_[Mean] = rate_chart_->addLine(tr("mean"), kMean, 2.0);
     line_ids_[Target] = rate_chart_->addLine(tr("target"), kTarget, 1.5, Qt::DashLine);
+    overlay_line_ = rate_chart_->addLine(tr("saved run"), QColor(120, 120, 120), 2.0, Qt::DotLine);
+    rate_chart_->setLineVisible(overlay_line_, false);
 
     // The reference's hi_lo and lo_hi are the longest and the shortest gap between two
     // permits in the last window; drawn as gaps, in a time unit that keeps labels short.
@@ -141,7 +143,26 @@ void ChartPanel::clearRun() {
         b.clear();
     history_.clear();
     worker_chart_->setBars({}, {});
+    run_start_x_ = toSeconds(monotonicNow() - t0_);
     render();
+}
+
+void ChartPanel::setOverlay(const SavedRun& run) {
+    overlay_ = run;
+    rate_chart_->setLineName(overlay_line_, tr("saved: %1").arg(run.label));
+    rate_chart_->setLineVisible(overlay_line_, true);
+    render();
+}
+
+void ChartPanel::clearOverlay() {
+    overlay_.reset();
+    rate_chart_->setPoints(overlay_line_, {});
+    rate_chart_->setLineVisible(overlay_line_, false);
+    render();
+}
+
+int ChartPanel::drawnOverlayPoints() const {
+    return rate_chart_->pointCount(overlay_line_);
 }
 
 void ChartPanel::setPaused(bool paused) {
@@ -242,8 +263,17 @@ void ChartPanel::render() {
     // The mean is left out of the scale: over the first milliseconds of a run it is huge and
     // would flatten everything else for the whole window.
     draw(rate_chart_, Mean);
-    const double top_rate =
-        std::max(draw(rate_chart_, Latest).first, draw(rate_chart_, Target).first);
+    double top_rate = std::max(draw(rate_chart_, Latest).first, draw(rate_chart_, Target).first);
+    if (overlay_) {
+        QList<QPointF> shifted;
+        for (const QPointF& p : overlay_->latest) {
+            const double x = p.x() + run_start_x_;
+            if (x < x0 || x > x1) continue;
+            shifted.append(QPointF(x, p.y()));
+            top_rate = std::max(top_rate, p.y());
+        }
+        rate_chart_->setPoints(overlay_line_, shifted);
+    }
     rate_chart_->setXRange(x0, x1);
     rate_chart_->setYRange(0, std::max(1.0, top_rate * 1.3));
 

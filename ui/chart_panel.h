@@ -5,6 +5,7 @@
 #include "engine_session.h"
 #include "experiment.h"
 #include "frame_stats.h"
+#include "saved_run.h"
 #include "series_buffer.h"
 
 #include <QElapsedTimer>
@@ -52,6 +53,12 @@ public:
     // Pieces the rate chart's latest line is drawn in now (1 without a break in view).
     int latestPieces() const { return latest_pieces_; }
     bool exportHistoryCsv(const QString& path, QString* error) const;
+    // A saved run's latest rate drawn under the live one, both from their own start (the
+    // live run's is its last clean run), until cleared.
+    void setOverlay(const SavedRun& run);
+    void clearOverlay();
+    bool hasOverlay() const { return overlay_.has_value(); }
+    int drawnOverlayPoints() const;
 
     void setFrameStatsEnabled(bool on) { frame_stats_enabled_ = on; }
     const FrameStats& frameStats() const { return frame_stats_; }
@@ -77,6 +84,9 @@ protected:
     void showEvent(QShowEvent* event) override;
 
 private:
+    std::optional<SavedRun> overlay_;
+    int overlay_line_ = -1;
+    double run_start_x_ = 0; // where the live run began on this panel's timeline
     void tick();
     void render();
     bool hiddenBehindATab() const;

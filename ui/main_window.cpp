@@ -1,5 +1,6 @@
 #include "main_window.h"
 #include "number_format.h"
+#include "saved_run.h"
 
 #include "calibration_view.h"
 #include "chart_panel.h"
@@ -317,6 +318,16 @@ void MainWindow::buildActions() {
         QString error;
         if (!path.isEmpty() && !charts_->exportHistoryCsv(path, &error)) report(error);
     });
+    file->addAction(tr("&Overlay a saved run (history CSV)..."), this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Overlay a saved run"), {},
+                                                          tr("CSV files (*.csv)"));
+        if (!path.isEmpty()) overlaySavedRun(path);
+    });
+    file->addAction(tr("Remove the overlay"), this, [this] {
+        if (!charts_->hasOverlay()) return;
+        charts_->clearOverlay();
+        log_->append(tr("overlay removed"));
+    });
     QAction* record = file->addAction(tr("&Record emissions (from the next start)"));
     record->setCheckable(true);
     connect(record, &QAction::toggled, this, [this](bool on) {
@@ -347,6 +358,22 @@ void MainWindow::buildActions() {
     run->addAction(stop);
     run->addAction(restart);
     run->addAction(reset);
+}
+
+QString MainWindow::overlaySavedRun(const QString& path) {
+    QString error;
+    const std::optional<SavedRun> run = readSavedRun(path, &error);
+    if (!run) {
+        report(tr("overlay not shown: %1").arg(error));
+        return error;
+    }
+    charts_->setOverlay(*run);
+    log_->append(tr("overlay: %1 (%2 s, target %3/s) drawn under the live run, both from "
+                    "their start")
+                     .arg(run->label)
+                     .arg(run->latest.last().x(), 0, 'f', 1)
+                     .arg(formatRate(run->target_rate)));
+    return {};
 }
 
 void MainWindow::report(const QString& error) {

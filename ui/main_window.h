@@ -59,6 +59,9 @@ public:
     void setZoom(double zoom);
     double zoom() const { return zoom_; }
     bool exportEmissionsCsv(const QString& path);
+    // Draws a run saved with "Export statistics history" under the live one (File menu);
+    // returns the error, also reported, or empty.
+    QString overlaySavedRun(const QString& path);
 
 protected:
     void closeEvent(QCloseEvent* event) override;

@@ -4,6 +4,7 @@ support.py, imported first so every test (and every process a test starts) uses 
 import itertools
 import os
 import re
+import subprocess
 
 import pytest
 
@@ -39,13 +40,17 @@ def throttles():
 
 @pytest.fixture
 def processes():
-    """Registers child processes (support.Program or multiprocessing.Process) to end at the
-    end of the test if they are still running."""
+    """Registers child processes (support.Program, subprocess.Popen or
+    multiprocessing.Process) to end at the end of the test if they are still running."""
     started = []
     yield started.append
     for p in started:
         if isinstance(p, support.Program):
             p.end()
+        elif isinstance(p, subprocess.Popen):
+            if p.poll() is None:
+                p.kill()
+            p.communicate(timeout=10)
         else:
             if p.is_alive():
                 p.kill()

@@ -5,6 +5,7 @@
 #include "engine_session.h"
 #include "event_log.h"
 #include "main_window.h"
+#include "saved_run.h"
 #include "ui_test_support.h"
 
 #include <QAction>
@@ -176,6 +177,54 @@ private Q_SLOTS:
         QVERIFY(
             !charts->exportHistoryCsv(dir.filePath(QStringLiteral("no/such/dir/h.csv")), &error));
         QVERIFY(error.contains(QLatin1String("cannot write")));
+
+        // The export, overlaid: drawn under the live run, from the live run's start.
+        QCOMPARE(w.overlaySavedRun(path), QString());
+        QVERIFY(charts->hasOverlay());
+        QTRY_VERIFY_WITH_TIMEOUT(charts->drawnOverlayPoints() > 0, 5000);
+        QVERIFY(w.eventLog()->contains(QStringLiteral("overlay: history.csv")));
+        QCOMPARE(w.session()->startCleanRun(), QString()); // a preset keeps the overlay
+        QTRY_VERIFY_WITH_TIMEOUT(charts->drawnOverlayPoints() > 0, 5000);
+        charts->clearOverlay();
+        QCOMPARE(charts->drawnOverlayPoints(), 0);
+        // Not an export: refused in one line, reported in the app, the chart unchanged.
+        const QString other = dir.filePath(QStringLiteral("other.csv"));
+        QFile f(other);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("worker,grant_s,emit_s\n1,0.1,0.1\n");
+        f.close();
+        error = w.overlaySavedRun(other);
+        QVERIFY2(error.contains(QLatin1String("not a history CSV exported by ThrottleLab")),
+                 qPrintable(error));
+        QVERIFY(!error.contains(u'\n'));
+        QVERIFY(!charts->hasOverlay());
+        QVERIFY(w.eventLog()->contains(QStringLiteral("overlay not shown")));
+    }
+
+    void savedRunsAreReadStrictly() {
+        QString error;
+        const auto run = parseSavedRun("t_s,latest_rate,mean_rate,hi_lo_rate,lo_hi_rate,"
+                                       "target_rate,available,total,marker\n"
+                                       "2.5,10,9,1,1,10,0,5,\n"
+                                       "3.5,12,9,1,1,20,0,17,\"preset, loaded\"\n",
+                                       QStringLiteral("x.csv"), &error);
+        QVERIFY2(run, qPrintable(error));
+        QCOMPARE(run->latest.size(), 2);
+        QCOMPARE(run->latest[0], QPointF(0, 10)); // from the run's own first row
+        QCOMPARE(run->latest[1], QPointF(1, 12));
+        QCOMPARE(run->target_rate, 20.0);
+        const char* header = "t_s,latest_rate,mean_rate,hi_lo_rate,lo_hi_rate,target_rate\n";
+        QVERIFY(!parseSavedRun(QByteArray(header), QStringLiteral("e.csv"), &error));
+        QVERIFY(error.contains(QLatin1String("holds no rows")));
+        QVERIFY(!parseSavedRun(QByteArray(header) + "1,abc,1,1,1,1\n", QStringLiteral("b.csv"),
+                               &error));
+        QCOMPARE(error, QStringLiteral("b.csv, line 2: expected the time (rising) and rates as "
+                                       "numbers >= 0"));
+        QVERIFY(!parseSavedRun(QByteArray(header) + "2,1,1,1,1,1\n1,1,1,1,1,1\n",
+                               QStringLiteral("t.csv"), &error));
+        QVERIFY(error.contains(QLatin1String("line 3")));
+        QVERIFY(!readSavedRun(QStringLiteral("/no/such/run.csv"), &error));
+        QVERIFY(error.startsWith(QLatin1String("cannot read '/no/such/run.csv'")));
     }
 };
 
