@@ -21,6 +21,7 @@ Commands:
   bench      measure accuracy, windows, latency, CPU and ceilings on this machine
   soak       minutes of crashes: a worker SIGKILLed every second, then the account
   job        rate-limited batch jobs with a resumable stash (run, status, failures, export)
+  pipeline   multi-stage pipelines: check a pipeline file, draw it (check, graph)
 
 Run 'throttlectl COMMAND --help' for a command's options.
 Exit status: 0 success, 1 failure, 2 bad input.
@@ -45,9 +46,10 @@ int run(const QStringList& args) {
     if (command == u"bench") return commandBench(rest);
     if (command == u"soak") return commandSoak(rest);
     if (command == u"job") return commandJob(rest);
+    if (command == u"pipeline") return commandPipeline(rest);
     std::fprintf(stderr,
                  "throttlectl: unknown command '%s'; accepted: run, calibrate, inspect, set, stop, "
-                 "remove, bench, soak, job\n",
+                 "remove, bench, soak, job, pipeline\n",
                  qPrintable(command));
     return kExitBadInput;
 }

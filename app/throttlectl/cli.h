@@ -20,5 +20,6 @@ int commandRemove(const QStringList& args);
 int commandBench(const QStringList& args);
 int commandSoak(const QStringList& args);
 int commandJob(const QStringList& args);
+int commandPipeline(const QStringList& args);
 
 } // namespace throttlelab::cli
