@@ -60,7 +60,8 @@ QByteArray resolveProgram(const QByteArray& name) {
 // Starts `file` in a process group of its own that is killed if this process dies. posix_spawn
 // cannot ask for a parent-death signal, hence fork; the child only calls async-signal-safe
 // functions. Returns 0 or the errno of the failure (the exec's, reported through a pipe).
-int spawnInOwnGroup(const QByteArray& file, char* const* args, int out_fd, int err_fd, pid_t* pid) {
+int spawnInOwnGroup(const QByteArray& file, char* const* args, int in_fd, int out_fd, int err_fd,
+                    pid_t* pid) {
     Pipe exec_status;
     if (!exec_status.open()) return errno;
     const pid_t parent = ::getpid();
@@ -70,8 +71,8 @@ int spawnInOwnGroup(const QByteArray& file, char* const* args, int out_fd, int e
         ::setpgid(0, 0);
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (::getppid() != parent) ::_exit(127); // the worker died before the signal was set
-        const int null_fd = ::open("/dev/null", O_RDONLY);
-        if (null_fd < 0 || ::dup2(null_fd, 0) < 0 || ::dup2(out_fd, 1) < 0 ||
+        const int stdin_fd = in_fd >= 0 ? in_fd : ::open("/dev/null", O_RDONLY);
+        if (stdin_fd < 0 || ::dup2(stdin_fd, 0) < 0 || ::dup2(out_fd, 1) < 0 ||
             ::dup2(err_fd, 2) < 0) {
             const int e = errno;
             (void)!::write(exec_status.write, &e, sizeof e);
@@ -107,13 +108,38 @@ int spawnInOwnGroup(const QByteArray& file, char* const* args, int out_fd, int e
 
 } // namespace
 
+pid_t startInOwnGroup(const QList<QByteArray>& argv, int in_fd, int out_fd, int err_fd,
+                      QString* error) {
+    if (argv.isEmpty()) {
+        *error = QStringLiteral("empty command");
+        return 0;
+    }
+    std::vector<QByteArray> storage(argv.begin(), argv.end());
+    std::vector<char*> args;
+    for (QByteArray& a : storage)
+        args.push_back(a.data());
+    args.push_back(nullptr);
+    const QByteArray file = resolveProgram(storage.front());
+    pid_t pid = 0;
+    const int rc =
+        file.isEmpty() ? ENOENT : spawnInOwnGroup(file, args.data(), in_fd, out_fd, err_fd, &pid);
+    if (rc != 0) {
+        *error = QStringLiteral("cannot run '%1': %2")
+                     .arg(QString::fromLocal8Bit(argv.first()),
+                          QString::fromLocal8Bit(std::strerror(rc)));
+        return 0;
+    }
+    return pid;
+}
+
 TaskOutcome runTask(const QList<QByteArray>& argv, const TaskLimits& limits,
                     const std::function<bool()>& cancel,
-                    const std::function<void(pid_t)>& on_started) {
+                    const std::function<void(pid_t)>& on_started, const TaskInput& input) {
     TaskOutcome out;
     const Nanos t0 = monotonicNow();
-    Pipe out_pipe, err_pipe;
-    if (argv.isEmpty() || !out_pipe.open() || !err_pipe.open()) {
+    Pipe out_pipe, err_pipe, in_pipe;
+    if (argv.isEmpty() || !out_pipe.open() || !err_pipe.open() ||
+        (input.given && !in_pipe.open())) {
         out.start_error = argv.isEmpty() ? QStringLiteral("empty command")
                                          : QString::fromLocal8Bit(std::strerror(errno));
         return out;
@@ -126,11 +152,17 @@ TaskOutcome runTask(const QList<QByteArray>& argv, const TaskLimits& limits,
 
     const QByteArray file = resolveProgram(storage.front());
     pid_t pid = 0;
-    const int rc = file.isEmpty()
-                       ? ENOENT
-                       : spawnInOwnGroup(file, args.data(), out_pipe.write, err_pipe.write, &pid);
+    const int rc = file.isEmpty() ? ENOENT
+                                  : spawnInOwnGroup(file, args.data(), in_pipe.read, out_pipe.write,
+                                                    err_pipe.write, &pid);
     out_pipe.closeWrite();
     err_pipe.closeWrite();
+    in_pipe.closeRead();
+    // Fed as the command reads, never blocking: a command that writes before it reads all of
+    // its input must not deadlock against us.
+    if (in_pipe.write >= 0) ::fcntl(in_pipe.write, F_SETFL, O_NONBLOCK);
+    qsizetype fed = 0;
+    if (in_pipe.write >= 0 && input.bytes.isEmpty()) in_pipe.closeWrite();
     if (rc != 0) {
         out.start_error = QStringLiteral("cannot run '%1': %2")
                               .arg(QString::fromLocal8Bit(argv.first()),
@@ -152,12 +184,25 @@ TaskOutcome runTask(const QList<QByteArray>& argv, const TaskLimits& limits,
         ::kill(pid, SIGKILL);
     };
     while (out_pipe.read >= 0 || err_pipe.read >= 0) {
-        pollfd fds[2];
+        pollfd fds[3];
         int n = 0;
         if (out_pipe.read >= 0) fds[n++] = {out_pipe.read, POLLIN, 0};
         if (err_pipe.read >= 0) fds[n++] = {err_pipe.read, POLLIN, 0};
+        if (in_pipe.write >= 0) fds[n++] = {in_pipe.write, POLLOUT, 0};
         ::poll(fds, nfds_t(n), 20);
         for (int i = 0; i < n; ++i) {
+            if (fds[i].fd == in_pipe.write) {
+                if (fds[i].revents & (POLLERR | POLLHUP)) {
+                    in_pipe.closeWrite(); // it exited or closed stdin: the rest is not wanted
+                } else if (fds[i].revents & POLLOUT) {
+                    const ssize_t put = ::write(in_pipe.write, input.bytes.constData() + fed,
+                                                std::size_t(input.bytes.size() - fed));
+                    if (put > 0) fed += put;
+                    if ((put < 0 && errno != EAGAIN && errno != EINTR) || fed == input.bytes.size())
+                        in_pipe.closeWrite();
+                }
+                continue;
+            }
             if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
             const ssize_t got = ::read(fds[i].fd, buf, sizeof buf);
             const bool is_out = fds[i].fd == out_pipe.read;

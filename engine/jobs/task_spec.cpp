@@ -130,7 +130,7 @@ QList<QByteArray> TaskSpec::argv(const QByteArray& key) const {
         }
         words << w;
     }
-    if (!placed) words << key;
+    if (!placed && !key_only_where_marked) words << key;
     return words;
 }
 
@@ -146,6 +146,7 @@ QJsonObject TaskSpec::toJson() const {
         o["kind"] = QStringLiteral("command");
         o["command"] = command_template;
         o["shell"] = shell;
+        if (key_only_where_marked) o["key_only_where_marked"] = true;
     }
     return o;
 }
@@ -159,6 +160,7 @@ std::optional<TaskSpec> TaskSpec::fromJson(const QJsonObject& o, QString* error)
         t = TaskSpec{};
         t->command_template = o.value("command").toString();
         t->shell = o.value("shell").toBool();
+        t->key_only_where_marked = o.value("key_only_where_marked").toBool();
     } else {
         *error = QStringLiteral("task kind must be command or synthetic");
         return std::nullopt;

@@ -25,6 +25,9 @@ struct TaskSpec {
     // stands for "$1".
     QString command_template;
     bool shell = false;
+    // A pipeline stage reads its input on stdin, so its key goes only where {} is written,
+    // never appended ("tr a-z A-Z" gets no key argument).
+    bool key_only_where_marked = false;
     // Synthetic: work from a profile (none, fixed:5ms, exp:5ms:cpu ...) that fails with
     // probability `fail_rate`, to show failures and their reprocessing.
     WorkProfile synthetic;

@@ -282,6 +282,13 @@ public:
             if (!text) return std::nullopt;
             task = jobs::TaskSpec::command(*text, *shell, &problem);
             if (!task) return fail(at + QStringLiteral(".command"), problem), std::nullopt;
+            task->key_only_where_marked = true; // the input is on stdin
+            if (s.serve && text->contains(QLatin1String("{}"))) {
+                fail(at + QStringLiteral(".command"),
+                     QStringLiteral("of a serve stage runs once for all keys, so it takes no {}: "
+                                    "each record carries its key"));
+                return std::nullopt;
+            }
         } else {
             if (s.serve) {
                 fail(at + QStringLiteral(".serve"),
