@@ -30,6 +30,7 @@
 
 #include <QString>
 #include <chrono>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -165,6 +166,9 @@ private:
     Nanos last_owner_check_ns_ = 0;
     Nanos oversleep_ns_ = 10 * kNanosPerMicro; // how late this process's timed sleeps end
     bool owner_gone_ = false;
+    // The last wait that timed out: when it ended and since when it had waited.
+    Nanos last_timed_out_ns_ = std::numeric_limits<Nanos>::min() / 2;
+    Nanos resumed_waiting_since_ns_ = 0;
 };
 
 } // namespace throttlelab

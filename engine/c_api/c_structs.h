@@ -10,6 +10,9 @@
 #include "statistics.h"
 #include "throttle.h"
 
+#include <algorithm>
+#include <cstring>
+
 namespace throttlelab::capi {
 
 // The sizes of the first version of each struct (TL_API_VERSION 2). A later version only
@@ -23,6 +26,7 @@ constexpr unsigned kCalibrationV2Size = sizeof(tl_calibration);
 // False, with TL_ERR_VERSION recorded, when `size` is below `first_version_size`.
 bool sizeIsKnown(unsigned size, unsigned first_version_size, const char* struct_name);
 
+// Fills a whole struct of this library's size with its defaults.
 void initOptions(tl_options* o);
 void initConfig(tl_config* c);
 void initSummary(tl_summary* s);
@@ -38,5 +42,15 @@ void toC(const ThrottleConfig& in, tl_config* out);
 void toC(const CalibrationResult& in, tl_calibration* out);
 void toC(const StatsSnapshot& in, const RunInfo& run, int workers, tl_stats* out);
 int toC(WaitResult r);
+
+// The caller's struct may be older (smaller) than this library's: the defaults are made in a
+// whole struct here and only the caller's `size` bytes of it are copied out.
+template <class T> void initUpTo(T* out, unsigned size, void (*init)(T*)) {
+    if (!out || size < sizeof(out->size)) return;
+    T full{};
+    init(&full);
+    full.size = std::min<unsigned>(size, sizeof(T));
+    std::memcpy(static_cast<void*>(out), &full, std::min<std::size_t>(size, sizeof(T)));
+}
 
 } // namespace throttlelab::capi

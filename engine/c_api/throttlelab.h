@@ -162,12 +162,29 @@ TL_EXPORT const char* tl_version(void); /* the library's version, "0.1.0" */
 TL_EXPORT const char* tl_last_error(void);
 TL_EXPORT int tl_last_status(void);
 
-/* Fill a struct with its size and every default (the reference's). */
-TL_EXPORT void tl_options_init(tl_options* options);
-TL_EXPORT void tl_config_init(tl_config* config);
-TL_EXPORT void tl_summary_init(tl_summary* summary);
-TL_EXPORT void tl_stats_init(tl_stats* stats);
-TL_EXPORT void tl_calibration_init(tl_calibration* calibration);
+/* Fill the first `size` bytes of a struct (the caller's sizeof) with every default (the
+ * reference's) and set its `size`: a newer library never writes past an older caller's struct.
+ * The tl_*_init forms below pass the sizeof of this header's struct. */
+TL_EXPORT void tl_options_init_size(tl_options* options, unsigned int size);
+TL_EXPORT void tl_config_init_size(tl_config* config, unsigned int size);
+TL_EXPORT void tl_summary_init_size(tl_summary* summary, unsigned int size);
+TL_EXPORT void tl_stats_init_size(tl_stats* stats, unsigned int size);
+TL_EXPORT void tl_calibration_init_size(tl_calibration* calibration, unsigned int size);
+static inline void tl_options_init(tl_options* o) {
+    tl_options_init_size(o, sizeof *o);
+}
+static inline void tl_config_init(tl_config* c) {
+    tl_config_init_size(c, sizeof *c);
+}
+static inline void tl_summary_init(tl_summary* s) {
+    tl_summary_init_size(s, sizeof *s);
+}
+static inline void tl_stats_init(tl_stats* s) {
+    tl_stats_init_size(s, sizeof *s);
+}
+static inline void tl_calibration_init(tl_calibration* c) {
+    tl_calibration_init_size(c, sizeof *c);
+}
 
 /* ---- Owning a throttle ---- */
 

@@ -116,24 +116,24 @@ int tl_last_status(void) {
     return capi::lastStatus();
 }
 
-void tl_options_init(tl_options* o) {
-    if (o) capi::initOptions(o);
+void tl_options_init_size(tl_options* o, unsigned int size) {
+    capi::initUpTo(o, size, capi::initOptions);
 }
 
-void tl_config_init(tl_config* c) {
-    if (c) capi::initConfig(c);
+void tl_config_init_size(tl_config* c, unsigned int size) {
+    capi::initUpTo(c, size, capi::initConfig);
 }
 
-void tl_summary_init(tl_summary* s) {
-    if (s) capi::initSummary(s);
+void tl_summary_init_size(tl_summary* s, unsigned int size) {
+    capi::initUpTo(s, size, capi::initSummary);
 }
 
-void tl_stats_init(tl_stats* s) {
-    if (s) capi::initStats(s);
+void tl_stats_init_size(tl_stats* s, unsigned int size) {
+    capi::initUpTo(s, size, capi::initStats);
 }
 
-void tl_calibration_init(tl_calibration* c) {
-    if (c) capi::initCalibration(c);
+void tl_calibration_init_size(tl_calibration* c, unsigned int size) {
+    capi::initUpTo(c, size, capi::initCalibration);
 }
 
 tl_throttle* tl_create(const tl_options* options) {
@@ -238,10 +238,15 @@ int tl_throttle_running(const tl_throttle* t) {
 tl_handle* tl_attach(const char* name, char* error, unsigned long error_size) {
     capi::clearError();
     QString message;
-    auto client =
-        ThrottleClient::attach(QString::fromUtf8(name ? name : ""), AttachAs::Worker, &message);
+    const QString text = QString::fromUtf8(name ? name : "");
+    std::unique_ptr<ThrottleClient> client;
+    if (ConfigError e = checkName(text)) {
+        fail(TL_ERR_BAD_INPUT, e.message()); // a name no throttle can have
+    } else {
+        client = ThrottleClient::attach(text, AttachAs::Worker, &message);
+        if (!client) fail(statusOfAttachError(message), message);
+    }
     if (!client) {
-        fail(statusOfAttachError(message), message);
         if (error && error_size > 0) {
             const std::size_t n =
                 std::min<std::size_t>(std::strlen(capi::lastError()), error_size - 1);

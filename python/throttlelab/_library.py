@@ -143,11 +143,11 @@ _PROTOTYPES = {
     "tl_version": (_c_char_p, []),
     "tl_last_error": (_c_char_p, []),
     "tl_last_status": (_c_int, []),
-    "tl_options_init": (None, [_void_p]),
-    "tl_config_init": (None, [_void_p]),
-    "tl_summary_init": (None, [_void_p]),
-    "tl_stats_init": (None, [_void_p]),
-    "tl_calibration_init": (None, [_void_p]),
+    "tl_options_init_size": (None, [_void_p, ctypes.c_uint]),
+    "tl_config_init_size": (None, [_void_p, ctypes.c_uint]),
+    "tl_summary_init_size": (None, [_void_p, ctypes.c_uint]),
+    "tl_stats_init_size": (None, [_void_p, ctypes.c_uint]),
+    "tl_calibration_init_size": (None, [_void_p, ctypes.c_uint]),
     "tl_create": (_void_p, [ctypes.POINTER(TlOptions)]),
     "tl_start": (_c_int, [_void_p]),
     "tl_stop": (_c_int, [_void_p, ctypes.POINTER(TlSummary)]),
@@ -258,17 +258,11 @@ def last_error():
     return lib.tl_last_status(), (message or b"").decode("utf-8", "replace")
 
 
-# A tl_*_init function fills sizeof(the library's struct) bytes. A newer library's structs are
-# larger than the ones declared above, so it is never given ours directly: it fills a scratch
-# buffer this large, and only the fields we know are copied out, with our own size.
-_INIT_SCRATCH_BYTES = 4096
-
-
 def initialized(struct_type, init_function):
-    """A struct of `struct_type` holding the library's defaults and our own `size`."""
-    scratch = (ctypes.c_uint64 * (_INIT_SCRATCH_BYTES // 8))()  # 8-byte aligned
-    init_function(ctypes.byref(scratch))
-    value = struct_type.from_buffer_copy(bytes(scratch)[:ctypes.sizeof(struct_type)])
+    """A struct of `struct_type` holding the library's defaults. The library writes only our
+    struct's size (tl_*_init_size), so a newer library with larger structs cannot overflow it."""
+    value = struct_type()
+    init_function(ctypes.byref(value), ctypes.sizeof(struct_type))
     value.size = ctypes.sizeof(struct_type)
     return value
 

@@ -125,7 +125,7 @@ class OwnerOptions:
     def to_c(self):
         """A tl_options with these values over the library's defaults. The bytes objects are
         returned too: the struct only points at them, so they must outlive the call."""
-        o = _c.initialized(_c.TlOptions, _c.lib.tl_options_init)
+        o = _c.initialized(_c.TlOptions, _c.lib.tl_options_init_size)
         name = self.name.encode("utf-8")
         log = self.log_path.encode("utf-8") if self.log_path is not None else None
         o.name = name
@@ -174,7 +174,7 @@ def live_changes(changes):
 def config_patch(converted):
     """A tl_config holding `converted` (from live_changes) and the TL_SET_* mask naming them:
     only those fields change, so two processes changing different ones at once both win."""
-    c = _c.initialized(_c.TlConfig, _c.lib.tl_config_init)
+    c = _c.initialized(_c.TlConfig, _c.lib.tl_config_init_size)
     mask = 0
     for key, value in converted.items():
         mask |= LIVE_FIELDS[key]

@@ -8,6 +8,7 @@ flag like the owner. Only the owner can start, stop for good, restart and calibr
 """
 
 import atexit
+import copy
 import ctypes
 import itertools
 import os
@@ -292,8 +293,7 @@ class Throttle:
         # Before the first start there is no shared segment to change: the library takes its
         # options at creation. Nothing runs yet, so a throttle made anew with the changed
         # options is the same thing, and tl_create checks them as it checked the first ones.
-        updated = _options.OwnerOptions.__new__(_options.OwnerOptions)
-        updated.__dict__.update(self._options.__dict__)
+        updated = copy.copy(self._options)
         updated.apply(converted)
         with link.lock:
             if link.handle() is not None:  # another thread started it meanwhile

@@ -391,8 +391,9 @@ def test_version():
 # ---- Finding the library ----
 
 def _import_in_a_child(env, cwd):
-    return subprocess.run([support.PYTHON, "-c", "import throttlelab; print(throttlelab.__version__)"],
-                          env=env, cwd=cwd, capture_output=True, text=True, timeout=30)
+    program = "import throttlelab; print(throttlelab.__version__)"
+    return subprocess.run([support.PYTHON, "-c", program], env=env, cwd=cwd,
+                          capture_output=True, text=True, timeout=30)
 
 
 def test_an_explicit_library_that_does_not_load_is_an_import_error(tmp_path):
@@ -418,3 +419,14 @@ def test_the_library_is_found_beside_the_package(tmp_path):
     result = _import_in_a_child(env, tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == throttlelab.__version__
+
+
+def test_the_library_is_found_in_the_source_tree_build(tmp_path):
+    if support.BUILD != (support.REPO / "build").resolve():
+        pytest.skip("the build tree is not <repo>/build, where the package looks by itself")
+    env = {k: v for k, v in os.environ.items() if k != "THROTTLELAB_LIBRARY"}
+    result = subprocess.run(
+        [support.PYTHON, "-c", "import throttlelab._library as l; print(l.path)"],
+        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert os.path.samefile(result.stdout.strip(), support.LIBRARY)

@@ -91,9 +91,6 @@ def test_attach_to_a_throttle_throttlectl_runs(processes, name):
     worker.close()
 
 
-@pytest.mark.xfail(strict=True, raises=throttlelab.ThrottleError,
-                   reason="C interface: tl_attach reports a malformed name as TL_ERR_SYSTEM, "
-                          "not TL_ERR_BAD_INPUT (remove this mark once it does)")
 def test_attach_refuses_a_malformed_name():
     with pytest.raises(ValueError, match="name"):
         throttlelab.attach("not a name")
@@ -117,16 +114,34 @@ def _helper_pids(name, owner_pid):
     return pids
 
 
+_WORKER_PROGRAM = """
+import sys, throttlelab
+tank = throttlelab.attach(sys.argv[1])
+print("attached", flush=True)
+granted = 0
+while not tank.kill_flag.is_set():
+    granted += tank.await_fuel()
+print("ended", granted > 0, flush=True)
+"""
+
+
 def test_sigkilled_program_leaves_no_process_behind(processes, name):
     program = support.Program(_OWNER_PROGRAM, name, "sleep")
     processes(program)
     assert program.line() == "started"
     helpers = _helper_pids(name, program.pid)
     assert not any(support.pid_gone(pid) for pid in helpers)
+    worker = support.Program(_WORKER_PROGRAM, name)
+    processes(worker)
+    assert worker.line() == "attached"
+    assert support.wait_until(lambda: support.inspect(name)["stats"]["total"] >= 2, 10)
     program.send_signal(support.SIGKILL)
     program.wait()
     assert support.wait_until(lambda: all(support.pid_gone(pid) for pid in helpers), 15), \
         "helpers %r outlived their SIGKILLed owner" % helpers
+    # The worker's tutorial loop ends too: after the owner's death the kill flag reads set.
+    assert worker.line(timeout=15) == "ended True"
+    assert worker.wait() == 0
     # Its segment is left behind (nobody could unlink it); the next owner of the name
     # reclaims it, or `throttlectl remove` does.
     support.throttlectl("remove", name, check=False)

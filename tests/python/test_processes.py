@@ -3,14 +3,12 @@ Process args, under both the fork and the spawn start methods; workers started b
 start(); the kill flag from the owner and from a worker; forked children and program exit."""
 
 import multiprocessing
-import os
 import queue
 import time
 
 import pytest
 
 import support
-import throttlelab
 import tl_workers
 
 START_METHODS = ["fork", "spawn"]
@@ -207,8 +205,9 @@ print("total", t.stop().total)
 
 
 def test_waiters_are_served_in_turn_with_sliced_waits(throttles):
-    # Three workers at 2 permits per second: each should get about a third. (Oldest-first
-    # order only holds when a wait keeps its place; see python/README.md.)
+    # Three workers at 2 permits per second, each waiting in 0.2 s slices (to stay
+    # interruptible): each gets about a third. A wait that comes straight back after a timeout
+    # keeps its place in the oldest-first order; without that one worker got nothing.
     ctx = multiprocessing.get_context("fork")
     t = throttles(2, 1)
     results = ctx.Queue()
@@ -222,7 +221,6 @@ def test_waiters_are_served_in_turn_with_sliced_waits(throttles):
     counts = sorted(n for _, n in _drain(results, 3))
     for w in workers:
         w.join(10)
-    if min(counts) == 0:
-        pytest.xfail("C interface: a wait that times out loses its place in the oldest-first "
-                     "order, so 0.2 s slices starve a waiter: %r" % counts)
     assert min(counts) >= 1, counts
+    # Who attaches first after start() may take the first banked permits: a little slack.
+    assert max(counts) - min(counts) <= 3, counts
