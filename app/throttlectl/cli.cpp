@@ -21,7 +21,8 @@ Commands:
   bench      measure accuracy, windows, latency, CPU and ceilings on this machine
   soak       minutes of crashes: a worker SIGKILLed every second, then the account
   job        rate-limited batch jobs with a resumable stash (run, status, failures, export)
-  pipeline   multi-stage pipelines: check a pipeline file, draw it (check, graph)
+  pipeline   multi-stage pipelines with a resumable stash (run, status, failures, export,
+             check, graph)
 
 Run 'throttlectl COMMAND --help' for a command's options.
 Exit status: 0 success, 1 failure, 2 bad input.

@@ -367,14 +367,6 @@ int jobFailures(const QStringList& args) {
     return kExitOk;
 }
 
-// Bytes as a CSV field and how they are encoded: as text when they are UTF-8 without a NUL,
-// else base64, so binary output and keys that are not UTF-8 are exported unchanged.
-std::pair<QString, QString> csvBytes(const QByteArray& bytes) {
-    if (isUtf8Text(bytes) && !bytes.contains('\0'))
-        return {QString::fromUtf8(bytes), QStringLiteral("text")};
-    return {QString::fromLatin1(bytes.toBase64()), QStringLiteral("base64")};
-}
-
 int jobExport(const QStringList& args) {
     const QString cmd = QStringLiteral("job export");
     QCommandLineParser p;

@@ -1,4 +1,6 @@
 #include "report.h"
+
+#include "job_key.h"
 #include "number_format.h"
 
 #include <QJsonArray>
@@ -85,6 +87,12 @@ QJsonArray toJson(const std::vector<WorkerInfo>& workers) {
                              {"grants", double(w.grants)},
                              {"emits", double(w.emits)}});
     return a;
+}
+
+std::pair<QString, QString> csvBytes(const QByteArray& bytes) {
+    if (jobs::isUtf8Text(bytes) && !bytes.contains('\0'))
+        return {QString::fromUtf8(bytes), QStringLiteral("text")};
+    return {QString::fromLatin1(bytes.toBase64()), QStringLiteral("base64")};
 }
 
 void printJson(const QJsonObject& o) {

@@ -18,6 +18,9 @@ QJsonObject toJson(const RunInfo& r);
 QJsonArray toJson(const std::vector<WorkerInfo>& workers);
 
 void printJson(const QJsonObject& o);
+// Bytes as a CSV field and how they are encoded: as text when they are UTF-8 without a NUL,
+// else base64 ("text" or "base64"), so binary outputs and keys export unchanged.
+std::pair<QString, QString> csvBytes(const QByteArray& bytes);
 QString describeRate(const RatePair& r);
 QString oneLineStatus(const StatsSnapshot& s, const RunInfo& info);
 
