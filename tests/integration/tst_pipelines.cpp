@@ -1,0 +1,349 @@
+// Pipelines with real processes and stashes: every key through every stage exactly once,
+// queues within their capacity, back-pressure from a slow stage, failures that stop a key,
+// the coordinator SIGKILLed and resumed, a changed pipeline refused, serve stages.
+#include "job_test_support.h"
+#include "pipeline_runner.h"
+#include "pipeline_spec.h"
+#include "pipeline_stash.h"
+#include "test_support.h"
+
+#include <QDirIterator>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSet>
+#include <QTemporaryDir>
+#include <QThread>
+
+using namespace testsupport;
+using namespace throttlelab;
+using namespace throttlelab::pipeline;
+
+namespace {
+
+QString writeFile(const QTemporaryDir& dir, const QString& name, const QByteArray& text) {
+    const QString path = dir.filePath(name);
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly)) return {};
+    f.write(text);
+    return path;
+}
+
+QByteArray keysText(int n) {
+    QByteArray out;
+    for (int i = 1; i <= n; ++i)
+        out += QByteArray::number(i) + '\n';
+    return out;
+}
+
+// Every stored result of a pipeline stash, per stage: key -> (ok, attempts, output).
+struct Stored {
+    bool ok = false;
+    int attempts = 0;
+    QByteArray output;
+};
+std::vector<QHash<QByteArray, Stored>> storedResults(const QString& dir) {
+    StashRefusal refusal;
+    auto stash = PipelineStash::openReadOnly(dir, &refusal);
+    std::vector<QHash<QByteArray, Stored>> out;
+    if (!stash) return out;
+    for (int i = 0; i < stash->stageCount(); ++i) {
+        QHash<QByteArray, Stored> stage;
+        stash->stage(i).forEachResult([&](const jobs::ItemResult& r) {
+            stage.insert(r.key, {r.ok, r.attempts, r.output});
+        });
+        out.push_back(stage);
+    }
+    return out;
+}
+
+// The pids of stage workers whose command line holds `marker`.
+QList<qint64> stageWorkersWith(const QByteArray& marker) {
+    QList<qint64> pids;
+    QDirIterator it(QStringLiteral("/proc"));
+    while (it.hasNext()) {
+        const QString entry = it.next();
+        bool numeric = false;
+        const qint64 pid = QFileInfo(entry).fileName().toLongLong(&numeric);
+        if (!numeric) continue;
+        QFile f(entry + QStringLiteral("/cmdline"));
+        if (!f.open(QIODevice::ReadOnly)) continue;
+        const QByteArray cmdline = f.readAll();
+        if (cmdline.contains("throttlelab-stage-worker") && cmdline.contains(marker)) pids << pid;
+    }
+    return pids;
+}
+
+} // namespace
+
+class TestPipelines : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void everyKeyGoesThroughEveryStageOnce_data();
+    void everyKeyGoesThroughEveryStageOnce();
+    void aSlowStageHoldsBackTheOnesBefore();
+    void aKeyThatFailsGoesNoFurther();
+    void theCoordinatorKilledMidRunResumesWithNothingDoneTwice();
+    void aChangedPipelineIsRefusedForResume();
+    void serveStagesCarryNewlinesAndBytes();
+    void badPipelineFilesExit2NamingTheField();
+};
+
+void TestPipelines::everyKeyGoesThroughEveryStageOnce_data() {
+    QTest::addColumn<QString>("format");
+    QTest::newRow("sqlite") << QStringLiteral("sqlite");
+    QTest::newRow("dir") << QStringLiteral("dir");
+}
+void TestPipelines::everyKeyGoesThroughEveryStageOnce() {
+    QFETCH(QString, format);
+    QTemporaryDir dir;
+    writeFile(dir, QStringLiteral("keys.txt"), keysText(300));
+    const QString file = writeFile(dir, QStringLiteral("p.json"), R"({
+        "items": {"file": "keys.txt"},
+        "stages": [
+          {"name": "make", "command": "echo item-{}", "workers": 2, "queue": 5},
+          {"name": "upper", "command": "tr a-z A-Z", "workers": 2, "queue": 3},
+          {"name": "count", "command": "wc -c", "workers": 1, "queue": 4}]})");
+    const QString stash = dir.filePath(QStringLiteral("run"));
+    const Result r = runTool("throttlectl", {"pipeline", "run", file, "--stash", stash,
+                                             "--stash-format", format, "--json"});
+    QVERIFY2(r.code == 0, r.err.constData());
+    const QJsonObject o = QJsonDocument::fromJson(r.out).object();
+    QCOMPARE(o.value("completed").toInt(), 300);
+    QCOMPARE(o.value("missing").toInt(), 0);
+    // No queue ever held more than its capacity.
+    for (const QJsonValue& v : o.value("stages").toArray()) {
+        const QJsonObject s = v.toObject();
+        QVERIFY2(s.value("max_queued").toInt() <= s.value("capacity").toInt(),
+                 qPrintable(s.value("name").toString()));
+        QVERIFY(s.value("max_queued").toInt() > 0);
+    }
+    const auto stored = storedResults(stash);
+    QCOMPARE(int(stored.size()), 3);
+    for (int i = 1; i <= 300; ++i) {
+        const QByteArray key = QByteArray::number(i);
+        const QByteArray line = "item-" + key + "\n";
+        for (const auto& stage : stored) {
+            QVERIFY(stage.contains(key));
+            QCOMPARE(stage.value(key).attempts, 1); // exactly once
+            QVERIFY(stage.value(key).ok);
+        }
+        // Each stage's input was the previous stage's output.
+        QCOMPARE(stored[0].value(key).output, line);
+        QCOMPARE(stored[1].value(key).output, line.toUpper());
+        QCOMPARE(stored[2].value(key).output.trimmed(), QByteArray::number(line.size()));
+    }
+    // A second run finds nothing to do and redoes nothing.
+    const Result again = runTool("throttlectl", {"pipeline", "run", file, "--stash", stash});
+    QCOMPARE(again.code, 0);
+    QVERIFY(again.err.contains("nothing to do"));
+    for (const auto& stage : storedResults(stash))
+        for (const Stored& s : stage)
+            QCOMPARE(s.attempts, 1);
+    const Result status =
+        runTool("throttlectl", {"pipeline", "status", "--stash", stash, "--json"});
+    QCOMPARE(status.code, 0);
+    for (const QJsonValue& v :
+         QJsonDocument::fromJson(status.out).object().value("stages").toArray()) {
+        QCOMPARE(v.toObject().value("done").toInt(), 300);
+        QCOMPARE(v.toObject().value("missing").toInt(), 0);
+    }
+}
+
+// With a slow last stage the first is held back: never more ahead of the last than the
+// queues and workers between them can hold.
+void TestPipelines::aSlowStageHoldsBackTheOnesBefore() {
+    QTemporaryDir dir;
+    PipelineError error;
+    const auto spec = parsePipeline(R"({"items": {"range": "200"}, "stages": [
+        {"name": "fast", "synthetic": "none", "workers": 2, "queue": 4},
+        {"name": "middle", "synthetic": "none", "workers": 1, "queue": 3},
+        {"name": "slow", "synthetic": "fixed:10ms:sleep", "workers": 1, "queue": 2}]})",
+                                    4, dir.path(), &error);
+    QVERIFY2(spec, qPrintable(error.message()));
+    PipelineRunner runner;
+    PipelineRunOptions o;
+    o.stash_path = dir.filePath(QStringLiteral("run"));
+    QVERIFY(!runner.prepare(*spec, o));
+    // Queues in front of the middle and slow stages, and the workers of all but the last.
+    const long long bound = 3 + 2 + 2 + 1 + 1;
+    long long worst = 0;
+    int samples = 0, named_slow = 0, named_fast = 0;
+    QObject::connect(&runner, &PipelineRunner::progressed, [&](const PipelineProgress& p) {
+        worst = std::max(worst, p.stages[0].done - p.stages[2].done);
+        ++samples;
+        // Between two events the slow stage's queue may be one short of full: then no stage
+        // is plainly the bottleneck, but never one of the fast ones.
+        if (p.stages[2].done < 150 && p.stages[2].done > 20) {
+            if (p.bottleneck == 2) ++named_slow;
+            if (p.bottleneck == 0 || p.bottleneck == 1) ++named_fast;
+        }
+    });
+    const PipelineSummary s = runner.runToEnd();
+    QCOMPARE(s.progress.completed, 200LL);
+    QVERIFY(samples >= 3);
+    QVERIFY(named_slow > 0);
+    QCOMPARE(named_fast, 0);
+    QVERIFY2(worst <= bound, qPrintable(QString::number(worst)));
+    QVERIFY(worst > 0);
+    for (const StageProgress& st : s.progress.stages)
+        QVERIFY(st.max_queued <= st.capacity);
+}
+
+void TestPipelines::aKeyThatFailsGoesNoFurther() {
+    QTemporaryDir dir;
+    writeFile(dir, QStringLiteral("keys.txt"), keysText(20));
+    // Stage 2 fails for keys divisible by 5.
+    const QString file = writeFile(dir, QStringLiteral("p.json"), R"({
+        "items": {"file": "keys.txt"},
+        "stages": [
+          {"name": "one", "command": "echo {}", "workers": 2},
+          {"name": "two", "command": "test $(( $1 % 5 )) -ne 0", "shell": true, "workers": 2},
+          {"name": "three", "command": "cat", "workers": 1}]})");
+    const QString stash = dir.filePath(QStringLiteral("run"));
+    const Result r = runTool("throttlectl", {"pipeline", "run", file, "--stash", stash, "--json"});
+    QCOMPARE(r.code, 1); // failures
+    const QJsonObject o = QJsonDocument::fromJson(r.out).object();
+    QCOMPARE(o.value("failed").toInt(), 4);
+    QCOMPARE(o.value("completed").toInt(), 16);
+    const auto stored = storedResults(stash);
+    for (int k : {5, 10, 15, 20}) {
+        const QByteArray key = QByteArray::number(k);
+        QVERIFY(stored[0].value(key).ok);
+        QVERIFY(stored[1].contains(key) && !stored[1].value(key).ok);
+        QVERIFY(!stored[2].contains(key)); // never reached stage 3
+    }
+    const Result failures =
+        runTool("throttlectl", {"pipeline", "failures", "--stash", stash, "--json"});
+    QCOMPARE(failures.code, 0);
+    const QJsonArray list = QJsonDocument::fromJson(failures.out).array();
+    QCOMPARE(list.size(), 4);
+    for (const QJsonValue& v : list)
+        QCOMPARE(v.toObject().value("stage").toString(), QStringLiteral("two"));
+    // --stop-if-error ends the run at the first failure.
+    const QString stash2 = dir.filePath(QStringLiteral("run2"));
+    const Result stop = runTool(
+        "throttlectl", {"pipeline", "run", file, "--stash", stash2, "--stop-if-error", "--json"});
+    QCOMPARE(stop.code, 1);
+    QVERIFY(QJsonDocument::fromJson(stop.out).object().value("stopped_on_error").toBool());
+    const Result exported = runTool(
+        "throttlectl", {"pipeline", "export", "--stash", stash, "--csv", dir.filePath("out.csv")});
+    QCOMPARE(exported.code, 0);
+    QFile csv(dir.filePath("out.csv"));
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    QVERIFY(csv.readLine().startsWith("key,stage,status,"));
+}
+
+void TestPipelines::theCoordinatorKilledMidRunResumesWithNothingDoneTwice() {
+    QTemporaryDir dir;
+    writeFile(dir, QStringLiteral("keys.txt"), keysText(400));
+    const QByteArray marker = QByteArray("m") + QByteArray::number(getpid());
+    const QString file = writeFile(dir, QStringLiteral("p.json"), R"({
+        "items": {"file": "keys.txt"},
+        "stages": [
+          {"name": "a", "command": "echo )" + marker + R"( {}", "workers": 2},
+          {"name": "b", "command": "sleep 0.005", "workers": 2}]})");
+    const QString stash = dir.filePath(QStringLiteral("run"));
+    auto run = startTool("throttlectl", {"pipeline", "run", file, "--stash", stash});
+    // Until some keys are through, then SIGKILL the coordinator mid-run.
+    QVERIFY(waitFor(
+        [&] {
+            const auto stored = storedResults(stash);
+            return stored.size() == 2 && stored[1].size() > 30;
+        },
+        30000));
+    QVERIFY(!stageWorkersWith(marker).isEmpty());
+    ::kill(pid_t(run->pid()), SIGKILL);
+    run->process->waitForFinished(5000);
+    // Its workers see it gone and end, their commands with them.
+    QVERIFY2(waitFor([&] { return stageWorkersWith(marker).isEmpty(); }, 2500),
+             "stage workers outlived their coordinator");
+    const auto before = storedResults(stash);
+    QVERIFY(before[1].size() < 400);
+    const Result resumed =
+        runTool("throttlectl", {"pipeline", "run", file, "--stash", stash, "--json"});
+    QVERIFY2(resumed.code == 0, resumed.err.constData());
+    const QJsonObject o = QJsonDocument::fromJson(resumed.out).object();
+    QCOMPARE(o.value("completed").toInt(), 400);
+    const auto after = storedResults(stash);
+    for (int stage = 0; stage < 2; ++stage) {
+        QCOMPARE(after[std::size_t(stage)].size(), 400);
+        for (const Stored& s : after[std::size_t(stage)])
+            QCOMPARE(s.attempts, 1); // nothing finished was redone
+    }
+    // What the first run finished, the second did not touch.
+    QCOMPARE(o.value("stages").toArray()[1].toObject().value("already_stored").toInt(),
+             int(before[1].size()));
+}
+
+void TestPipelines::aChangedPipelineIsRefusedForResume() {
+    QTemporaryDir dir;
+    const QString file = writeFile(dir, QStringLiteral("p.json"),
+                                   R"({"items": {"range": "5"}, "stages": [
+        {"name": "a", "command": "echo {}"}, {"name": "b", "command": "cat"}]})");
+    const QString stash = dir.filePath(QStringLiteral("run"));
+    QCOMPARE(runTool("throttlectl", {"pipeline", "run", file, "--stash", stash}).code, 0);
+    const QString changed = writeFile(dir, QStringLiteral("q.json"),
+                                      R"({"items": {"range": "5"}, "stages": [
+        {"name": "a", "command": "echo {}"}, {"name": "b", "command": "rev"}]})");
+    const Result r = runTool("throttlectl", {"pipeline", "run", changed, "--stash", stash});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains("stage 2 'b': its task changed (was command cat, now command rev)"),
+             r.err.constData());
+    QCOMPARE(r.err.count('\n'), 1);
+    const Result forced =
+        runTool("throttlectl", {"pipeline", "run", changed, "--stash", stash, "--force", "--json"});
+    QCOMPARE(forced.code, 0);
+    const QJsonArray stages =
+        QJsonDocument::fromJson(forced.out).object().value("stages").toArray();
+    QCOMPARE(stages[0].toObject().value("already_stored").toInt(), 5);      // kept
+    QCOMPARE(stages[1].toObject().value("done").toInt(), 5);                // redone
+    QCOMPARE(storedResults(stash)[1].value("3").output, QByteArray("3\n")); // rev of "3\n"
+}
+
+void TestPipelines::serveStagesCarryNewlinesAndBytes() {
+    QTemporaryDir dir;
+    // One JSON record per line each way; its key and input hold newlines.
+    const QString server =
+        writeFile(dir, QStringLiteral("serve.py"),
+                  "import json, sys\n"
+                  "for line in sys.stdin:\n"
+                  "    r = json.loads(line)\n"
+                  "    out = 'key=' + r['key'] + '\\n' + r.get('input', '').upper()\n"
+                  "    print(json.dumps({'ok': r['key'] != '4', 'output': out,\n"
+                  "                      'error': 'four'}), flush=True)\n");
+    const QString file = writeFile(dir, QStringLiteral("p.json"),
+                                   QByteArray(R"({"items": {"range": "1:6"}, "stages": [
+        {"name": "lines", "command": "printf 'a\\nb %s\\n' {}", "shell": true},
+        {"name": "served", "command": "/usr/bin/python3 )") +
+                                       server.toUtf8() + R"(", "serve": true, "workers": 2}]})");
+    const QString stash = dir.filePath(QStringLiteral("run"));
+    const Result r = runTool("throttlectl", {"pipeline", "run", file, "--stash", stash, "--json"});
+    QCOMPARE(r.code, 1); // key 4 fails in the served stage
+    const auto stored = storedResults(stash);
+    QCOMPARE(stored[1].value("2").output, QByteArray("key=2\nA\nB 2\n"));
+    QVERIFY(!stored[1].value("4").ok);
+    QCOMPARE(QJsonDocument::fromJson(r.out).object().value("completed").toInt(), 4);
+}
+
+void TestPipelines::badPipelineFilesExit2NamingTheField() {
+    QTemporaryDir dir;
+    const QString file = writeFile(dir, QStringLiteral("p.json"),
+                                   R"({"items": {"range": "5"}, "stages": [
+        {"name": "a", "command": "echo {}", "workers": "lots"}]})");
+    const QString stash = dir.filePath(QStringLiteral("never"));
+    const Result r = runTool("throttlectl", {"pipeline", "run", file, "--stash", stash});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.startsWith("throttlectl pipeline run: stages[0].workers 'lots'"),
+             r.err.constData());
+    QVERIFY(!QFileInfo::exists(stash)); // nothing created
+    QCOMPARE(runTool("throttlectl", {"pipeline", "graph", dir.filePath("none.json")}).code, 2);
+    const Result dot = runTool(
+        "throttlectl", {"pipeline", "graph", writeFile(dir, "ok.json", R"({"items": {"range": "5"},
+        "stages": [{"name": "a", "command": "echo {}"}]})")});
+    QCOMPARE(dot.code, 0);
+    QVERIFY(dot.out.startsWith("digraph pipeline {"));
+}
+
+QTEST_GUILESS_MAIN(TestPipelines)
+#include "tst_pipelines.moc"
