@@ -14,7 +14,8 @@ for p in clang libclang-rt-14-dev; do
 done
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
       -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTHROTTLELAB_SANITIZE=fuzzer >/dev/null
-targets=(fuzz_segment_header fuzz_cli_options fuzz_work_profile fuzz_job_inputs fuzz_experiment)
+targets=(fuzz_segment_header fuzz_cli_options fuzz_work_profile fuzz_job_inputs fuzz_experiment
+         fuzz_pipeline_file)
 cmake --build build-fuzz -j "$(nproc)" --target "${targets[@]}"
 export QT_QPA_PLATFORM=offscreen
 for t in "${targets[@]}"; do

@@ -40,9 +40,10 @@ ParseOutcome parseCommandLine(const QStringList& arguments, LaunchOptions* o, QS
                  QStringLiteral("Throttle name (default throttlelab-<pid>)."),
                  QStringLiteral("NAME")});
     p.addOption({QStringLiteral("view"),
-                 QStringLiteral("Tab shown first: monitor, calibration, jobs or compare (with "
-                                "--screenshot, calibration runs a short sweep, jobs a short "
-                                "synthetic job, compare both sides of the A/B view)."),
+                 QStringLiteral("Tab shown first: monitor, calibration, jobs, compare or pipeline "
+                                "(with --screenshot, calibration runs a short sweep, jobs a "
+                                "short synthetic job, compare both sides of the A/B view, "
+                                "pipeline the demo pipeline)."),
                  QStringLiteral("VIEW")});
     p.addOption(
         {QStringLiteral("frame-stats"),
@@ -114,9 +115,11 @@ ParseOutcome parseCommandLine(const QStringList& arguments, LaunchOptions* o, QS
     if (p.isSet(QStringLiteral("view"))) {
         o->view = p.value(QStringLiteral("view"));
         if (o->view != QLatin1String("monitor") && o->view != QLatin1String("calibration") &&
-            o->view != QLatin1String("jobs") && o->view != QLatin1String("compare")) {
+            o->view != QLatin1String("jobs") && o->view != QLatin1String("compare") &&
+            o->view != QLatin1String("pipeline")) {
             *message =
-                QStringLiteral("--view must be monitor, calibration, jobs or compare, got '%1'")
+                QStringLiteral(
+                    "--view must be monitor, calibration, jobs, compare or pipeline, got '%1'")
                     .arg(o->view);
             return ParseOutcome::ExitError;
         }

@@ -9,6 +9,7 @@
 #include "engine_session.h"
 #include "event_log.h"
 #include "jobs_view.h"
+#include "pipeline_view.h"
 #include "presets.h"
 #include "worker_table_model.h"
 #include "worker_table_view.h"
@@ -155,6 +156,9 @@ MainWindow::MainWindow(const LaunchOptions& options, QWidget* parent)
     compare_->setFrameStatsEnabled(options.frame_stats);
     connect(compare_, &CompareView::logged, log_, &EventLog::append);
     tabs_->addTab(scrolled(compare_), tr("A/B"));
+    pipeline_ = new PipelineView;
+    connect(pipeline_, &PipelineView::logged, log_, &EventLog::append);
+    tabs_->addTab(scrolled(pipeline_), tr("Pipeline"));
     setCentralWidget(tabs_);
 
     auto* log_dock = new QDockWidget(tr("Event log"), this);
@@ -252,12 +256,15 @@ MainWindow::MainWindow(const LaunchOptions& options, QWidget* parent)
     if (options.view == QLatin1String("calibration")) show(calibration_);
     if (options.view == QLatin1String("jobs")) show(jobs_);
     if (options.view == QLatin1String("compare")) show(compare_);
+    if (options.view == QLatin1String("pipeline")) show(pipeline_);
     updateStatus();
 }
 
 MainWindow::~MainWindow() {
     // A running job's workers are killed and waited for while the window is still whole.
     jobs_->shutdown();
+    delete pipeline_; // and a running pipeline's
+    pipeline_ = nullptr;
     compare_->shutdown();
     // The charts read the session on a timer: stop them before the session goes.
     delete charts_;

@@ -24,6 +24,7 @@ class ChartPanel;
 class ControlPanel;
 class CalibrationView;
 class CompareView;
+class PipelineView;
 class EventLog;
 class JobsView;
 class WorkerTableModel;
@@ -41,6 +42,7 @@ public:
     CalibrationView* calibrationView() const { return calibration_; }
     JobsView* jobsView() const { return jobs_; }
     CompareView* compareView() const { return compare_; }
+    PipelineView* pipelineView() const { return pipeline_; }
     EventLog* eventLog() const { return log_; }
     WorkerTableModel* workerModel() const { return worker_model_; }
     QString explanation() const;
@@ -85,6 +87,7 @@ private:
     CalibrationView* calibration_;
     JobsView* jobs_;
     CompareView* compare_;
+    PipelineView* pipeline_;
     EventLog* log_;
     WorkerTableModel* worker_model_;
     WorkerTableView* worker_view_;

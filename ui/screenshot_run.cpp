@@ -6,6 +6,7 @@
 #include "job_inputs.h"
 #include "jobs_view.h"
 #include "main_window.h"
+#include "pipeline_view.h"
 
 #include <QCoreApplication>
 #include <QTimer>
@@ -34,6 +35,11 @@ ScreenshotRun::ScreenshotRun(MainWindow* window, const LaunchOptions& options)
     }
     if (picture && options.view == QLatin1String("compare"))
         QTimer::singleShot(200, window->compareView(), &CompareView::startBoth);
+    if (picture && options.view == QLatin1String("pipeline"))
+        QTimer::singleShot(200, window->pipelineView(), [window] {
+            window->pipelineView()->openDemo();
+            window->pipelineView()->startPipeline();
+        });
     if (picture && options.view == QLatin1String("jobs"))
         QTimer::singleShot(200, this, &ScreenshotRun::startJobDemo);
     if (options.quit_after_s > 0)

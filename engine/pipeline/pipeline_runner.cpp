@@ -340,6 +340,10 @@ struct PipelineRunner::Impl {
             sp.in_flight = s.busy();
             sp.queued = int(s.queue.size());
             sp.backlog = qint64(s.backlog.size());
+            sp.throttle = s.throttle_name;
+            sp.own_limit = s.throttle != nullptr;
+            if (s.throttle && s.throttle->attached())
+                sp.limit_rate = s.throttle->config().targetRate();
             if (!s.samples.empty() && now - s.samples.front().first > 200 * kNanosPerMilli)
                 sp.rate = double(s.p.done + s.p.failed - s.samples.front().second) /
                           toSeconds(now - s.samples.front().first);

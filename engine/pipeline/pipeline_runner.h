@@ -31,6 +31,10 @@ struct StageProgress {
     long long backlog = 0; // keys that start here (resumed ones, or all keys at stage 1)
     double rate = 0;       // results per second, over the last few seconds
     double limit_rate = 0; // its limit's target, 0 when unlimited
+    // The throttle its workers take permits from (empty: none): a front end retunes it live
+    // with ThrottleClient::changeConfig, as any throttle.
+    QString throttle;
+    bool own_limit = false; // that throttle is the stage's own (not shared by attach)
 };
 
 struct PipelineProgress {
