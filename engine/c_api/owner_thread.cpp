@@ -26,8 +26,8 @@ void ensureApplication() {
     const QByteArray locale = std::setlocale(LC_ALL, nullptr);
     // Never deleted: it must outlive every owner thread. Held by a static, so it is reachable
     // memory, not a leak, to a leak checker.
-    static QCoreApplication* application = nullptr;
-    application = new QCoreApplication(argc, argv);
+    static QCoreApplication* const application = new QCoreApplication(argc, argv);
+    (void)application;
     std::setlocale(LC_ALL, locale.constData());
 }
 
