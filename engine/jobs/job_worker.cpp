@@ -3,6 +3,7 @@
 #include "item_result.h"
 #include "task_runner.h"
 #include "throttle_client.h"
+#include "worker_process.h"
 
 #include <QDateTime>
 #include <csignal>
@@ -14,38 +15,14 @@
 namespace throttlelab::jobs {
 namespace {
 
-volatile std::sig_atomic_t g_stop = 0;
-
-void onStopSignal(int) {
-    g_stop = 1;
-}
-
 double unixNow() {
     return double(QDateTime::currentMSecsSinceEpoch()) / 1000.0;
-}
-
-bool writeAll(const QByteArray& data) {
-    const char* p = data.constData();
-    qsizetype left = data.size();
-    while (left > 0) {
-        const ssize_t n = ::write(STDOUT_FILENO, p, std::size_t(left));
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
-        p += n;
-        left -= n;
-    }
-    return true;
 }
 
 } // namespace
 
 int runJobWorker(const JobWorkerOptions& o, QString* error) {
-    struct sigaction sa {};
-    sa.sa_handler = onStopSignal;
-    sigaction(SIGTERM, &sa, nullptr);
-    sigaction(SIGINT, &sa, nullptr);
-    // A coordinator that died closes our stdout: a failed write ends us, not SIGPIPE.
-    std::signal(SIGPIPE, SIG_IGN);
+    installWorkerSignals();
     const pid_t parent = ::getppid();
 
     std::unique_ptr<ThrottleClient> throttle;
@@ -54,13 +31,13 @@ int runJobWorker(const JobWorkerOptions& o, QString* error) {
         if (!throttle) return 1;
     }
     auto stopping = [&] {
-        if (g_stop != 0 || ::getppid() != parent) return true;
+        if (workerShouldStop(parent)) return true;
         return throttle && throttle->killed() && !o.hold_while_stopped;
     };
     // Held at a stopped throttle: sleeps until it runs again, or until this worker must end.
     auto heldUntilRunning = [&] {
         while (throttle->killed()) {
-            if (g_stop != 0 || ::getppid() != parent || !throttle->ownerAlive()) return false;
+            if (workerShouldStop(parent) || !throttle->ownerAlive()) return false;
             // No futex word announces a cleared flag; a restart within 50 ms is soon enough.
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
         }
@@ -107,7 +84,7 @@ int runJobWorker(const JobWorkerOptions& o, QString* error) {
             if (!r.ok) r.error = QStringLiteral("synthetic failure (at the fail rate asked for)");
         } else {
             const TaskOutcome t = runTask(o.task.argv(key), limits, stopping, [](pid_t group) {
-                writeAll(QByteArrayLiteral("{\"task_group\":") + QByteArray::number(group) + "}\n");
+                writeToCoordinator(taskGroupLine(group));
             });
             if (t.cancelled) break; // the key stays missing
             r.duration_s = toSeconds(t.duration_ns);
@@ -122,7 +99,7 @@ int runJobWorker(const JobWorkerOptions& o, QString* error) {
             r.ok = t.started && !t.timed_out && t.signal == 0 && t.exit_code == 0;
         }
         if (throttle) throttle->emit();
-        if (!writeAll(r.toLine())) break;
+        if (!writeToCoordinator(r.toLine())) break;
     }
     std::free(line);
     return code;

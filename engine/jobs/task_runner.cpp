@@ -144,17 +144,9 @@ TaskOutcome runTask(const QList<QByteArray>& argv, const TaskLimits& limits,
                                          : QString::fromLocal8Bit(std::strerror(errno));
         return out;
     }
-    std::vector<QByteArray> storage(argv.begin(), argv.end());
-    std::vector<char*> args;
-    for (QByteArray& a : storage)
-        args.push_back(a.data());
-    args.push_back(nullptr);
-
-    const QByteArray file = resolveProgram(storage.front());
-    pid_t pid = 0;
-    const int rc = file.isEmpty() ? ENOENT
-                                  : spawnInOwnGroup(file, args.data(), in_pipe.read, out_pipe.write,
-                                                    err_pipe.write, &pid);
+    QString start_error;
+    const pid_t pid =
+        startInOwnGroup(argv, in_pipe.read, out_pipe.write, err_pipe.write, &start_error);
     out_pipe.closeWrite();
     err_pipe.closeWrite();
     in_pipe.closeRead();
@@ -163,10 +155,8 @@ TaskOutcome runTask(const QList<QByteArray>& argv, const TaskLimits& limits,
     if (in_pipe.write >= 0) ::fcntl(in_pipe.write, F_SETFL, O_NONBLOCK);
     qsizetype fed = 0;
     if (in_pipe.write >= 0 && input.bytes.isEmpty()) in_pipe.closeWrite();
-    if (rc != 0) {
-        out.start_error = QStringLiteral("cannot run '%1': %2")
-                              .arg(QString::fromLocal8Bit(argv.first()),
-                                   QString::fromLocal8Bit(std::strerror(rc)));
+    if (pid == 0) {
+        out.start_error = start_error;
         out.exit_code = 127;
         out.duration_ns = monotonicNow() - t0;
         return out;

@@ -5,6 +5,7 @@
 #include "serve_process.h"
 #include "task_runner.h"
 #include "throttle_client.h"
+#include "worker_process.h"
 
 #include <QDateTime>
 #include <csignal>
@@ -14,35 +15,9 @@
 #include <unistd.h>
 
 namespace throttlelab::pipeline {
-namespace {
-
-volatile std::sig_atomic_t g_stop = 0;
-
-void onStopSignal(int) {
-    g_stop = 1;
-}
-
-bool writeAll(const QByteArray& data) {
-    const char* p = data.constData();
-    qsizetype left = data.size();
-    while (left > 0) {
-        const ssize_t n = ::write(STDOUT_FILENO, p, std::size_t(left));
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
-        p += n;
-        left -= n;
-    }
-    return true;
-}
-
-} // namespace
 
 int runStageWorker(const StageWorkerOptions& o, QString* error) {
-    struct sigaction sa {};
-    sa.sa_handler = onStopSignal;
-    sigaction(SIGTERM, &sa, nullptr);
-    sigaction(SIGINT, &sa, nullptr);
-    std::signal(SIGPIPE, SIG_IGN); // a closed pipe is an error return, not a death
+    jobs::installWorkerSignals();
     const pid_t parent = ::getppid();
 
     std::unique_ptr<ThrottleClient> throttle;
@@ -51,7 +26,7 @@ int runStageWorker(const StageWorkerOptions& o, QString* error) {
         if (!throttle) return 1;
     }
     auto stopping = [&] {
-        return g_stop != 0 || ::getppid() != parent || (throttle && throttle->killed());
+        return jobs::workerShouldStop(parent) || (throttle && throttle->killed());
     };
     std::unique_ptr<ServeProcess> server;
     if (o.serve) {
@@ -123,10 +98,7 @@ int runStageWorker(const StageWorkerOptions& o, QString* error) {
         } else {
             const jobs::TaskOutcome t = jobs::runTask(
                 o.task.argv(request->key), limits, stopping,
-                [](pid_t group) {
-                    writeAll(QByteArrayLiteral("{\"task_group\":") + QByteArray::number(group) +
-                             "}\n");
-                },
+                [](pid_t group) { jobs::writeToCoordinator(jobs::taskGroupLine(group)); },
                 jobs::TaskInput{true, request->input});
             if (t.cancelled) break;
             r.exit_code = t.exit_code;
@@ -141,7 +113,7 @@ int runStageWorker(const StageWorkerOptions& o, QString* error) {
         }
         r.duration_s = toSeconds(monotonicNow() - t0);
         if (throttle) throttle->emit();
-        if (!writeAll(r.toLine())) break;
+        if (!jobs::writeToCoordinator(r.toLine())) break;
     }
     std::free(line);
     return code;

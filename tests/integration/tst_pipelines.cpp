@@ -87,6 +87,7 @@ private Q_SLOTS:
     void aChangedPipelineIsRefusedForResume();
     void serveStagesCarryNewlinesAndBytes();
     void badPipelineFilesExit2NamingTheField();
+    void aLimitedStageKeepsItsWindow();
 };
 
 void TestPipelines::everyKeyGoesThroughEveryStageOnce_data() {
@@ -256,7 +257,7 @@ void TestPipelines::theCoordinatorKilledMidRunResumesWithNothingDoneTwice() {
     ::kill(pid_t(run->pid()), SIGKILL);
     run->process->waitForFinished(5000);
     // Its workers see it gone and end, their commands with them.
-    QVERIFY2(waitFor([&] { return stageWorkersWith(marker).isEmpty(); }, 2500),
+    QVERIFY2(waitFor([&] { return stageWorkersWith(marker).isEmpty(); }, 2000),
              "stage workers outlived their coordinator");
     const auto before = storedResults(stash);
     QVERIFY(before[1].size() < 400);
@@ -343,6 +344,34 @@ void TestPipelines::badPipelineFilesExit2NamingTheField() {
         "stages": [{"name": "a", "command": "echo {}"}]})")});
     QCOMPARE(dot.code, 0);
     QVERIFY(dot.out.startsWith("digraph pipeline {"));
+}
+
+// A stage with a limit of its own takes a permit before each item: the items' start times
+// (stamped right after the permit) never put more than max_n in any window of `per`.
+void TestPipelines::aLimitedStageKeepsItsWindow() {
+    QTemporaryDir dir;
+    const QString file = writeFile(dir, QStringLiteral("p.json"), R"({"items": {"range": "50"},
+        "stages": [{"name": "free", "command": "echo {}", "workers": 2},
+                   {"name": "limited", "command": "cat", "workers": 3,
+                    "limit": {"max_n": 20, "per": 1, "hardcap": "window"}}]})");
+    const QString stash = dir.filePath(QStringLiteral("run"));
+    const Result r = runTool("throttlectl", {"pipeline", "run", file, "--stash", stash, "--json"});
+    QVERIFY2(r.code == 0, r.err.constData());
+    StashRefusal refusal;
+    auto opened = PipelineStash::openReadOnly(stash, &refusal);
+    QVERIFY(opened);
+    std::vector<double> starts;
+    opened->stage(1).forEachResult(
+        [&](const jobs::ItemResult& res) { starts.push_back(res.started_at); });
+    QCOMPARE(int(starts.size()), 50);
+    std::sort(starts.begin(), starts.end());
+    // 20 ms less than `per`: a start is stamped a little after its permit.
+    for (std::size_t i = 0; i + 20 < starts.size(); ++i)
+        QVERIFY2(
+            starts[i + 20] - starts[i] >= 0.98,
+            qPrintable(QStringLiteral("21 starts within %1 s").arg(starts[i + 20] - starts[i])));
+    // And it ran at its limit, not far below: 50 permits at 20/s take about 1.5 s.
+    QVERIFY(starts.back() - starts.front() < 10);
 }
 
 QTEST_GUILESS_MAIN(TestPipelines)
