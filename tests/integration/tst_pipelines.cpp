@@ -88,6 +88,8 @@ private Q_SLOTS:
     void serveStagesCarryNewlinesAndBytes();
     void badPipelineFilesExit2NamingTheField();
     void aLimitedStageKeepsItsWindow();
+    void aFullDiskLosesNothing_data();
+    void aFullDiskLosesNothing();
 };
 
 void TestPipelines::everyKeyGoesThroughEveryStageOnce_data() {
@@ -372,6 +374,57 @@ void TestPipelines::aLimitedStageKeepsItsWindow() {
             qPrintable(QStringLiteral("21 starts within %1 s").arg(starts[i + 20] - starts[i])));
     // And it ran at its limit, not far below: 50 permits at 20/s take about 1.5 s.
     QVERIFY(starts.back() - starts.front() < 10);
+}
+
+void TestPipelines::aFullDiskLosesNothing_data() {
+    QTest::addColumn<QString>("format");
+    QTest::newRow("sqlite") << QStringLiteral("sqlite");
+    QTest::newRow("dir") << QStringLiteral("dir");
+}
+
+// The stash's disk fills mid-run: the run ends saying so (exit 1), what is stored is whole,
+// and once there is room the rerun finishes every key with nothing stored twice.
+void TestPipelines::aFullDiskLosesNothing() {
+    QFETCH(QString, format);
+    QTemporaryDir dir;
+    Tmpfs disk(dir.filePath("disk"), "2m");
+    if (!disk.mounted) QSKIP("needs root to mount a small tmpfs");
+    // 3 KB of output per key and stage: 600 keys need about 4 MB.
+    const QString file = writeFile(dir, QStringLiteral("p.json"), R"({"items": {"range": "600"},
+        "stages": [{"name": "make", "command": "head -c 3000 /dev/urandom", "workers": 2},
+                   {"name": "copy", "command": "cat", "workers": 2}]})");
+    const QString stash = disk.path + QStringLiteral("/run");
+    const QStringList args{"pipeline",       "run",  file,    "--stash", stash,
+                           "--stash-format", format, "--json"};
+    const Result first = runTool("throttlectl", args);
+    QCOMPARE(first.code, 1);
+    // The folder stash says it as the system does, SQLite in its own words.
+    QVERIFY2(first.err.contains("No space left on device") ||
+                 first.err.contains("database or disk is full"),
+             first.err.constData());
+    const auto before = storedResults(stash);
+    QCOMPARE(int(before.size()), 2);
+    QVERIFY(before[0].size() < 600);
+    // Whole or absent: every stored output has its 3000 bytes, and each copy equals its make.
+    for (auto it = before[1].cbegin(); it != before[1].cend(); ++it) {
+        QCOMPARE(it->output.size(), 3000);
+        QCOMPARE(it->output, before[0].value(it.key()).output);
+    }
+    QVERIFY(disk.remount("size=64m"));
+    const Result second = runTool("throttlectl", args);
+    QVERIFY2(second.code == 0, second.err.constData());
+    QCOMPARE(QJsonDocument::fromJson(second.out).object().value("completed").toInt(), 600);
+    const auto after = storedResults(stash);
+    for (int stage = 0; stage < 2; ++stage) {
+        QCOMPARE(after[std::size_t(stage)].size(), 600);
+        for (const Stored& st : after[std::size_t(stage)])
+            QCOMPARE(st.attempts, 1);
+    }
+    // What was stored before the disk filled was reused, not made again.
+    for (auto it = before[0].cbegin(); it != before[0].cend(); ++it)
+        QCOMPARE(after[0].value(it.key()).output, it->output);
+    for (auto it = after[1].cbegin(); it != after[1].cend(); ++it)
+        QCOMPARE(it->output, after[0].value(it.key()).output);
 }
 
 QTEST_GUILESS_MAIN(TestPipelines)
