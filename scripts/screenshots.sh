@@ -18,4 +18,4 @@ export QT_QPA_PLATFORM="offscreen:configfile=$screen"
 "$app" --view jobs --screenshot "$out/jobs.png"
 "$app" --view compare --screenshot "$out/compare.png" --quit-after 10
 "$app" --preset burst-after-idle --zoom 1.6 --screenshot "$out/presentation.png" --quit-after 10
-"$app" --view pipeline --screenshot "$out/pipeline.png" --quit-after 8
+"$app" --view pipeline --screenshot "$out/pipeline.png" --quit-after 9

@@ -1,5 +1,6 @@
 #include "pipeline_view.h"
 
+#include "job_key.h"
 #include "number_format.h"
 #include "pipeline_diagram.h"
 #include "throttle_client.h"
@@ -62,6 +63,12 @@ PipelineView::PipelineView(QWidget* parent)
     table_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
     table_->verticalHeader()->hide();
     table_->setToolTip(tr("A stage's limit of its own changes live: edit its 'limit /s'"));
+    failures_ = new QTableWidget(0, 3);
+    failures_->setHorizontalHeaderLabels({tr("stage"), tr("key"), tr("why")});
+    failures_->horizontalHeader()->setStretchLastSection(true);
+    failures_->verticalHeader()->hide();
+    failures_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    failures_->setToolTip(tr("Stored as failures of their stage; Redo failures runs them again"));
 
     auto* form = new QGridLayout;
     form->addWidget(new QLabel(tr("Pipeline")), 0, 0);
@@ -82,7 +89,10 @@ PipelineView::PipelineView(QWidget* parent)
     layout->addWidget(error_);
     layout->addWidget(diagram_, 2);
     layout->addWidget(status_);
-    layout->addWidget(table_, 1);
+    auto* tables = new QHBoxLayout;
+    tables->addWidget(table_, 3);
+    tables->addWidget(failures_, 2);
+    layout->addLayout(tables, 1);
 
     connect(browse, &QPushButton::clicked, this, [this] {
         const QString path =
@@ -251,6 +261,16 @@ QString PipelineView::startPipeline() {
             [this](const QString& line) { Q_EMIT logged(tr("pipeline: %1").arg(line)); });
     connect(runner_.get(), &pipeline::PipelineRunner::progressed, this,
             &PipelineView::showProgress);
+    failures_->setRowCount(0);
+    connect(runner_.get(), &pipeline::PipelineRunner::itemFailed, this,
+            [this](const QString& stage, const QByteArray& key, const QString& why) {
+                if (failures_->rowCount() >= kFailuresShown) return;
+                const int row = failures_->rowCount();
+                failures_->insertRow(row);
+                failures_->setItem(row, 0, new QTableWidgetItem(stage));
+                failures_->setItem(row, 1, new QTableWidgetItem(jobs::displayKey(key)));
+                failures_->setItem(row, 2, new QTableWidgetItem(why));
+            });
     connect(
         runner_.get(), &pipeline::PipelineRunner::finished, this,
         [this](const pipeline::PipelineSummary& s) {

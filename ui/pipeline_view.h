@@ -41,6 +41,9 @@ public:
     std::optional<pipeline::PipelineSummary> lastSummary() const { return summary_; }
     PipelineDiagram* diagram() const { return diagram_; }
     QTableWidget* stageTable() const { return table_; }
+    // This run's failures: stage, key and why, newest last (at most kFailuresShown).
+    QTableWidget* failureTable() const { return failures_; }
+    static constexpr int kFailuresShown = 1000;
     QString errorText() const;
 
 Q_SIGNALS:
@@ -72,6 +75,7 @@ private:
     QLabel* error_;
     PipelineDiagram* diagram_;
     QTableWidget* table_;
+    QTableWidget* failures_;
 };
 
 } // namespace throttlelab::ui

@@ -257,6 +257,7 @@ struct PipelineRunner::Impl {
         }
         ++s.p.failed;
         ++totals.failed;
+        Q_EMIT owner->itemFailed(s.spec.name, r.key, r.describeFailure());
         event(
             QStringLiteral("failed in %1: %2 (%3)")
                 .arg(s.spec.name, oneLine(jobs::displayKey(r.key)), oneLine(r.describeFailure())));

@@ -91,6 +91,8 @@ public:
 Q_SIGNALS:
     void logged(const QString& line);
     void progressed(const throttlelab::pipeline::PipelineProgress& progress);
+    // A key failed in a stage (it is stored as that stage's failure and goes no further).
+    void itemFailed(const QString& stage, const QByteArray& key, const QString& why);
     void finished(const throttlelab::pipeline::PipelineSummary& summary);
 
 private:

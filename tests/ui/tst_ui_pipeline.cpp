@@ -62,6 +62,11 @@ private Q_SLOTS:
         QVERIFY(!view.isRunning());
         QVERIFY(view.lastSummary()->cancelled);
         QVERIFY(view.lastSummary()->progress.completed > 160);
+        // The demo's parse stage fails 1% of its keys: each is listed with its stage.
+        const long long failed = view.lastSummary()->progress.failed;
+        QCOMPARE(view.failureTable()->rowCount(), int(failed));
+        for (int row = 0; row < view.failureTable()->rowCount(); ++row)
+            QCOMPARE(view.failureTable()->item(row, 0)->text(), QStringLiteral("parse"));
     }
 
     void aBadFileIsRefusedInOneLine() {
