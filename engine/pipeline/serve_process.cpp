@@ -63,6 +63,29 @@ void ServeProcess::end() {
     pid_ = 0;
 }
 
+namespace {
+
+QString describeExit(int status) {
+    return WIFSIGNALED(status)
+               ? QStringLiteral("the serve process was killed by signal %1").arg(WTERMSIG(status))
+               : QStringLiteral("the serve process exited with status %1").arg(WEXITSTATUS(status));
+}
+
+} // namespace
+
+QString ServeProcess::endedWithoutAnswer() {
+    // Its output closed: it is exiting, or has. Reaped within a moment, it says how it ended.
+    for (int i = 0; i < 50 && pid_ > 0; ++i) {
+        int status = 0;
+        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+            pid_ = 0;
+            return describeExit(status) + QStringLiteral(" before answering");
+        }
+        ::usleep(2000);
+    }
+    return QStringLiteral("the serve process closed its output before answering");
+}
+
 ServeResponse ServeProcess::ask(const ServeRequest& request, double timeout_s,
                                 const std::function<bool()>& cancel, bool* cancelled) {
     *cancelled = false;
@@ -107,8 +130,7 @@ ServeResponse ServeProcess::ask(const ServeRequest& request, double timeout_s,
             if (got > 0)
                 pending_.append(buf, got);
             else if (got == 0 || (errno != EAGAIN && errno != EINTR))
-                return failWith(QStringLiteral("the serve process closed its output (it exited "
-                                               "or crashed) before answering"));
+                return failWith(endedWithoutAnswer());
         }
         if (n == 2 && (fds[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
             const ssize_t put =
@@ -121,11 +143,7 @@ ServeResponse ServeProcess::ask(const ServeRequest& request, double timeout_s,
         int status = 0;
         if (pending_.indexOf('\n') < 0 && ::waitpid(pid_, &status, WNOHANG) == pid_) {
             pid_ = 0; // reaped: end() must not wait for it again
-            return failWith(WIFSIGNALED(status)
-                                ? QStringLiteral("the serve process was killed by signal %1")
-                                      .arg(WTERMSIG(status))
-                                : QStringLiteral("the serve process exited with status %1")
-                                      .arg(WEXITSTATUS(status)));
+            return failWith(describeExit(status));
         }
         if (deadline > 0 && monotonicNow() >= deadline)
             return failWith(QStringLiteral("timed out after %1 s").arg(timeout_s));

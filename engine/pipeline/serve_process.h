@@ -30,6 +30,8 @@ public:
 private:
     bool start(QString* error);
     void end();
+    // Why it stopped answering once its output closed: how it exited, if it has.
+    QString endedWithoutAnswer();
     QList<QByteArray> argv_;
     pid_t pid_ = 0;
     int to_child_ = -1, from_child_ = -1;

@@ -88,6 +88,7 @@ private Q_SLOTS:
     void serveStagesCarryNewlinesAndBytes();
     void badPipelineFilesExit2NamingTheField();
     void aLimitedStageKeepsItsWindow();
+    void aServeStageThatHangsTimesOutAndIsRestarted();
     void aFullDiskLosesNothing_data();
     void aFullDiskLosesNothing();
 };
@@ -374,6 +375,44 @@ void TestPipelines::aLimitedStageKeepsItsWindow() {
             qPrintable(QStringLiteral("21 starts within %1 s").arg(starts[i + 20] - starts[i])));
     // And it ran at its limit, not far below: 50 permits at 20/s take about 1.5 s.
     QVERIFY(starts.back() - starts.front() < 10);
+}
+
+// A serve process that stops answering costs its item (a failure: timed out) and is started
+// afresh for the next one; one that dies costs its item too.
+void TestPipelines::aServeStageThatHangsTimesOutAndIsRestarted() {
+    QTemporaryDir dir;
+    const QString server =
+        writeFile(dir, QStringLiteral("serve.py"),
+                  "import json, os, sys, time\n"
+                  "for line in sys.stdin:\n"
+                  "    r = json.loads(line)\n"
+                  "    if r['key'] == '3':\n"
+                  "        time.sleep(30)\n"
+                  "    if r['key'] == '5':\n"
+                  "        os._exit(9)\n"
+                  "    print(json.dumps({'ok': True, 'output': str(os.getpid())}),\n"
+                  "          flush=True)\n");
+    const QString file = writeFile(dir, QStringLiteral("p.json"),
+                                   QByteArray(R"({"items": {"range": "1:9"}, "stages": [
+        {"name": "served", "serve": true, "workers": 1, "timeout": 0.5,
+         "command": "/usr/bin/python3 )") +
+                                       server.toUtf8() + R"("}]})");
+    const QString stash = dir.filePath(QStringLiteral("run"));
+    const Result r = runTool("throttlectl", {"pipeline", "run", file, "--stash", stash, "--json"});
+    QCOMPARE(r.code, 1);
+    const auto stored = storedResults(stash);
+    QCOMPARE(stored[0].size(), 8);
+    QVERIFY(!stored[0].value("3").ok);
+    QVERIFY(!stored[0].value("5").ok);
+    const Result failures = runTool("throttlectl", {"pipeline", "failures", "--stash", stash});
+    QVERIFY2(failures.out.contains("timed out after 0.5 s"), failures.out.constData());
+    QVERIFY2(failures.out.contains("the serve process exited with status 9"),
+             failures.out.constData());
+    // The keys after each failure were answered by a new process.
+    QVERIFY(stored[0].value("2").ok && stored[0].value("4").ok && stored[0].value("6").ok);
+    QVERIFY(stored[0].value("2").output != stored[0].value("4").output);
+    QVERIFY(stored[0].value("4").output != stored[0].value("6").output);
+    QCOMPARE(stored[0].value("1").output, stored[0].value("2").output); // one process for many
 }
 
 void TestPipelines::aFullDiskLosesNothing_data() {
