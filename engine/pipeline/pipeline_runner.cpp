@@ -369,9 +369,30 @@ struct PipelineRunner::Impl {
             if (w->alive) return;
         finishing = true;
         tick.stop();
+        summary.progress = snapshot(); // as it ended, before the throttles go
+        // The stages' throttles end without waiting; the run is over once they have.
+        int running = 0;
         for (Stage& s : stages)
-            if (s.throttle) s.throttle->stop();
-        summary.progress = snapshot();
+            if (s.throttle && s.throttle->state() != Throttle::State::Stopped) ++running;
+        throttles_stopping = running;
+        if (running == 0) {
+            finalize();
+            return;
+        }
+        for (Stage& s : stages)
+            if (s.throttle && s.throttle->state() != Throttle::State::Stopped) {
+                QObject::connect(s.throttle.get(), &Throttle::stopped, &tick, [this] {
+                    if (--throttles_stopping == 0)
+                        QTimer::singleShot(0, &tick, [this] { finalize(); });
+                });
+                s.throttle->beginStop();
+            }
+    }
+
+    int throttles_stopping = 0;
+
+    void finalize() {
+        if (finished) return;
         summary.seconds = summary.progress.elapsed_s;
         summary.missing = totals.keys - totals.completed - totals.failed;
         if (stopping && summary.error.isEmpty() && !summary.stopped_on_error)
@@ -381,6 +402,26 @@ struct PipelineRunner::Impl {
             s.throttle.reset();
         stash.reset();
         Q_EMIT owner->finished(summary);
+    }
+
+    int throttles_starting = 0;
+
+    void startWorkers() {
+        if (stopping || finished) return;
+        for (std::size_t i = 0; i < stages.size(); ++i)
+            for (int k = 0; k < stages[i].spec.workers; ++k)
+                spawnWorker(int(i), k);
+        event(
+            QStringLiteral("started %1 stage(s) on %2 key(s)").arg(stages.size()).arg(totals.keys));
+        pump();
+    }
+
+    void failToStart(const QString& stage, const QString& error) {
+        if (!summary.error.isEmpty()) return;
+        summary.error = QStringLiteral("stage %1's throttle did not start: %2").arg(stage, error);
+        event(summary.error);
+        stopping = true;
+        QTimer::singleShot(0, &tick, [this] { finish(); });
     }
 
     PipelineRefusal plan() {
@@ -541,6 +582,8 @@ QString PipelineRunner::start() {
     }
     static int runs = 0;
     ++runs;
+    // The stages' own throttles start without waiting (the window never blocks); the workers
+    // start once every one of them is ready.
     for (std::size_t i = 0; i < d.stages.size(); ++i) {
         Impl::Stage& s = d.stages[i];
         if (!s.spec.limit || !s.spec.limit->own) continue;
@@ -551,21 +594,22 @@ QString PipelineRunner::start() {
         o.auto_emit = false;
         o.auto_calibrate = false;
         s.throttle = std::make_unique<Throttle>(o);
-        if (QString e = s.throttle->start(); !e.isEmpty()) {
-            d.summary.error =
-                QStringLiteral("stage %1's throttle did not start: %2").arg(s.spec.name, e);
-            d.stopping = true;
-            QTimer::singleShot(0, &d.tick, [&d] { d.finish(); });
-            return d.summary.error;
-        }
         s.throttle_name = o.name;
+        const QString name = s.spec.name;
+        QObject::connect(s.throttle.get(), &Throttle::started, &d.tick, [&d] {
+            if (--d.throttles_starting == 0) d.startWorkers();
+        });
+        QObject::connect(s.throttle.get(), &Throttle::startFailed, &d.tick,
+                         [&d, name](const QString& e) { d.failToStart(name, e); });
+        ++d.throttles_starting;
     }
-    for (std::size_t i = 0; i < d.stages.size(); ++i)
-        for (int k = 0; k < d.stages[i].spec.workers; ++k)
-            d.spawnWorker(int(i), k);
-    d.event(
-        QStringLiteral("started %1 stage(s) on %2 key(s)").arg(d.stages.size()).arg(d.totals.keys));
-    d.pump();
+    for (auto& s : d.stages)
+        if (s.throttle)
+            if (QString e = s.throttle->beginStart(); !e.isEmpty()) {
+                d.failToStart(s.spec.name, e);
+                return d.summary.error;
+            }
+    if (d.throttles_starting == 0) d.startWorkers();
     return {};
 }
 
