@@ -89,6 +89,8 @@ private Q_SLOTS:
     void badPipelineFilesExit2NamingTheField();
     void aLimitedStageKeepsItsWindow();
     void aServeStageThatHangsTimesOutAndIsRestarted();
+    void aStageWorkerKilledCostsOnlyItsItem();
+    void failuresAreRedoneOnlyWhenAsked();
     void aFullDiskLosesNothing_data();
     void aFullDiskLosesNothing();
 };
@@ -413,6 +415,62 @@ void TestPipelines::aServeStageThatHangsTimesOutAndIsRestarted() {
     QVERIFY(stored[0].value("2").output != stored[0].value("4").output);
     QVERIFY(stored[0].value("4").output != stored[0].value("6").output);
     QCOMPARE(stored[0].value("1").output, stored[0].value("2").output); // one process for many
+}
+
+// A stage worker SIGKILLed mid-item: its item is redone by a replacement, every key still goes
+// through every stage exactly once.
+void TestPipelines::aStageWorkerKilledCostsOnlyItsItem() {
+    QTemporaryDir dir;
+    const QByteArray marker = QByteArray("k") + QByteArray::number(getpid());
+    const QString file = writeFile(dir, QStringLiteral("p.json"),
+                                   R"({"items": {"range": "120"}, "stages": [
+        {"name": "first", "command": "echo {}", "workers": 2},
+        {"name": "slow", "command": "sh -c 'sleep 0.02; cat' )" +
+                                       marker + R"(", "workers": 2}]})");
+    const QString stash = dir.filePath(QStringLiteral("run"));
+    auto run = startTool("throttlectl", {"pipeline", "run", file, "--stash", stash, "--json"});
+    QVERIFY(waitFor([&] { return stageWorkersWith(marker).size() == 2; }, 20000));
+    QTest::qWait(300); // busy on an item
+    const qint64 victim = stageWorkersWith(marker).first();
+    ::kill(pid_t(victim), SIGKILL);
+    QVERIFY(run->process->waitForFinished(60000));
+    QCOMPARE(run->process->exitCode(), 0);
+    const QJsonObject o = QJsonDocument::fromJson(run->process->readAllStandardOutput()).object();
+    QCOMPARE(o.value("completed").toInt(), 120);
+    QVERIFY(o.value("redone").toInt() >= 1);
+    for (const auto& stage : storedResults(stash)) {
+        QCOMPARE(stage.size(), 120);
+        for (const Stored& st : stage)
+            QCOMPARE(st.attempts, 1);
+    }
+}
+
+// A rerun leaves failures alone; --reprocess-failures redoes them in their stage and sends
+// the ones that now succeed on through the rest.
+void TestPipelines::failuresAreRedoneOnlyWhenAsked() {
+    QTemporaryDir dir;
+    const QString flag = dir.filePath(QStringLiteral("fixed"));
+    const QString file = writeFile(dir, QStringLiteral("p.json"),
+                                   QByteArray(R"({"items": {"range": "10"}, "stages": [
+        {"name": "a", "command": "echo {}"},
+        {"name": "b", "shell": true, "command": "test $1 -ne 7 || test -e )") +
+                                       flag.toUtf8() + R"("},
+        {"name": "c", "command": "cat"}]})");
+    const QString stash = dir.filePath(QStringLiteral("run"));
+    const QStringList args{"pipeline", "run", file, "--stash", stash, "--json"};
+    QCOMPARE(runTool("throttlectl", args).code, 1); // key 7 fails in b
+    const Result again = runTool("throttlectl", args);
+    QCOMPARE(again.code, 1);
+    QVERIFY(again.err.contains("nothing to do"));
+    QFile(flag).open(QIODevice::WriteOnly); // the cause is fixed
+    const Result redo = runTool("throttlectl", args + QStringList{"--reprocess-failures"});
+    QVERIFY2(redo.code == 0, redo.err.constData());
+    const auto stored = storedResults(stash);
+    QVERIFY(stored[1].value("7").ok);
+    QCOMPARE(stored[1].value("7").attempts, 2); // redone once, in its stage
+    QCOMPARE(stored[0].value("7").attempts, 1); // the stage before is not redone
+    QVERIFY(stored[2].value("7").ok);           // and it went on
+    QCOMPARE(stored[2].size(), 10);
 }
 
 void TestPipelines::aFullDiskLosesNothing_data() {
