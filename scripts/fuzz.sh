@@ -18,6 +18,8 @@ targets=(fuzz_segment_header fuzz_cli_options fuzz_work_profile fuzz_job_inputs 
          fuzz_pipeline_file)
 cmake --build build-fuzz -j "$(nproc)" --target "${targets[@]}"
 export QT_QPA_PLATFORM=offscreen
+# A finding of an earlier run is not this run's.
+find build-fuzz -maxdepth 1 \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' \) -delete
 for t in "${targets[@]}"; do
     name="${t#fuzz_}"
     mkdir -p "build-fuzz/corpus/$name"
@@ -25,8 +27,11 @@ for t in "${targets[@]}"; do
     (cd build-fuzz && "bin/$t" -max_total_time="$seconds" -print_final_stats=1 \
         "corpus/$name" "../tests/fuzz/corpus/$name" 2>&1 | grep -E "^(Done|stat::number_of_executed_units|==.*ERROR)|SUMMARY" || true)
     # libFuzzer exits non-zero and writes crash-* on any finding.
-    if ls build-fuzz/crash-* build-fuzz/leak-* build-fuzz/timeout-* >/dev/null 2>&1; then
-        echo "fuzz: $t found a failing input: $(ls build-fuzz/crash-* build-fuzz/leak-* build-fuzz/timeout-* 2>/dev/null)"
+    # (ls of the three patterns together fails whenever one of them matches nothing, which
+    # hid every finding until session 6: find lists whatever is there.)
+    found=$(find build-fuzz -maxdepth 1 \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' \) -print)
+    if [ -n "$found" ]; then
+        echo "fuzz: $t found a failing input: $found"
         exit 1
     fi
 done

@@ -56,7 +56,8 @@ public:
     PipelineError error;
 
     bool fail(const QString& field, const QString& problem) {
-        if (!error) error = {field, oneLine(problem)};
+        // A field path holds the user's own key names, which may hold any character.
+        if (!error) error = {oneLine(field.left(200)), oneLine(problem)};
         return false;
     }
     bool onlyKnownFields(const QJsonObject& o, const QStringList& known, const QString& where) {

@@ -59,6 +59,10 @@ private Q_SLOTS:
             << "is not a field of a pipeline; accepted: items, stages, description";
         QTest::newRow("no items") << QByteArray(R"({"stages": []})") << "items"
                                   << "is required";
+        // A key name is the user's text: shown escaped, so the message stays one line (found
+        // by fuzz_pipeline_file).
+        QTest::newRow("a field with a newline") << QByteArray("{\"a\\nb\": 1}") << "a\\nb"
+                                                << "is not a field of a pipeline";
         QTest::newRow("items both")
             << QByteArray(R"({"items": {"range": "3", "file": "k"}, "stages": []})") << "items"
             << "either \"file\" or \"range\"";
