@@ -593,6 +593,7 @@ QString PipelineRunner::start() {
         o.config.auto_emit = false; // a worker emits when its item is done
         o.auto_emit = false;
         o.auto_calibrate = false;
+        o.log_path = s.spec.limit->log_path;
         s.throttle = std::make_unique<Throttle>(o);
         s.throttle_name = o.name;
         const QString name = s.spec.name;

@@ -25,10 +25,10 @@ const QStringList kStageFields{
     QStringLiteral("synthetic"),  QStringLiteral("fail_rate"), QStringLiteral("workers"),
     QStringLiteral("queue"),      QStringLiteral("limit"),     QStringLiteral("timeout"),
     QStringLiteral("max_output"), QStringLiteral("serve")};
-const QStringList kLimitFields{QStringLiteral("attach"), QStringLiteral("max_n"),
-                               QStringLiteral("per"),    QStringLiteral("hardcap"),
-                               QStringLiteral("mode"),   QStringLiteral("correction"),
-                               QStringLiteral("rf_rate")};
+const QStringList kLimitFields{QStringLiteral("attach"),  QStringLiteral("max_n"),
+                               QStringLiteral("per"),     QStringLiteral("hardcap"),
+                               QStringLiteral("mode"),    QStringLiteral("correction"),
+                               QStringLiteral("rf_rate"), QStringLiteral("log")};
 
 QString typeName(const QJsonValue& v) {
     switch (v.type()) {
@@ -161,7 +161,8 @@ public:
         return s;
     }
 
-    std::optional<StageLimit> limit(const QJsonValue& v, const QString& field) {
+    std::optional<StageLimit> limit(const QJsonValue& v, const QString& field,
+                                    const QString& base_dir) {
         if (!v.isObject()) {
             fail(field, QStringLiteral("must be an object: {\"max_n\": N, \"per\": S, ...} or "
                                        "{\"attach\": NAME}, got %1")
@@ -186,6 +187,15 @@ public:
             }
             l.attach = *name;
             return l;
+        }
+        if (o.contains(QLatin1String("log"))) {
+            const auto log = string(o, QStringLiteral("log"), field + QStringLiteral(".log"));
+            if (!log) return std::nullopt;
+            if (log->trimmed().isEmpty()) {
+                fail(field + QStringLiteral(".log"), QStringLiteral("must name a file"));
+                return std::nullopt;
+            }
+            l.log_path = QDir(base_dir).filePath(log->trimmed()); // beside the pipeline file
         }
         if (!o.contains(QLatin1String("max_n"))) {
             fail(field + QStringLiteral(".max_n"), QStringLiteral("is required for a limit of the "
@@ -240,7 +250,8 @@ public:
         return l;
     }
 
-    std::optional<StageSpec> stage(const QJsonValue& v, int index, int cores) {
+    std::optional<StageSpec> stage(const QJsonValue& v, int index, int cores,
+                                   const QString& base_dir) {
         const QString at = QStringLiteral("stages[%1]").arg(index);
         if (!v.isObject()) {
             fail(at, QStringLiteral("must be an object with a name and a command, got %1")
@@ -352,7 +363,8 @@ public:
             s.queue = int(*q);
         }
         if (o.contains(QLatin1String("limit"))) {
-            auto l = limit(o.value(QLatin1String("limit")), at + QStringLiteral(".limit"));
+            auto l =
+                limit(o.value(QLatin1String("limit")), at + QStringLiteral(".limit"), base_dir);
             if (!l) return std::nullopt;
             s.limit = *l;
         }
@@ -426,7 +438,7 @@ std::optional<PipelineSpec> parsePipeline(const QByteArray& json, int cores,
     }
     QSet<QString> names;
     for (int i = 0; i < list.size(); ++i) {
-        auto s = r.stage(list[i], i, cores);
+        auto s = r.stage(list[i], i, cores, base_dir);
         if (!s) return refuse();
         if (names.contains(s->name)) {
             r.fail(QStringLiteral("stages[%1].name").arg(i),

@@ -27,6 +27,9 @@ namespace throttlelab::pipeline {
 struct StageLimit {
     std::optional<ThrottleConfig> own;
     QString attach;
+    // With a limit of its own: a CSV the stage's monitor appends a row per permit to (as
+    // `throttlectl run --log`), to check or plot the stage's rate afterwards. Empty: none.
+    QString log_path;
     bool operator==(const StageLimit&) const = default;
 };
 
