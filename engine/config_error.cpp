@@ -22,6 +22,10 @@ QString engineName(ConfigInput input) {
         return QStringLiteral("hardcap");
     case ConfigInput::Mode:
         return QStringLiteral("mode");
+    case ConfigInput::Backend:
+        return QStringLiteral("backend");
+    case ConfigInput::OnBackendLoss:
+        return QStringLiteral("on_backend_loss");
     }
     return {};
 }

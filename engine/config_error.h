@@ -8,7 +8,19 @@ namespace throttlelab {
 
 // What an error is about. None: no input is wrong (another process holds the configuration's
 // writer lock and does not respond); the command line exits 1 for it, not 2.
-enum class ConfigInput { None, Name, MaxN, Per, Rate, Correction, RfRate, Hardcap, Mode };
+enum class ConfigInput {
+    None,
+    Name,
+    MaxN,
+    Per,
+    Rate,
+    Correction,
+    RfRate,
+    Hardcap,
+    Mode,
+    Backend,
+    OnBackendLoss
+};
 
 // The engine's name of each input: the reference's option names ("max_n", "per", ...), and
 // "max_n/per" for the rate they make together.

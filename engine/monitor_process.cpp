@@ -175,7 +175,7 @@ int runMonitorProcess(const QString& name, const QString& log_path, MonitorStart
         // Only now may writers reuse the entries these figures count.
         releaseEmissions(s.emissions, cursor);
         s.emissions.abandoned.store(abandoned, std::memory_order_relaxed);
-        const PacingParams params = PacingParams::from(c, s.config.as_throttle.load() != 0);
+        const PacingParams params = PacingParams::of(s, c);
         appendHistory(s.history,
                       {now, snap.latest.rate, snap.mean.rate, snap.hi_lo_window.rate,
                        snap.lo_hi_window.rate, c.targetRate(),

@@ -1,5 +1,6 @@
 #include "options.h"
 
+#include "backend_url.h"
 #include "one_line.h"
 
 #include <cmath>
@@ -24,6 +25,25 @@ QString toString(PacingMode m) {
     return m == PacingMode::Classic ? QStringLiteral("classic") : QStringLiteral("exact");
 }
 
+QString toString(BackendLossPolicy p) {
+    switch (p) {
+    case BackendLossPolicy::Closed:
+        return QStringLiteral("closed");
+    case BackendLossPolicy::Open:
+        return QStringLiteral("open");
+    case BackendLossPolicy::Local:
+        return QStringLiteral("local");
+    }
+    return {};
+}
+
+std::optional<BackendLossPolicy> parseBackendLossPolicy(const QString& text) {
+    for (BackendLossPolicy p :
+         {BackendLossPolicy::Closed, BackendLossPolicy::Open, BackendLossPolicy::Local})
+        if (text == toString(p)) return p;
+    return std::nullopt;
+}
+
 std::optional<Hardcap> parseHardcap(const QString& text) {
     for (Hardcap h : {Hardcap::Limit, Hardcap::One, Hardcap::None, Hardcap::Window})
         if (text == toString(h)) return h;
@@ -40,6 +60,9 @@ ThrottleOptions ThrottleOptions::resolved() const {
     ThrottleOptions r = *this;
     if (!r.auto_emit) r.auto_emit = r.as_throttle;
     r.config.auto_emit = *r.auto_emit;
+    if (!r.backend_url.isEmpty() && !r.on_backend_loss)
+        r.on_backend_loss = r.config.hardcap == Hardcap::Window ? BackendLossPolicy::Closed
+                                                                : BackendLossPolicy::Local;
     if (!r.auto_calibrate)
         r.auto_calibrate = r.config.mode == PacingMode::Classic && !r.correction_given &&
                            r.config.targetRate() >= 49.0;
@@ -97,7 +120,25 @@ ConfigError checkName(const QString& name) {
 
 ConfigError checkOptions(const ThrottleOptions& o) {
     if (ConfigError e = checkName(o.name)) return e;
-    return checkConfig(o.config);
+    if (ConfigError e = checkConfig(o.config)) return e;
+    if (!o.backend_url.isEmpty()) {
+        QString error;
+        if (!BackendUrl::parse(o.backend_url, &error)) return {ConfigInput::Backend, error};
+        if (ConfigError e = checkSharedConfig(o.config)) return e;
+        if (!o.as_throttle)
+            return {ConfigInput::Backend,
+                    QStringLiteral("needs a throttle (as_throttle): a monitor alone shares no "
+                                   "budget")};
+    }
+    return {};
+}
+
+ConfigError checkSharedConfig(const ThrottleConfig& c) {
+    if (c.mode == PacingMode::Classic)
+        return {ConfigInput::Mode,
+                QStringLiteral("must be exact when the budget is shared through a backend "
+                               "(classic is one machine's sleep loop), got classic")};
+    return {};
 }
 
 QString validateConfig(const ThrottleConfig& c) {

@@ -15,7 +15,14 @@ enum class Hardcap { Limit, One, None, Window };
 // exact: a deadline/reservation pacer that needs no calibration.
 enum class PacingMode { Classic, Exact };
 
+// What a throttle sharing a budget through a backend does while the backend is slow or gone:
+// closed, no permits until it is back; open, no limit; local, this machine's fair share
+// (max_n / machines seen) from its own pacer.
+enum class BackendLossPolicy { Closed, Open, Local };
+
 QString toString(Hardcap h);
+QString toString(BackendLossPolicy p);
+std::optional<BackendLossPolicy> parseBackendLossPolicy(const QString& text);
 QString toString(PacingMode m);
 std::optional<Hardcap> parseHardcap(const QString& text);
 std::optional<PacingMode> parsePacingMode(const QString& text);
@@ -56,6 +63,11 @@ struct ThrottleOptions {
     QString helper_path;
     // A CSV file the monitor appends one row per permit to (worker,grant_s,emit_s).
     QString log_path;
+    // One budget shared with other machines (backend_url.h), e.g.
+    // redis://127.0.0.1:6379/0?key=api; empty: this machine's own. Fixed for the owner's life.
+    QString backend_url;
+    // Unset: closed for the window hardcap (it promises a window), local otherwise.
+    std::optional<BackendLossPolicy> on_backend_loss;
 
     // Applies the reference's defaults for the unset options.
     ThrottleOptions resolved() const;
@@ -65,6 +77,8 @@ struct ThrottleOptions {
 ConfigError checkConfig(const ThrottleConfig& c);
 ConfigError checkName(const QString& name);
 ConfigError checkOptions(const ThrottleOptions& o);
+// What a configuration shared through a backend must also be (exact mode).
+ConfigError checkSharedConfig(const ThrottleConfig& c);
 // The same as one line in the engine's words (empty when valid), for callers that only pass
 // the line on; a front end that shows or marks the input uses the check functions.
 QString validateConfig(const ThrottleConfig& c);

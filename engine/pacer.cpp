@@ -71,17 +71,40 @@ private:
 
 } // namespace
 
-PacingParams PacingParams::from(const ThrottleConfig& c, bool as_throttle) {
+PacingParams PacingParams::from(const ThrottleConfig& c, bool as_throttle, std::uint64_t feed) {
     PacingParams p;
     p.mode = c.mode;
     p.hardcap = c.hardcap;
     p.unlimited = !as_throttle;
     p.max_n = std::max<long long>(1, c.max_n);
+    switch (shm::feedKind(feed)) {
+    case shm::FeedKind::Local:
+        break;
+    case shm::FeedKind::Leased:
+        // The tank holds what the backend leased; the backend keeps the rate and the bank.
+        // The window ring keeps recording every grant, so this machine's own share of the
+        // last window is known if the backend goes away (policy local).
+        p.mode = PacingMode::Classic;
+        if (p.hardcap != Hardcap::Window) p.hardcap = Hardcap::Limit;
+        break;
+    case shm::FeedKind::Open:
+        p.unlimited = true;
+        break;
+    case shm::FeedKind::Share:
+        p.mode = PacingMode::Exact;
+        p.max_n = std::max<long long>(1, shm::feedShare(feed));
+        break;
+    }
     p.per_ns = std::max<Nanos>(1, fromSeconds(c.per));
     p.interval_q = std::max<std::int64_t>(1, toQ(p.per_ns) / p.max_n);
     const long long b = p.burst();
     p.tau_q = b < 0 ? 0 : (b - 1) * p.interval_q;
     return p;
+}
+
+PacingParams PacingParams::of(const shm::Segment& s, const ThrottleConfig& c) {
+    return from(c, s.config.as_throttle.load(std::memory_order_relaxed) != 0,
+                s.backend.feed.load(std::memory_order_acquire));
 }
 
 long long PacingParams::burst() const {

@@ -26,7 +26,11 @@ struct PacingParams {
     std::int64_t interval_q = 0; // per/max_n in 1/256 ns
     std::int64_t tau_q = 0;      // how far tat may run ahead of now: (burst - 1) intervals
 
-    static PacingParams from(const ThrottleConfig& c, bool as_throttle = true);
+    static PacingParams from(const ThrottleConfig& c, bool as_throttle = true,
+                             std::uint64_t feed = shm::packFeed(shm::FeedKind::Local, 0));
+    // What a segment's processes use: its configuration, whether it throttles at all, and
+    // where its permits come from now (shm::FeedKind).
+    static PacingParams of(const shm::Segment& s, const ThrottleConfig& c);
     long long burst() const; // -1 when unbounded
 };
 

@@ -23,5 +23,7 @@ bool releaseWorkerSlot(shm::Segment& s, std::size_t slot, std::int64_t expected_
 
 // Wakes everything that waits on the segment: waiters, the throttle and the monitor.
 void signalEvent(shm::Segment& s);
+// Tells a throttle process that leases permits from a shared budget that a taker wants one.
+void askBackend(shm::Segment& s);
 
 } // namespace throttlelab

@@ -16,7 +16,7 @@
 namespace throttlelab::shm {
 
 constexpr std::uint64_t kMagic = 0x42414c54544f5254ull; // "TROTTLAB" little-endian
-constexpr std::uint32_t kLayoutVersion = 4;
+constexpr std::uint32_t kLayoutVersion = 5;
 constexpr std::size_t kCacheLine = 64;
 constexpr std::size_t kMaxWorkers = 64;
 // The monitor keeps entries in the ring until its figures count them: about 20 ms (its lag
@@ -91,6 +91,10 @@ struct alignas(kCacheLine) Control {
     // The permits granted before the owner last reset its figures (a clean run): the total
     // counts from there. Written by the owner while stopped.
     A64 granted_base;
+    // Waits passed over because their process did not run within the 2 ms a younger waiter
+    // yields to it (descheduled or stopped): each costs that wait one turn of oldest-first
+    // order. Any waiter adds one when it marks a wait passed over.
+    A64 waits_passed_over;
 };
 
 // Grant state. exact mode: `tat` (theoretical arrival time of the next permit, in 1/256 ns
@@ -150,6 +154,51 @@ struct alignas(kCacheLine) Helpers {
     // The permit log could not be written (the errno; 0 while fine). The log then keeps its
     // last whole row and stays closed for the rest of the run; the owner reports it.
     A32 log_errno;
+};
+
+// Where the permits come from. Local: this segment's own pacer (no backend). The others are
+// set by a throttle process that shares one budget through a backend (engine/backend):
+// Leased, the tank holds permits that process leased from the backend; Open, no limit while
+// the backend is unreachable (policy open); Share, this segment's own exact pacer at
+// `share_max_n` per `per` while it is unreachable (policy local). Policy closed keeps Leased
+// and adds nothing. One word, (share_max_n << 8) | kind, so a worker sees kind and share
+// together; it re-derives its pacing parameters whenever the word moves.
+enum class FeedKind : std::uint32_t { Local = 0, Leased = 1, Open = 2, Share = 3 };
+constexpr std::uint64_t packFeed(FeedKind kind, std::uint64_t share_max_n) {
+    return (share_max_n << 8) | std::uint64_t(kind);
+}
+constexpr FeedKind feedKind(std::uint64_t feed) {
+    return FeedKind(feed & 0xff);
+}
+constexpr std::int64_t feedShare(std::uint64_t feed) {
+    return std::int64_t(feed >> 8);
+}
+
+enum class BackendState : std::uint32_t { None = 0, Connecting = 1, Connected = 2, Lost = 3 };
+constexpr std::size_t kBackendTextSize = 512;
+
+// A shared budget's link. Writers: the owner writes `url` and `policy` before its helpers
+// start (fixed for the run); the throttle process writes everything else, each field one
+// store (a death leaves the last value; its replacement rewrites them all). `error` holds
+// the last failure as NUL-terminated text, written before `error_seq` moves.
+struct alignas(kCacheLine) Backend {
+    A64 feed;
+    A32 state;
+    A32 policy;           // BackendLossPolicy
+    A32 machines;         // machines seen sharing the key in the last few seconds, this one too
+    A32 outages;          // times the backend became unreachable in this segment's life
+    AI64 since_ns;        // when `state` last changed (monotonic)
+    A64 calls;            // calls to the backend, all time
+    A64 leased;           // permits leased from the backend, all time
+    A64 returned;         // leased permits given back unused
+    A64 budget_taken;     // permits every machine took in the last window, as the backend counts
+    A64 budget_rate_bits; // the whole budget's rate (a double): every machine's last rate
+    A64 error_seq;
+    char url[kBackendTextSize];
+    char error[kBackendTextSize];
+    // The throttle process sleeps on this futex word; a taker refused while the permits come
+    // from the backend bumps it, so a lease is asked for at once (writers: every taker).
+    alignas(kCacheLine) A32 demand;
 };
 
 struct EmissionEntry {
@@ -235,6 +284,7 @@ struct Segment {
     Control control;
     Helpers helpers;
     Pacing pacing;
+    Backend backend;
     WorkerSlot workers[kMaxWorkers];
     EmissionRing emissions;
     Stats stats;

@@ -8,6 +8,7 @@
 #include "stats_channel.h"
 
 #include <QTimer>
+#include <cstring>
 #include <unistd.h>
 
 namespace throttlelab {
@@ -62,6 +63,10 @@ ProcessSpec Throttle::helperSpec(const QString& role) const {
         spec.args << QStringLiteral("--log") << options_.log_path;
     spec.restart_args = spec.args;
     if (role == kMonitor) spec.restart_args << QStringLiteral("--replacing");
+    if (role == kThrottle && !options_.backend_url.isEmpty()) {
+        spec.args << QStringLiteral("--shared");
+        spec.restart_args = spec.args;
+    }
     spec.announces_ready = true;
     spec.restart_automatically = true;
     spec.budget = kHelperRestartBudget;
@@ -100,6 +105,13 @@ QString Throttle::beginStart() {
         s.config.as_throttle.store(options_.as_throttle);
         s.config.as_monitor.store(options_.as_monitor);
         changeConfig(s, ConfigPatch::everything(options_.config), getpid());
+        if (!options_.backend_url.isEmpty()) {
+            // Fixed for the owner's life: the throttle process links this segment to it.
+            const QByteArray url = options_.backend_url.toUtf8().left(shm::kBackendTextSize - 1);
+            std::memcpy(s.backend.url, url.constData(), std::size_t(url.size()));
+            s.backend.url[url.size()] = 0;
+            s.backend.policy.store(std::uint32_t(*options_.on_backend_loss));
+        }
     }
     if (*options_.auto_calibrate && config().mode == PacingMode::Classic) {
         CalibrationRequest req;
@@ -119,8 +131,13 @@ QString Throttle::beginStart() {
     s.helpers.log_errno.store(0);
     s.control.stop_requested.store(0);
     s.emissions.tail.store(s.emissions.head.load()); // nothing from an earlier run is replayed
-    resetPacing(s.pacing, PacingParams::from(config(), options_.as_throttle),
-                segment_->relative(now));
+    if (!options_.backend_url.isEmpty()) {
+        // Nothing is granted until the throttle process has leased permits.
+        s.backend.feed.store(shm::packFeed(shm::FeedKind::Leased, 0));
+        s.backend.state.store(std::uint32_t(shm::BackendState::Connecting));
+        s.backend.since_ns.store(now);
+    }
+    resetPacing(s.pacing, PacingParams::of(s, config()), segment_->relative(now));
     s.control.run_started_ns.store(now);
     s.control.run_epoch.fetch_add(1);
     s.control.run_state.store(std::uint32_t(shm::RunState::Running), std::memory_order_release);
@@ -163,9 +180,12 @@ void Throttle::failStart(const QString& error) {
 void Throttle::onHelperExited(const ProcessExit& exit) {
     shm::Segment& s = segment_->data();
     if (state_ == State::Starting) {
-        // Dead before it was ready: the start fails (nothing is restarted in a start).
-        failStart(
-            QStringLiteral("the %1 process did not start (%2)").arg(exit.label, exit.describe()));
+        // Dead before it was ready: the start fails (nothing is restarted in a start). A
+        // throttle process that could not reach the shared budget has said why.
+        const QString why = exit.id == throttle_ ? client_->backendInfo().error : QString();
+        failStart(why.isEmpty() ? QStringLiteral("the %1 process did not start (%2)")
+                                      .arg(exit.label, exit.describe())
+                                : why);
         return;
     }
     if (state_ == State::Running && exit.asked) {

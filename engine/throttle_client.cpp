@@ -55,7 +55,13 @@ int olderWaiters(shm::Segment& s, int self, Nanos since, bool pass_over = false)
         if (w.passed_over_since.load(std::memory_order_relaxed) == other) continue;
         if (other < since || (other == since && int(i) < self)) {
             ++older;
-            if (pass_over) w.passed_over_since.store(other, std::memory_order_relaxed);
+            if (pass_over) {
+                Nanos unmarked = w.passed_over_since.load(std::memory_order_relaxed);
+                // Counted once per wait, however many younger waiters give up on it.
+                if (unmarked != other && w.passed_over_since.compare_exchange_strong(
+                                             unmarked, other, std::memory_order_relaxed))
+                    s.control.waits_passed_over.fetch_add(1, std::memory_order_relaxed);
+            }
         }
     }
     return older;
@@ -105,9 +111,15 @@ bool releaseWorkerSlot(shm::Segment& s, std::size_t slot, std::int64_t expected_
     return true;
 }
 
+void askBackend(shm::Segment& s) {
+    s.backend.demand.fetch_add(1, std::memory_order_acq_rel);
+    futexWakeAll(s.backend.demand);
+}
+
 void signalEvent(shm::Segment& s) {
     s.control.wake.fetch_add(1, std::memory_order_acq_rel);
     futexWakeAll(s.control.wake);
+    askBackend(s);
     s.emissions.monitor_wake.fetch_add(1, std::memory_order_acq_rel);
     futexWakeAll(s.emissions.monitor_wake);
 }
@@ -154,11 +166,13 @@ ThrottleClient::~ThrottleClient() {
 
 const PacingParams& ThrottleClient::params() {
     const std::uint64_t gen = configGeneration(data());
-    if (gen != params_generation_) {
+    const std::uint64_t feed = data().backend.feed.load(std::memory_order_acquire);
+    if (gen != params_generation_ || feed != params_feed_) {
         const ThrottleConfig c = readConfig(data());
-        *params_ = PacingParams::from(c, data().config.as_throttle.load() != 0);
+        *params_ = PacingParams::of(data(), c);
         auto_emit_ = c.auto_emit;
         params_generation_ = gen;
+        params_feed_ = feed;
     }
     return *params_;
 }
@@ -195,7 +209,10 @@ bool ThrottleClient::hasFuel() {
         return false;
     const Nanos now = monotonicNow();
     const GrantResult r = tryGrant(s.pacing, params(), segment_->relative(now), pid_);
-    if (!r.granted) return false;
+    if (!r.granted) {
+        if (shm::feedKind(params_feed_) == shm::FeedKind::Leased) askBackend(s);
+        return false;
+    }
     faultPoint(FaultPoint::GrantUnrecorded);
     recordGrant(r.grant_ns + s.header.created_ns);
     return true;
@@ -291,6 +308,7 @@ WaitResult ThrottleClient::awaitFuelUntil(std::optional<Nanos> until) {
                 return WaitResult::Granted;
             }
             if (r.retry_ns >= 0) wake_at = std::min(wake_at, r.retry_ns + s.header.created_ns);
+            if (!yield && shm::feedKind(params_feed_) == shm::FeedKind::Leased) askBackend(s);
         }
         if (deadline >= 0) {
             if (now >= deadline) break;
@@ -348,16 +366,17 @@ ConfigError ThrottleClient::setConfig(const ThrottleConfig& c) {
 
 ConfigError ThrottleClient::changeConfig(const ConfigPatch& patch, ThrottleConfig* applied) {
     shm::Segment& s = data();
-    const bool as_throttle = s.config.as_throttle.load() != 0;
+    if (s.backend.url[0] != 0 && patch.mode && *patch.mode == PacingMode::Classic)
+        return checkSharedConfig(patch.appliedTo(readConfig(s)));
     double banked = 0;
     ConfigTransition t;
     t.beforePublish = [&](const ThrottleConfig& before, const ThrottleConfig& after) {
-        banked = closePacingForChange(s.pacing, PacingParams::from(before, as_throttle),
-                                      PacingParams::from(after, as_throttle),
-                                      segment_->relative(monotonicNow()));
+        banked =
+            closePacingForChange(s.pacing, PacingParams::of(s, before), PacingParams::of(s, after),
+                                 segment_->relative(monotonicNow()));
     };
     t.afterPublish = [&](const ThrottleConfig&, const ThrottleConfig& after) {
-        openPacingAfterChange(s.pacing, PacingParams::from(after, as_throttle), banked,
+        openPacingAfterChange(s.pacing, PacingParams::of(s, after), banked,
                               segment_->relative(monotonicNow()));
     };
     if (ConfigError e = throttlelab::changeConfig(s, patch, pid_, t, applied)) return e;
@@ -428,6 +447,50 @@ std::vector<HistorySample> ThrottleClient::history(std::uint64_t after, std::uin
     return readHistory(data().history, after, next);
 }
 
+BackendInfo ThrottleClient::backendInfo() const {
+    const shm::Segment& s = data();
+    BackendInfo b;
+    const shm::Backend& k = s.backend;
+    b.url = QString::fromUtf8(k.url, int(qstrnlen(k.url, sizeof k.url)));
+    if (b.url.isEmpty()) return b;
+    static const char* states[] = {"none", "connecting", "connected", "lost"};
+    b.state = QString::fromLatin1(states[k.state.load() & 3]);
+    b.policy = toString(BackendLossPolicy(k.policy.load()));
+    const std::uint64_t feed = k.feed.load();
+    const ThrottleConfig c = readConfig(s);
+    switch (shm::feedKind(feed)) {
+    case shm::FeedKind::Local:
+    case shm::FeedKind::Leased:
+        b.feed = k.state.load() == std::uint32_t(shm::BackendState::Lost)
+                     ? QStringLiteral("closed")
+                     : QStringLiteral("leased");
+        break;
+    case shm::FeedKind::Open:
+        b.feed = QStringLiteral("open (no limit)");
+        break;
+    case shm::FeedKind::Share:
+        b.feed = QStringLiteral("local share %1 per %2 s").arg(shm::feedShare(feed)).arg(c.per);
+        break;
+    }
+    const Nanos since = k.since_ns.load();
+    b.state_for_ns = since > 0 ? std::max<Nanos>(0, monotonicNow() - since) : 0;
+    b.machines = int(k.machines.load());
+    b.outages = int(k.outages.load());
+    b.calls = k.calls.load();
+    b.leased = k.leased.load();
+    b.returned = k.returned.load();
+    b.budget_taken = k.budget_taken.load();
+    b.budget_rate = std::bit_cast<double>(k.budget_rate_bits.load());
+    // The error text is written before its sequence moves; a torn read only mixes two
+    // messages of the same link, so one retry is enough for a display.
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        const std::uint64_t seq = k.error_seq.load(std::memory_order_acquire);
+        b.error = QString::fromUtf8(k.error, int(qstrnlen(k.error, sizeof k.error)));
+        if (k.error_seq.load(std::memory_order_acquire) == seq) break;
+    }
+    return b;
+}
+
 RunInfo ThrottleClient::runInfo() const {
     const shm::Segment& s = data();
     RunInfo r;
@@ -456,6 +519,7 @@ RunInfo ThrottleClient::runInfo() const {
     r.overflow = s.emissions.overflow.load();
     r.abandoned = s.emissions.abandoned.load();
     r.reclaimed_worker_slots = s.helpers.reclaimed_worker_slots.load();
+    r.waits_passed_over = s.control.waits_passed_over.load();
     r.helper_restarts = s.helpers.helper_restarts.load();
     r.helper_stalls = s.helpers.helper_stalls.load();
     r.log_errno = int(s.helpers.log_errno.load());
@@ -471,7 +535,7 @@ RunInfo ThrottleClient::runInfo() const {
     r.waiters = s.control.waiters.load();
     r.as_throttle = s.config.as_throttle.load() != 0;
     r.as_monitor = s.config.as_monitor.load() != 0;
-    const PacingParams p = PacingParams::from(readConfig(s), r.as_throttle);
+    const PacingParams p = PacingParams::of(s, readConfig(s));
     r.available = r.running ? availablePermits(s.pacing, p, segment_->relative(monotonicNow())) : 0;
     return r;
 }

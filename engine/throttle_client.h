@@ -76,6 +76,8 @@ struct RunInfo {
     Nanos throttle_cpu_ns = 0, monitor_cpu_ns = 0;
     std::uint64_t granted = 0, produced = 0, emitted = 0, overflow = 0, abandoned = 0;
     std::uint64_t reclaimed_worker_slots = 0;
+    // Waits that lost their oldest-first turn because their process did not run in time.
+    std::uint64_t waits_passed_over = 0;
     std::uint64_t helper_restarts = 0, helper_stalls = 0;
     // Time since each helper's last heartbeat; past kHelperStallReport it is stalled.
     Nanos throttle_silent_ns = 0, monitor_silent_ns = 0;
@@ -84,6 +86,23 @@ struct RunInfo {
     long long available = 0; // permits that could be taken now, -1 unbounded
     std::uint32_t waiters = 0;
     bool as_throttle = true, as_monitor = true;
+};
+
+// A throttle that shares one budget with other machines (ThrottleOptions::backend_url): how
+// its link stands. Empty url: the throttle is this machine's own.
+struct BackendInfo {
+    QString url;
+    QString state;          // "connecting", "connected", "lost"
+    QString policy;         // closed, open or local
+    QString feed;           // "leased", "open (no limit)", "local share 33 per 1 s", "closed"
+    Nanos state_for_ns = 0; // how long it has been in that state
+    int machines = 0;       // machines seen sharing the key, this one too
+    int outages = 0;
+    std::uint64_t calls = 0, leased = 0, returned = 0;
+    std::uint64_t budget_taken = 0; // every machine's permits in the last window
+    double budget_rate = 0;         // every machine's latest rate, summed
+    QString error;                  // the last failure, if any
+    bool shared() const { return !url.isEmpty(); }
 };
 
 class ThrottleClient {
@@ -119,6 +138,7 @@ public:
     ConfigError changeConfig(const ConfigPatch& patch, ThrottleConfig* applied = nullptr);
     StatsSnapshot stats() const;
     RunInfo runInfo() const;
+    BackendInfo backendInfo() const;
     std::vector<WorkerInfo> workers() const;
     bool killed() const;
     // Sleeps until the kill flag is set (Killed, at once if it is), `timeout` (TimedOut; none
@@ -160,6 +180,7 @@ private:
     int slot_ = -1;
     pid_t pid_ = 0;
     std::uint64_t params_generation_ = ~std::uint64_t(0);
+    std::uint64_t params_feed_ = 0;
     std::unique_ptr<PacingParams> params_;
     bool auto_emit_ = true;
     Nanos last_grant_ns_ = 0;

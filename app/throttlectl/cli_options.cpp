@@ -101,6 +101,10 @@ QString flagName(ConfigInput input) {
         return QStringLiteral("--hardcap");
     case ConfigInput::Mode:
         return QStringLiteral("--mode");
+    case ConfigInput::Backend:
+        return QStringLiteral("--backend");
+    case ConfigInput::OnBackendLoss:
+        return QStringLiteral("--on-backend-loss");
     }
     return {};
 }

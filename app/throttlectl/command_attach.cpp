@@ -1,5 +1,7 @@
 // The commands that act on a throttle already running under a name: inspect, set, stop,
 // remove.
+#include "budget_view.h"
+#include "number_format.h"
 #include "cli.h"
 #include "cli_options.h"
 #include "report.h"
@@ -53,12 +55,35 @@ int commandInspect(const QStringList& args) {
     const StatsSnapshot s = client->stats();
     const RunInfo info = client->runInfo();
     const auto workers = client->workers();
+    const BackendInfo b = client->backendInfo();
+    // A shared budget: every machine on it, as Redis knows them (unreachable: said, and
+    // the local figures are still shown).
+    backend::BudgetView budget;
+    QString budget_error;
+    bool have_budget = false;
+    if (b.shared()) {
+        QString e;
+        if (const auto url = BackendUrl::parse(b.url, &e))
+            have_budget =
+                backend::readBudget(*url, url->keyOr(client->name()), &budget, &budget_error);
+        else
+            budget_error = e;
+    }
     if (p.isSet("json")) {
-        printJson({{"name", client->name()},
-                   {"config", toJson(c)},
-                   {"run", toJson(info)},
-                   {"stats", toJson(s)},
-                   {"workers", toJson(workers)}});
+        QJsonObject o{{"name", client->name()},
+                      {"config", toJson(c)},
+                      {"run", toJson(info)},
+                      {"stats", toJson(s)},
+                      {"workers", toJson(workers)}};
+        if (b.shared()) {
+            QJsonObject j = toJson(b);
+            if (have_budget)
+                j.insert(QStringLiteral("budget"), toJson(budget));
+            else
+                j.insert(QStringLiteral("budget_error"), budget_error);
+            o.insert(QStringLiteral("backend"), j);
+        }
+        printJson(o);
         return kExitOk;
     }
     std::printf("%s: %s, %lld per %g s, hardcap %s, mode %s, correction %g, rf_rate %g s\n",
@@ -79,10 +104,35 @@ int commandInspect(const QStringList& args) {
     std::printf("%s\n", qPrintable(oneLineStatus(s, info)));
     std::printf("hi_lo %s | lo_hi %s | max in window %lld\n", qPrintable(describeRate(s.hi_lo)),
                 qPrintable(describeRate(s.lo_hi)), s.max_in_window);
+    if (info.waits_passed_over > 0)
+        std::printf("%llu wait(s) passed over: their process did not run within 2 ms of its "
+                    "turn\n",
+                    (unsigned long long)info.waits_passed_over);
     std::printf("%zu worker(s)\n", workers.size());
     for (const WorkerInfo& w : workers)
         std::printf("  pid %lld: %llu grants, %llu emits\n", w.pid, (unsigned long long)w.grants,
                     (unsigned long long)w.emits);
+    if (b.shared()) {
+        std::printf("shared budget %s: link %s for %.1f s, permits %s, on loss %s\n",
+                    qPrintable(b.url), qPrintable(b.state), toSeconds(b.state_for_ns),
+                    qPrintable(b.feed), qPrintable(b.policy));
+        if (!b.error.isEmpty()) std::printf("  last error: %s\n", qPrintable(b.error));
+        if (have_budget) {
+            std::printf("budget: %lld per %g s, hardcap %s; %lld permits in the last window, "
+                        "%s/s, %d machine(s) live\n",
+                        budget.max_n, budget.per, qPrintable(budget.hardcap),
+                        budget.takenInWindow(), qPrintable(formatRate(budget.rate())),
+                        int(std::count_if(budget.members.begin(), budget.members.end(),
+                                          [](const backend::BudgetMember& m) { return m.live; })));
+            for (const backend::BudgetMember& m : budget.members)
+                std::printf("  %s pid %lld: %lld in the last window, %s/s, seen %.1f s ago, %s%s\n",
+                            qPrintable(m.host), m.pid, m.taken_in_window,
+                            qPrintable(formatRate(m.rate)), m.last_seen_s, qPrintable(m.state),
+                            m.live ? "" : " (gone)");
+        } else {
+            std::printf("budget: cannot be read now: %s\n", qPrintable(budget_error));
+        }
+    }
     return kExitOk;
 }
 

@@ -51,6 +51,16 @@ int commandRun(const QStringList& args) {
                  "default"});
     p.addOption({"json", "Print the summary as one JSON object on stdout."});
     p.addOption({"log", "Write one CSV row per permit (worker,grant_s,emit_s) to FILE.", "FILE"});
+    p.addOption({"backend",
+                 "Share one budget with the throttles of other machines through Redis: "
+                 "redis://HOST[:PORT][/DB][?key=NAME] or redis+unix:///PATH[?db=DB&key=NAME] "
+                 "(key defaults to --name). Exact mode only.",
+                 "URL"});
+    p.addOption({"on-backend-loss",
+                 "While the backend is slow or gone: closed (no permits; the default for "
+                 "--hardcap window), open (no limit) or local (this machine's share, max_n / "
+                 "machines seen; the default otherwise).",
+                 "POLICY"});
     if (QString e = parseCommand(p, args, 0); !e.isEmpty()) {
         printError(cmd, e + QStringLiteral("; see throttlectl run --help"));
         return kExitBadInput;
@@ -75,6 +85,28 @@ int commandRun(const QStringList& args) {
         return kExitBadInput;
     }
     o.correction_given = p.isSet("correction");
+    if (p.isSet("backend")) {
+        o.backend_url = p.value("backend");
+        if (!p.isSet("mode")) o.config.mode = PacingMode::Exact;
+    } else if (p.isSet("on-backend-loss")) {
+        printError(cmd, QStringLiteral("--on-backend-loss needs --backend (a shared budget)"));
+        return kExitBadInput;
+    }
+    if (p.isSet("on-backend-loss")) {
+        o.on_backend_loss = parseBackendLossPolicy(p.value("on-backend-loss"));
+        if (!o.on_backend_loss) {
+            printError(cmd, QStringLiteral("--on-backend-loss must be closed, open or local, "
+                                           "got '%1'")
+                                .arg(p.value("on-backend-loss").left(80)));
+            return kExitBadInput;
+        }
+    }
+    if (!o.backend_url.isEmpty()) {
+        if (const ConfigError e = checkOptions(o.resolved())) {
+            printError(cmd, inFlagWords(e));
+            return kExitBadInput;
+        }
+    }
     if (p.isSet("auto-emit")) o.auto_emit = o.config.auto_emit;
     o.auto_calibrate = p.isSet("auto-calibrate");
     auto workers = parsePositiveInt(p.value("workers"));

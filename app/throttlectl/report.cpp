@@ -69,12 +69,49 @@ QJsonObject toJson(const RunInfo& r) {
             {"available", double(r.available)},
             {"waiters", double(r.waiters)},
             {"reclaimed_worker_slots", double(r.reclaimed_worker_slots)},
+            {"waits_passed_over", double(r.waits_passed_over)},
             {"helper_restarts", double(r.helper_restarts)},
             {"helper_stalls", double(r.helper_stalls)},
             {"throttle_stalled", r.throttle_stalled},
             {"monitor_stalled", r.monitor_stalled},
             {"throttle_silent_s", toSeconds(r.throttle_silent_ns)},
             {"monitor_silent_s", toSeconds(r.monitor_silent_ns)}};
+}
+
+QJsonObject toJson(const BackendInfo& b) {
+    return {{"url", b.url},
+            {"state", b.state},
+            {"state_for_s", toSeconds(b.state_for_ns)},
+            {"policy", b.policy},
+            {"feed", b.feed},
+            {"machines", b.machines},
+            {"outages", b.outages},
+            {"calls", double(b.calls)},
+            {"leased", double(b.leased)},
+            {"returned", double(b.returned)},
+            {"budget_taken_in_window", double(b.budget_taken)},
+            {"budget_rate", b.budget_rate},
+            {"error", b.error}};
+}
+
+QJsonObject toJson(const backend::BudgetView& v) {
+    QJsonArray machines;
+    for (const backend::BudgetMember& m : v.members)
+        machines.append(QJsonObject{{"machine", m.machine},
+                                    {"host", m.host},
+                                    {"pid", double(m.pid)},
+                                    {"taken_in_window", double(m.taken_in_window)},
+                                    {"rate", m.rate},
+                                    {"last_seen_s", m.last_seen_s},
+                                    {"state", m.state},
+                                    {"live", m.live}});
+    return {{"max_n", double(v.max_n)},
+            {"per", v.per},
+            {"hardcap", v.hardcap},
+            {"version", v.version},
+            {"taken_in_window", double(v.takenInWindow())},
+            {"rate", v.rate()},
+            {"machines", machines}};
 }
 
 QJsonArray toJson(const std::vector<WorkerInfo>& workers) {

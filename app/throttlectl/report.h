@@ -1,5 +1,6 @@
 #pragma once
 // What throttlectl prints: JSON for scripts, short text for people.
+#include "budget_view.h"
 #include "calibration.h"
 #include "options.h"
 #include "statistics.h"
@@ -15,6 +16,8 @@ QJsonObject toJson(const ThrottleConfig& c);
 QJsonObject toJson(const StatsSnapshot& s);
 QJsonObject toJson(const CalibrationResult& r);
 QJsonObject toJson(const RunInfo& r);
+QJsonObject toJson(const BackendInfo& b);
+QJsonObject toJson(const backend::BudgetView& v);
 QJsonArray toJson(const std::vector<WorkerInfo>& workers);
 
 void printJson(const QJsonObject& o);

@@ -80,6 +80,10 @@ JobError fromConfigError(const ConfigError& e) {
     case ConfigInput::Mode:
         input = JobInput::Mode;
         break;
+    case ConfigInput::Backend:
+    case ConfigInput::OnBackendLoss:
+        input = JobInput::None; // a job's own throttle shares no budget
+        break;
     }
     return {input, e.problem, e.isBadInput()};
 }

@@ -352,6 +352,7 @@ private Q_SLOTS:
                 5000));
         }
         const Nanos all_waiting = monotonicNow();
+        const std::uint64_t passed_over_before = t.client().runInfo().waits_passed_over;
         workers.finish(std::chrono::seconds(15));
         t.stop();
         QFile f(o.log_path);
@@ -389,10 +390,19 @@ private Q_SLOTS:
                 ++broken;
         }
         const int turns = int(end - first) - 2;
-        QVERIFY2(broken * 4 <= turns, qPrintable(QStringLiteral("%1 of %2 turns out of order: %3")
-                                                     .arg(broken)
-                                                     .arg(turns)
-                                                     .arg(order.join(' '))));
+        // A wait whose process does not run within the 2 ms a younger waiter yields to it is
+        // passed over on purpose (or a stopped process would hold everyone up), and the
+        // engine counts each one: on this shared 2-core machine a loaded CI run passes over
+        // several. Each costs at most two turns by the measure above (its own, taken later,
+        // and the next); what is left must still be oldest first.
+        const int passed_over = int(t.client().runInfo().waits_passed_over - passed_over_before);
+        const int unexplained = std::max(0, broken - 2 * passed_over);
+        QVERIFY2(unexplained * 4 <= turns,
+                 qPrintable(QStringLiteral("%1 of %2 turns out of order (%3 waits passed over): %4")
+                                .arg(broken)
+                                .arg(turns)
+                                .arg(passed_over)
+                                .arg(order.join(' '))));
     }
 };
 
