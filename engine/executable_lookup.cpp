@@ -1,5 +1,7 @@
 #include "executable_lookup.h"
 
+#include "throttlelab_install_layout.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -50,7 +52,13 @@ QString findExecutable(const QString& program, const QString& override_path) {
         const QMutexLocker locker(&extraDirectoriesLock());
         dirs << extraDirectories();
     }
-    dirs << ownDirectory();
+    // An install splits the executables: the tools in bin, the helpers and workers they start
+    // in a folder of their own; each side finds the other relative to itself.
+    dirs << ownDirectory()
+         << QDir::cleanPath(
+                QDir(ownDirectory()).filePath(QStringLiteral(THROTTLELAB_HELPERS_FROM_BINDIR)))
+         << QDir::cleanPath(
+                QDir(ownDirectory()).filePath(QStringLiteral(THROTTLELAB_BINDIR_FROM_HELPERS)));
     for (const QString& d : dirs) {
         const QString candidate = QDir(d).filePath(program);
         if (QFileInfo(candidate).isExecutable()) return candidate;

@@ -14,7 +14,7 @@ def main() -> int:
     if len(sys.argv) not in (3, 4):
         print("usage: python_worker.py NAME PERMITS [LIBRARY]", file=sys.stderr)
         return 2
-    lib = ctypes.CDLL(sys.argv[3] if len(sys.argv) == 4 else "libthrottlelab.so")
+    lib = ctypes.CDLL(sys.argv[3] if len(sys.argv) == 4 else "libthrottlelab.so.0")
     lib.tl_attach.restype = ctypes.c_void_p
     lib.tl_attach.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong]
     lib.tl_await_fuel.argtypes = [ctypes.c_void_p, ctypes.c_double]

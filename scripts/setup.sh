@@ -5,7 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(cmake ninja-build g++ qt6-base-dev qt6-charts-dev libqt6opengl6-dev libqt6sql6-sqlite
-          libgtest-dev libbenchmark-dev xvfb xauth fontconfig fonts-dejavu-core python3 python3-pytest binutils)
+          libgtest-dev libbenchmark-dev xvfb xauth fontconfig fonts-dejavu-core python3 python3-pytest binutils
+          # the packages and their tests: man pages, AppStream and desktop checks, dpkg-shlibdeps
+          help2man appstream desktop-file-utils dpkg-dev file pkgconf)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

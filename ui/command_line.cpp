@@ -2,6 +2,7 @@
 
 #include "options.h"
 #include "presets.h"
+#include "throttlelab_version.h"
 
 #include <QCommandLineParser>
 #include <QDir>
@@ -16,6 +17,7 @@ ParseOutcome parseCommandLine(const QStringList& arguments, LaunchOptions* o, QS
         "Starts the tutorial experiment (4 permits/s, 4 workers) unless told otherwise\n"
         "(--preset, --open, or --last for the experiment open when the app last closed)."));
     p.addHelpOption();
+    p.addVersionOption();
     QStringList ids;
     for (const Preset& preset : loadPresets())
         ids << preset.id;
@@ -56,6 +58,12 @@ ParseOutcome parseCommandLine(const QStringList& arguments, LaunchOptions* o, QS
     }
     if (p.isSet(QStringLiteral("help"))) {
         *message = p.helpText();
+        return ParseOutcome::ExitOk;
+    }
+    // Parsed before the QApplication exists, so the version is written here, not by
+    // QCommandLineParser::showVersion().
+    if (p.isSet(QStringLiteral("version"))) {
+        *message = QStringLiteral("throttlelab %1\n").arg(QStringLiteral(THROTTLELAB_VERSION));
         return ParseOutcome::ExitOk;
     }
     if (!p.positionalArguments().isEmpty()) {

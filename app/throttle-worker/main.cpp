@@ -1,4 +1,5 @@
 // A worker process: joins a running throttle by name and takes a permit before each unit of work.
+#include "throttlelab_version.h"
 #include "worker_loop.h"
 
 #include <QCommandLineParser>
@@ -7,11 +8,13 @@
 
 int main(int argc, char** argv) {
     QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationVersion(QStringLiteral(THROTTLELAB_VERSION));
     QCommandLineParser parser;
     parser.setApplicationDescription(
         "Joins the running throttle NAME and loops: await a permit, work, emit. Ends on the "
         "throttle's kill flag, when the throttle goes away, or after --count permits.");
     parser.addHelpOption();
+    parser.addVersionOption();
     parser.addOption({"name", "The throttle to join.", "NAME"});
     parser.addOption({"work",
                       "Work per permit: none, fixed:5ms, uniform:1ms-10ms, exp:5ms, each "
@@ -23,6 +26,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     if (parser.isSet("help")) parser.showHelp(0);
+    if (parser.isSet("version")) parser.showVersion();
     if (!parser.positionalArguments().isEmpty()) {
         std::fprintf(stderr, "throttle-worker: unexpected argument '%s'; see --help\n",
                      qPrintable(parser.positionalArguments().first()));

@@ -1,6 +1,7 @@
 // Renders the PNG plots of a `throttlectl bench --json` report (run by `throttlectl bench
 // --plots`).
 #include "bench_plots.h"
+#include "throttlelab_version.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -10,10 +11,12 @@
 
 int main(int argc, char** argv) {
     QApplication app(argc, argv);
+    QCoreApplication::setApplicationVersion(QStringLiteral(THROTTLELAB_VERSION));
     QCommandLineParser parser;
     parser.setApplicationDescription(
         "Renders accuracy.png, latency.png and cpu.png from a bench report.");
     parser.addHelpOption();
+    parser.addVersionOption();
     parser.addOption({"input", "The JSON report written by throttlectl bench --json.", "FILE"});
     parser.addOption({"out", "The folder to write the PNG files into.", "DIR"});
     if (!parser.parse(app.arguments()) || !parser.positionalArguments().isEmpty()) {
@@ -24,6 +27,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     if (parser.isSet("help")) parser.showHelp(0);
+    if (parser.isSet("version")) parser.showVersion();
     QFile f(parser.value("input"));
     if (!f.open(QIODevice::ReadOnly)) {
         std::fprintf(stderr, "throttlelab-benchplot: --input: cannot read '%s'\n",

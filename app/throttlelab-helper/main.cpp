@@ -1,5 +1,6 @@
 // The throttle and monitor processes that Throttle::start() runs; not meant to be run by hand.
 #include "helper_process.h"
+#include "throttlelab_version.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -7,10 +8,12 @@
 
 int main(int argc, char** argv) {
     QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationVersion(QStringLiteral(THROTTLELAB_VERSION));
     QCommandLineParser parser;
     parser.setApplicationDescription("ThrottleLab's helper process (started by a throttle's owner; "
                                      "not meant to be run by hand).");
     parser.addHelpOption();
+    parser.addVersionOption();
     parser.addOption({"role", "throttle or monitor.", "ROLE"});
     parser.addOption({"name", "The throttle's name.", "NAME"});
     parser.addOption({"log", "monitor: append one CSV row per permit to FILE.", "FILE"});
@@ -20,6 +23,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     if (parser.isSet("help")) parser.showHelp(0);
+    if (parser.isSet("version")) parser.showVersion();
     const QString role = parser.value("role");
     if (role == QLatin1String("throttle"))
         return throttlelab::runThrottleProcess(parser.value("name"));

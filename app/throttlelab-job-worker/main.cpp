@@ -1,6 +1,7 @@
 // A job worker process, started by a job's coordinator (throttlectl job run, or the app's Jobs
 // view): keys in on stdin, one result line per key out on stdout.
 #include "job_worker.h"
+#include "throttlelab_version.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -10,11 +11,13 @@
 
 int main(int argc, char** argv) {
     QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationVersion(QStringLiteral(THROTTLELAB_VERSION));
     QCommandLineParser parser;
     parser.setApplicationDescription(
         "A job worker, started by 'throttlectl job run': reads keys on stdin, takes a permit "
         "from --throttle for each, runs the task and writes one JSON result line per key.");
     parser.addHelpOption();
+    parser.addVersionOption();
     parser.addOption({"task-json", "The task, as the coordinator describes it.", "JSON"});
     parser.addOption({"index", "This worker's index in the job.", "I", "0"});
     parser.addOption({"throttle", "The throttle to take permits from (none: no limit).", "NAME"});
@@ -26,6 +29,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     if (parser.isSet("help")) parser.showHelp(0);
+    if (parser.isSet("version")) parser.showVersion();
     QString error;
     const QJsonDocument doc = QJsonDocument::fromJson(parser.value("task-json").toUtf8());
     auto task = throttlelab::jobs::TaskSpec::fromJson(doc.object(), &error);

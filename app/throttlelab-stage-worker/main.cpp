@@ -1,6 +1,7 @@
 // A pipeline stage's worker process, started by a pipeline's coordinator (throttlectl
 // pipeline run): framed requests in on stdin, one result line per request out on stdout.
 #include "stage_worker.h"
+#include "throttlelab_version.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>

@@ -2,6 +2,7 @@
 #include "command_line.h"
 #include "main_window.h"
 #include "screenshot_run.h"
+#include "throttlelab_version.h"
 
 #include <QApplication>
 #include <cstdio>
@@ -27,7 +28,10 @@ int main(int argc, char** argv) {
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("throttlelab"));
     QApplication::setOrganizationName(QStringLiteral("ThrottleLab"));
-    QApplication::setApplicationVersion(QStringLiteral("0.1.0"));
+    QApplication::setApplicationVersion(QStringLiteral(THROTTLELAB_VERSION));
+    // The desktop id (the .desktop file, the icon and the AppStream metainfo share it), so
+    // a desktop matches the window to its launcher and icon.
+    QGuiApplication::setDesktopFileName(QStringLiteral("io.github.throttlelab.ThrottleLab"));
     throttlelab::ui::MainWindow window(options);
     window.show();
     if (throttlelab::ui::ScreenshotRun::wanted(options))

@@ -9,6 +9,8 @@
 #include "owner_thread.h"
 #include "process_identity.h"
 #include "throttle_client.h"
+#include "throttlelab_install_layout.h"
+#include "throttlelab_version.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -35,12 +37,15 @@ struct tl_throttle {
 namespace {
 
 // The library is loaded into programs that are not ThrottleLab's (python3): its helpers are
-// found next to the library (an install) or in the build tree's bin/ beside lib/.
+// found relative to the library, in an install's helpers folder or in the build tree's bin/
+// beside lib/.
 void registerOwnFolders() {
     static const bool done = [] {
         Dl_info info{};
         if (dladdr(reinterpret_cast<void*>(&tl_api_version), &info) && info.dli_fname) {
             const QDir lib_dir = QFileInfo(QString::fromLocal8Bit(info.dli_fname)).absoluteDir();
+            addExecutableDirectory(
+                QDir::cleanPath(lib_dir.filePath(QStringLiteral(THROTTLELAB_HELPERS_FROM_LIBDIR))));
             addExecutableDirectory(QDir::cleanPath(lib_dir.filePath(QStringLiteral("../bin"))));
             addExecutableDirectory(lib_dir.filePath(QStringLiteral("throttlelab")));
             addExecutableDirectory(lib_dir.absolutePath());

@@ -16,8 +16,8 @@ A program written for mp_throttle switches by its import line alone::
     runtime, total, seconds_per_permit, permits_per_second = throttle.stop()
 
 The throttle and monitor run as processes of ThrottleLab's C++ engine (libthrottlelab.so,
-found through THROTTLELAB_LIBRARY, beside this package, the source tree's build/lib, then the
-system); this package is pure Python over its C interface (ctypes), so any Python 3.7+ works.
+found through THROTTLELAB_LIBRARY, beside this package, in the install it came with, the
+source tree's build/lib, then the system); this package is pure Python over its C interface (ctypes), so any Python 3.7+ works.
 Python workers appear in `throttlectl inspect` and in the app's worker table like any other.
 """
 

@@ -189,6 +189,14 @@ def _candidates():
     # An installed package may ship the library in its own folder.
     for soname in ("libthrottlelab.so.0", "libthrottlelab.so"):
         found.append(("beside the package", os.path.join(here, soname)))
+    # Installed by CMake: the library of the same install, wherever its prefix now is.
+    try:
+        from ._install_layout import LIBRARY_FROM_PACKAGE
+    except ImportError:
+        pass
+    else:
+        found.append(("the package's install prefix",
+                      os.path.normpath(os.path.join(here, LIBRARY_FROM_PACKAGE))))
     # Run from a source tree: python/throttlelab/ -> <repo>/build/lib/.
     found.append(("the source tree's build",
                   os.path.normpath(os.path.join(here, "..", "..", "build", "lib",
