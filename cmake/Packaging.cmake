@@ -42,8 +42,9 @@ pipelines) and the worker (throttle-worker).")
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME libthrottlelab0)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_SECTION libs)
 # A shlibs file, so packages linking libthrottlelab.so get their dependency computed too.
-set(CPACK_DEBIAN_RUNTIME_PACKAGE_GENERATE_SHLIBS ON)
-set(CPACK_DEBIAN_RUNTIME_PACKAGE_GENERATE_SHLIBS_POLICY ">=")
+# CPack has only the global switch; libthrottlelab0 is the one package with a shared library.
+set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
+set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS_POLICY ">=")
 set(CPACK_DEBIAN_RUNTIME_DESCRIPTION "multi-process rate limiter: shared library
 ThrottleLab rate-limits work across operating-system processes: a throttle
 hands out permits at max_n per per seconds and any process joins it by name.
