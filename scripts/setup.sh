@@ -7,7 +7,9 @@ cd "$(dirname "$0")/.."
 packages=(cmake ninja-build g++ qt6-base-dev qt6-charts-dev libqt6opengl6-dev libqt6sql6-sqlite
           libgtest-dev libbenchmark-dev xvfb xauth fontconfig fonts-dejavu-core python3 python3-pytest binutils
           # the packages and their tests: man pages, AppStream and desktop checks, dpkg-shlibdeps
-          help2man appstream desktop-file-utils dpkg-dev file pkgconf)
+          help2man appstream desktop-file-utils dpkg-dev file pkgconf
+          # a budget shared between machines: the Redis client, and a real server for its tests
+          redis-server redis-tools libhiredis-dev)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

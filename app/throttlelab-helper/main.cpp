@@ -1,5 +1,6 @@
 // The throttle and monitor processes that Throttle::start() runs; not meant to be run by hand.
 #include "helper_process.h"
+#include "shared_throttle.h"
 #include "throttlelab_version.h"
 
 #include <QCommandLineParser>
@@ -18,6 +19,7 @@ int main(int argc, char** argv) {
     parser.addOption({"name", "The throttle's name.", "NAME"});
     parser.addOption({"log", "monitor: append one CSV row per permit to FILE.", "FILE"});
     parser.addOption({"replacing", "monitor: replace one of this run that died (resume its log)."});
+    parser.addOption({"shared", "throttle: lease permits from the budget the segment names."});
     if (!parser.parse(app.arguments())) {
         std::fprintf(stderr, "throttlelab-helper: %s\n", qPrintable(parser.errorText()));
         return 2;
@@ -26,7 +28,9 @@ int main(int argc, char** argv) {
     if (parser.isSet("version")) parser.showVersion();
     const QString role = parser.value("role");
     if (role == QLatin1String("throttle"))
-        return throttlelab::runThrottleProcess(parser.value("name"));
+        return parser.isSet("shared")
+                   ? throttlelab::backend::runSharedThrottleProcess(parser.value("name"))
+                   : throttlelab::runThrottleProcess(parser.value("name"));
     if (role == QLatin1String("monitor"))
         return throttlelab::runMonitorProcess(parser.value("name"), parser.value("log"),
                                               parser.isSet("replacing")

@@ -4,6 +4,7 @@
 #include "redis_link.h"
 
 #include <algorithm>
+#include <csignal>
 
 namespace throttlelab::backend {
 
@@ -22,21 +23,25 @@ double BudgetView::rate() const {
 }
 
 bool readBudget(const BackendUrl& url, const QString& key, BudgetView* view, QString* error) {
+    std::signal(SIGPIPE, SIG_IGN); // a server gone mid-call is an error line, not a death
     RedisLink link;
     if (!link.connect(url, std::chrono::milliseconds(500))) {
         *error = link.error();
         return false;
     }
     const BudgetKeys keys = BudgetKeys::of(key);
-    const RedisReply cfg =
-        link.command({"HMGET", keys.config, "max_n", "per_us", "hardcap", "version"});
-    const RedisReply time = link.command({"TIME"});
-    const RedisReply all = link.command({"HGETALL", keys.members});
-    for (const RedisReply* r : {&cfg, &time, &all})
-        if (!r->ok() || r->isError()) {
-            *error = r->ok() ? r->text() : link.error();
-            return false;
-        }
+    auto ask = [&](const QList<QByteArray>& args, RedisReply* out) {
+        *out = link.command(args);
+        if (out->ok() && !out->isError()) return true;
+        *error = out->ok()
+                     ? QStringLiteral("Redis at %1 answered: %2").arg(url.where(), out->text())
+                     : link.error();
+        return false;
+    };
+    RedisReply cfg, time, all;
+    if (!ask({"HMGET", keys.config, "max_n", "per_us", "hardcap", "version"}, &cfg) ||
+        !ask({"TIME"}, &time) || !ask({"HGETALL", keys.members}, &all))
+        return false;
     if (cfg.element(0).isNil()) {
         *error = QStringLiteral("Redis at %1 holds no budget named '%2'").arg(url.where(), key);
         return false;

@@ -59,13 +59,19 @@ public:
     }
 
     // Connects and joins the budget; false (error recorded) when Redis is unreachable.
-    bool start() {
-        if (!link_.connect(url_, kCallTimeout) || !join()) {
-            if (!link_.connected() || !link_.error().isEmpty()) setError(link_.error());
-            return false;
+    // Connects and joins the budget. At a run's start, false (error recorded) when Redis
+    // cannot be reached, so the start fails and says why; a replacement for a throttle
+    // process that died mid-run goes on under the loss policy instead, and recovers.
+    bool start(bool run_is_starting) {
+        if (link_.connect(url_, kCallTimeout) && join()) {
+            setState(shm::BackendState::Connected);
+            setFeed(shm::FeedKind::Leased, 0);
+            return true;
         }
-        setState(shm::BackendState::Connected);
-        setFeed(shm::FeedKind::Leased, 0);
+        if (!link_.connected() || !link_.error().isEmpty()) setError(link_.error());
+        if (run_is_starting) return false;
+        s_.backend.state.store(std::uint32_t(shm::BackendState::Connected));
+        loseBackend(link_.error());
         return true;
     }
 
@@ -132,7 +138,8 @@ private:
     bool recover(Nanos now);
     bool replayWindow(Nanos lost_since);
     bool wanted();
-    long long takenInLastWindow(Nanos now);
+    // Samples of this machine's total, so the permits of its last window are known.
+    void sampleTaken(Nanos now);
 
     std::unique_ptr<ThrottleClient> client_;
     shm::Segment& s_;
@@ -214,19 +221,19 @@ bool SharedThrottle::pushLocalChange() {
     return true;
 }
 
-long long SharedThrottle::takenInLastWindow(Nanos now) {
-    const std::uint64_t total = totalGranted(s_);
-    taken_.emplace_back(now, total);
+void SharedThrottle::sampleTaken(Nanos now) {
+    if (!taken_.empty() && now - taken_.back().first < kHeartbeatEvery / 2) return;
+    taken_.emplace_back(now, totalGranted(s_));
     const Nanos per = fromSeconds(config().per);
     while (taken_.size() > 2 && taken_[1].first <= now - per)
         taken_.pop_front();
-    return (long long)(total - taken_.front().second);
 }
 
 bool SharedThrottle::heartbeat(Nanos now) {
     if (now - last_heartbeat_ < kHeartbeatEvery) return true;
     last_heartbeat_ = now;
-    const long long taken = takenInLastWindow(now);
+    const long long taken =
+        taken_.empty() ? 0 : (long long)(taken_.back().second - taken_.front().second);
     const StatsSnapshot st = readStats(s_.stats);
     const double rate =
         s_.config.as_monitor.load() ? st.latest.rate : double(taken) / std::max(1e-9, config().per);
@@ -495,6 +502,7 @@ int SharedThrottle::run() {
             next_housekeeping = now + 100 * kNanosPerMilli;
         }
         const std::uint32_t demand = s_.backend.demand.load(std::memory_order_acquire);
+        sampleTaken(now);
         const bool lost = s_.backend.state.load() == std::uint32_t(shm::BackendState::Lost);
         if (lost) {
             if (policy_ == BackendLossPolicy::Local && window() && now >= hold_until_ &&
@@ -548,10 +556,15 @@ int runSharedThrottleProcess(const QString& name) {
         std::fprintf(stderr, "throttle process: --backend %s\n", qPrintable(error));
         return 1;
     }
+    // A Redis that goes away mid-write must cost a failed call, not this process (hiredis
+    // writes to its socket without MSG_NOSIGNAL).
+    std::signal(SIGPIPE, SIG_IGN);
     s.helpers.throttle_pid.store(getpid());
     s.helpers.throttle_heartbeat_ns.store(monotonicNow(), std::memory_order_release);
+    const bool run_is_starting =
+        s.backend.state.load() == std::uint32_t(shm::BackendState::Connecting);
     SharedThrottle shared(std::move(client), *url, url->keyOr(name));
-    if (!shared.start()) {
+    if (!shared.start(run_is_starting)) {
         std::fprintf(stderr, "throttle process: %s\n",
                      qPrintable(QString::fromUtf8(s.backend.error)));
         return 1;
