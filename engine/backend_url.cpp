@@ -39,6 +39,9 @@ std::optional<BackendUrl> BackendUrl::parse(const QString& text, QString* error)
     };
     const QString shown = text.left(200);
     const QUrl url(text, QUrl::StrictMode);
+    if (!text.isEmpty() && !url.isValid() && url.errorString().contains(QLatin1String("port")))
+        return fail(
+            QStringLiteral("port must be from 1 to 65535, got '%1'; %2").arg(shown, kAccepted));
     if (text.isEmpty() || !url.isValid())
         return fail(QStringLiteral("is not a URL, got '%1'; %2").arg(shown, kAccepted));
     BackendUrl r;
