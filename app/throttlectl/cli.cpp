@@ -19,6 +19,8 @@ Commands:
   stop       stop a running throttle
   remove     remove a segment left behind by a crashed run
   bench      measure accuracy, windows, latency, CPU and ceilings on this machine
+  bench-shared
+             measure a budget shared through Redis (--backend URL)
   soak       minutes of crashes: a worker SIGKILLed every second, then the account
   job        rate-limited batch jobs with a resumable stash (run, status, failures, export)
   pipeline   multi-stage pipelines with a resumable stash (run, status, failures, export,
@@ -45,12 +47,13 @@ int run(const QStringList& args) {
     if (command == u"stop") return commandStop(rest);
     if (command == u"remove") return commandRemove(rest);
     if (command == u"bench") return commandBench(rest);
+    if (command == u"bench-shared") return commandBenchShared(rest);
     if (command == u"soak") return commandSoak(rest);
     if (command == u"job") return commandJob(rest);
     if (command == u"pipeline") return commandPipeline(rest);
     std::fprintf(stderr,
                  "throttlectl: unknown command '%s'; accepted: run, calibrate, inspect, set, stop, "
-                 "remove, bench, soak, job, pipeline\n",
+                 "remove, bench, bench-shared, soak, job, pipeline\n",
                  qPrintable(command));
     return kExitBadInput;
 }

@@ -18,6 +18,7 @@ int commandSet(const QStringList& args);
 int commandStop(const QStringList& args);
 int commandRemove(const QStringList& args);
 int commandBench(const QStringList& args);
+int commandBenchShared(const QStringList& args);
 int commandSoak(const QStringList& args);
 int commandJob(const QStringList& args);
 int commandPipeline(const QStringList& args);

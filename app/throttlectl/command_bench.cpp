@@ -14,19 +14,6 @@
 #include <unistd.h>
 
 namespace throttlelab::cli {
-namespace {
-
-bool writeFile(const QString& path, const QByteArray& data, QString* error) {
-    QFile f(path);
-    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate) || f.write(data) != data.size()) {
-        *error = QStringLiteral("cannot write '%1': %2").arg(path, f.errorString());
-        return false;
-    }
-    return true;
-}
-
-} // namespace
-
 int commandBench(const QStringList& args) {
     const QString cmd = QStringLiteral("bench");
     QCommandLineParser p;

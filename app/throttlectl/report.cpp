@@ -3,6 +3,7 @@
 #include "job_key.h"
 #include "number_format.h"
 
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <cstdio>
@@ -130,6 +131,15 @@ std::pair<QString, QString> csvBytes(const QByteArray& bytes) {
     if (jobs::isUtf8Text(bytes) && !bytes.contains('\0'))
         return {QString::fromUtf8(bytes), QStringLiteral("text")};
     return {QString::fromLatin1(bytes.toBase64()), QStringLiteral("base64")};
+}
+
+bool writeFile(const QString& path, const QByteArray& data, QString* error) {
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate) || f.write(data) != data.size()) {
+        *error = QStringLiteral("cannot write '%1': %2").arg(path, f.errorString());
+        return false;
+    }
+    return true;
 }
 
 void printJson(const QJsonObject& o) {

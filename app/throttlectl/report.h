@@ -21,6 +21,8 @@ QJsonObject toJson(const backend::BudgetView& v);
 QJsonArray toJson(const std::vector<WorkerInfo>& workers);
 
 void printJson(const QJsonObject& o);
+// The whole of `data` into `path`, or false with the reason.
+bool writeFile(const QString& path, const QByteArray& data, QString* error);
 // Bytes as a CSV field and how they are encoded: as text when they are UTF-8 without a NUL,
 // else base64 ("text" or "base64"), so binary outputs and keys export unchanged.
 std::pair<QString, QString> csvBytes(const QByteArray& bytes);
