@@ -1,9 +1,9 @@
 // The commands that act on a throttle already running under a name: inspect, set, stop,
 // remove.
 #include "budget_view.h"
-#include "number_format.h"
 #include "cli.h"
 #include "cli_options.h"
+#include "number_format.h"
 #include "report.h"
 #include "throttle_client.h"
 
