@@ -1,5 +1,6 @@
 #include "command_line.h"
 
+#include "backend_url.h"
 #include "options.h"
 #include "presets.h"
 #include "throttlelab_version.h"
@@ -42,11 +43,20 @@ ParseOutcome parseCommandLine(const QStringList& arguments, LaunchOptions* o, QS
                  QStringLiteral("Throttle name (default throttlelab-<pid>)."),
                  QStringLiteral("NAME")});
     p.addOption({QStringLiteral("view"),
-                 QStringLiteral("Tab shown first: monitor, calibration, jobs, compare or pipeline "
-                                "(with --screenshot, calibration runs a short sweep, jobs a "
-                                "short synthetic job, compare both sides of the A/B view, "
-                                "pipeline the demo pipeline)."),
+                 QStringLiteral("Tab shown first: monitor, calibration, jobs, compare, pipeline "
+                                "or budget (with --screenshot, calibration runs a short sweep, "
+                                "jobs a short synthetic job, compare both sides of the A/B "
+                                "view, pipeline the demo pipeline)."),
                  QStringLiteral("VIEW")});
+    p.addOption({QStringLiteral("backend"),
+                 QStringLiteral("Share the lab's budget with other machines through Redis: "
+                                "redis://HOST[:PORT][/DB][?key=NAME] or "
+                                "redis+unix:///PATH[?db=DB&key=NAME] (the Budget tab)."),
+                 QStringLiteral("URL")});
+    p.addOption({QStringLiteral("on-backend-loss"),
+                 QStringLiteral("While Redis is gone: closed, open or local (default: closed "
+                                "for hardcap window, else local)."),
+                 QStringLiteral("POLICY")});
     p.addOption(
         {QStringLiteral("frame-stats"),
          QStringLiteral(
@@ -120,15 +130,34 @@ ParseOutcome parseCommandLine(const QStringList& arguments, LaunchOptions* o, QS
             return ParseOutcome::ExitError;
         }
     }
+    if (p.isSet(QStringLiteral("backend"))) {
+        o->backend_url = p.value(QStringLiteral("backend"));
+        QString e;
+        if (!BackendUrl::parse(o->backend_url, &e)) {
+            *message = QStringLiteral("--backend ") + e;
+            return ParseOutcome::ExitError;
+        }
+    }
+    if (p.isSet(QStringLiteral("on-backend-loss"))) {
+        o->on_backend_loss = p.value(QStringLiteral("on-backend-loss"));
+        if (!parseBackendLossPolicy(o->on_backend_loss)) {
+            *message = QStringLiteral("--on-backend-loss must be closed, open or local, got '%1'")
+                           .arg(o->on_backend_loss.left(80));
+            return ParseOutcome::ExitError;
+        }
+        if (o->backend_url.isEmpty()) {
+            *message = QStringLiteral("--on-backend-loss needs --backend (a shared budget)");
+            return ParseOutcome::ExitError;
+        }
+    }
     if (p.isSet(QStringLiteral("view"))) {
         o->view = p.value(QStringLiteral("view"));
         if (o->view != QLatin1String("monitor") && o->view != QLatin1String("calibration") &&
             o->view != QLatin1String("jobs") && o->view != QLatin1String("compare") &&
-            o->view != QLatin1String("pipeline")) {
-            *message =
-                QStringLiteral(
-                    "--view must be monitor, calibration, jobs, compare or pipeline, got '%1'")
-                    .arg(o->view);
+            o->view != QLatin1String("pipeline") && o->view != QLatin1String("budget")) {
+            *message = QStringLiteral("--view must be monitor, calibration, jobs, compare, "
+                                      "pipeline or budget, got '%1'")
+                           .arg(o->view);
             return ParseOutcome::ExitError;
         }
     }

@@ -20,6 +20,9 @@ struct LaunchOptions {
     double zoom = 0;           // --zoom; 0: the saved one
     // Save window layout and the last experiment at close (not for screenshot runs).
     bool persist = true;
+    // Share the lab's budget with other machines through Redis (--backend, --on-backend-loss).
+    QString backend_url;
+    QString on_backend_loss; // empty: the default for the hardcap
 };
 
 enum class ParseOutcome { Run, ExitOk, ExitError };

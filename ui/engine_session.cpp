@@ -108,9 +108,17 @@ void EngineSession::log(const QString& line) {
 QString EngineSession::start() {
     if (shutting_down_) return QStringLiteral("the session is closing");
     if (isRunning()) return {};
+    if (replace_throttle_ && throttle_ && throttle_->state() == Throttle::State::Stopped) {
+        // This may run inside the old throttle's own stopped() signal: it goes later.
+        throttle_->blockSignals(true);
+        throttle_.release()->deleteLater();
+        replace_throttle_ = false;
+    }
     if (!throttle_) {
         ThrottleOptions o;
         o.name = name_;
+        o.backend_url = backend_url_;
+        o.on_backend_loss = backend_policy_;
         o.config = config_;
         o.auto_emit = config_.auto_emit;
         // Calibration is the calibration view's job; start() must not block on it.
@@ -151,6 +159,31 @@ QString EngineSession::start() {
         return e;
     }
     return {};
+}
+
+QString EngineSession::setBackend(const QString& url, std::optional<BackendLossPolicy> policy) {
+    if (url == backend_url_ && policy == backend_policy_) return {};
+    if (!url.isEmpty()) {
+        ThrottleOptions o;
+        o.name = name_;
+        o.config = config_;
+        o.backend_url = url;
+        o.on_backend_loss = policy;
+        if (const ConfigError e = checkOptions(o.resolved())) return e.message();
+    }
+    backend_url_ = url;
+    backend_policy_ = url.isEmpty() ? std::nullopt : policy;
+    replace_throttle_ = true;
+    log(url.isEmpty() ? QStringLiteral("the budget is this machine's own again")
+                      : QStringLiteral("sharing the budget through %1").arg(url));
+    Q_EMIT happened(url.isEmpty() ? QStringLiteral("budget local")
+                                  : QStringLiteral("budget shared"));
+    if (isRunning()) return startCleanRun();
+    return {};
+}
+
+BackendInfo EngineSession::backendInfo() const {
+    return throttle_ && throttle_->attached() ? throttle_->client().backendInfo() : BackendInfo{};
 }
 
 void EngineSession::onThrottleStarted() {
@@ -232,6 +265,8 @@ void EngineSession::shutdown() {
 
 ConfigError EngineSession::applyConfig(const ThrottleConfig& c) {
     if (ConfigError e = checkConfig(c)) return e;
+    if (!backend_url_.isEmpty())
+        if (ConfigError e = checkSharedConfig(c)) return e;
     if (throttle_) {
         if (ConfigError e = throttle_->setConfig(c)) return e;
     }

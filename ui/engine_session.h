@@ -99,6 +99,15 @@ public:
     void setWorkerProgram(const QString& path) { worker_program_override_ = path; }
     // The CSV the monitor writes one row per permit to (takes effect at the next start).
     void setEmissionLog(const QString& path) { emission_log_ = path; }
+    // Shares the budget with other machines through Redis (empty: this machine only), with
+    // what to do while Redis is gone (unset: the engine's default for the hardcap). Checked
+    // at once: a bad URL, or classic mode, is refused with the reason and nothing changes.
+    // A throttle keeps its backend for life, so a running one starts over (a clean run).
+    QString setBackend(const QString& url, std::optional<BackendLossPolicy> policy = {});
+    QString backendUrl() const { return backend_url_; }
+    std::optional<BackendLossPolicy> backendPolicy() const { return backend_policy_; }
+    // The link as the throttle process reports it (empty url before a start or when local).
+    BackendInfo backendInfo() const;
     QString emissionLog() const { return emission_log_; }
 
 Q_SIGNALS:
@@ -138,6 +147,9 @@ private:
 
     QString name_;
     ThrottleConfig config_;
+    QString backend_url_;
+    std::optional<BackendLossPolicy> backend_policy_;
+    bool replace_throttle_ = false; // its backend changed: a new owner at the next start
     int wanted_workers_ = 0;
     QString work_profile_ = QStringLiteral("none");
     std::unique_ptr<Throttle> throttle_;

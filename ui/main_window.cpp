@@ -11,6 +11,7 @@
 #include "jobs_view.h"
 #include "pipeline_view.h"
 #include "presets.h"
+#include "shared_budget_view.h"
 #include "worker_table_model.h"
 #include "worker_table_view.h"
 
@@ -159,6 +160,9 @@ MainWindow::MainWindow(const LaunchOptions& options, QWidget* parent)
     pipeline_ = new PipelineView;
     connect(pipeline_, &PipelineView::logged, log_, &EventLog::append);
     tabs_->addTab(scrolled(pipeline_), tr("Pipeline"));
+    budget_ = new SharedBudgetView(session_);
+    connect(budget_, &SharedBudgetView::logged, log_, &EventLog::append);
+    tabs_->addTab(scrolled(budget_), tr("Budget"));
     setCentralWidget(tabs_);
 
     auto* log_dock = new QDockWidget(tr("Event log"), this);
@@ -247,6 +251,11 @@ MainWindow::MainWindow(const LaunchOptions& options, QWidget* parent)
         }
     }
     applyExperiment(first);
+    if (!options.backend_url.isEmpty()) {
+        budget_->setBackend(options.backend_url, options.on_backend_loss);
+        if (const QString e = budget_->apply(); !e.isEmpty())
+            report(tr("the budget is not shared: %1").arg(e));
+    }
     if (const QString e = session_->start(); !e.isEmpty()) report(tr("cannot start: %1").arg(e));
 
     auto show = [this](QWidget* page) {
@@ -257,6 +266,7 @@ MainWindow::MainWindow(const LaunchOptions& options, QWidget* parent)
     if (options.view == QLatin1String("jobs")) show(jobs_);
     if (options.view == QLatin1String("compare")) show(compare_);
     if (options.view == QLatin1String("pipeline")) show(pipeline_);
+    if (options.view == QLatin1String("budget")) show(budget_);
     updateStatus();
 }
 
@@ -539,6 +549,7 @@ void MainWindow::updateStatus() {
     QString state = s.running ? tr("running") : tr("stopped");
     if (s.monitor_stalled) state += tr(" | monitor STALLED, statistics stale");
     if (s.throttle_stalled) state += tr(" | throttle process STALLED");
+    if (const QString b = budget_->statusLine(); !b.isEmpty()) state += tr(" | ") + b;
     status_state_->setText(tr("%1: %2").arg(session_->name(), state));
     status_totals_->setText(
         tr("runtime %1 s | total %2 | mean %3/s | latest %4/s | target %5/s | workers %6")

@@ -22,6 +22,7 @@ namespace throttlelab::ui {
 class EngineSession;
 class ChartPanel;
 class ControlPanel;
+class SharedBudgetView;
 class CalibrationView;
 class CompareView;
 class PipelineView;
@@ -88,6 +89,7 @@ private:
     JobsView* jobs_;
     CompareView* compare_;
     PipelineView* pipeline_;
+    SharedBudgetView* budget_;
     EventLog* log_;
     WorkerTableModel* worker_model_;
     WorkerTableView* worker_view_;

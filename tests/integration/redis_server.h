@@ -11,6 +11,7 @@
 #include <QTemporaryDir>
 #include <QThread>
 #include <csignal>
+#include <sys/prctl.h>
 #include <memory>
 
 namespace testsupport {
@@ -46,6 +47,8 @@ private:
     void start() {
         process_ = std::make_unique<QProcess>();
         process_->setProcessChannelMode(QProcess::MergedChannels);
+        // A test that crashes takes its server with it, rather than leaving it running.
+        process_->setChildProcessModifier([] { prctl(PR_SET_PDEATHSIG, SIGKILL); });
         process_->start(program(),
                         {QStringLiteral("--port"), QStringLiteral("0"),
                          QStringLiteral("--unixsocket"), socket(), QStringLiteral("--save"),
