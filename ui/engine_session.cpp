@@ -109,10 +109,17 @@ QString EngineSession::start() {
     if (shutting_down_) return QStringLiteral("the session is closing");
     if (isRunning()) return {};
     if (replace_throttle_ && throttle_ && throttle_->state() == Throttle::State::Stopped) {
-        // This may run inside the old throttle's own stopped() signal: it goes later.
-        throttle_->blockSignals(true);
-        throttle_.release()->deleteLater();
+        // A new owner under the same name: the old one (and its segment) must be gone first,
+        // and this may run inside the old throttle's own stopped() signal, so both happen
+        // from the event loop.
+        Throttle* old = throttle_.release();
+        old->blockSignals(true);
         replace_throttle_ = false;
+        QTimer::singleShot(0, this, [this, old] {
+            delete old;
+            if (!shutting_down_) start();
+        });
+        return {};
     }
     if (!throttle_) {
         ThrottleOptions o;
