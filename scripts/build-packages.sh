@@ -16,4 +16,5 @@ for deb in "$dir"/packages/*.deb; do
     echo "$deb"
     dpkg-deb -f "$deb" Installed-Size Depends | sed 's/^/    /'
 done
-echo "Install them with: sudo apt-get install ./$dir/packages/*.deb"
+case $dir in /*) shown=$dir ;; *) shown=./$dir ;; esac
+echo "Install them with: sudo apt-get install $shown/packages/*.deb"
