@@ -11,8 +11,8 @@
 #include <QTemporaryDir>
 #include <QThread>
 #include <csignal>
-#include <sys/prctl.h>
 #include <memory>
+#include <sys/prctl.h>
 
 namespace testsupport {
 
