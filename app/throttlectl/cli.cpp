@@ -26,7 +26,8 @@ Commands:
   pipeline   multi-stage pipelines with a resumable stash (run, status, failures, export,
              check, graph)
 
-Run 'throttlectl COMMAND --help' for a command's options.
+Run 'throttlectl COMMAND --help' for a command's options; 'throttlectl --version' prints the
+version.
 Exit status: 0 success, 1 failure, 2 bad input.
 )";
 
