@@ -199,6 +199,9 @@ struct alignas(kCacheLine) Backend {
     // The throttle process sleeps on this futex word; a taker refused while the permits come
     // from the backend bumps it, so a lease is asked for at once (writers: every taker).
     alignas(kCacheLine) A32 demand;
+    // 1 while the throttle process sleeps on `demand`: only then does a taker pay the wake
+    // system call (a refused taker in a busy loop would otherwise make one per try).
+    A32 throttle_parked;
 };
 
 struct EmissionEntry {

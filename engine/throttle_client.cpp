@@ -112,8 +112,10 @@ bool releaseWorkerSlot(shm::Segment& s, std::size_t slot, std::int64_t expected_
 }
 
 void askBackend(shm::Segment& s) {
-    s.backend.demand.fetch_add(1, std::memory_order_acq_rel);
-    futexWakeAll(s.backend.demand);
+    // Sequentially consistent with the throttle process's park: either it sees the new
+    // demand before it sleeps (the futex compares it), or this sees it parked and wakes it.
+    s.backend.demand.fetch_add(1, std::memory_order_seq_cst);
+    if (s.backend.throttle_parked.load(std::memory_order_seq_cst)) futexWakeAll(s.backend.demand);
 }
 
 void signalEvent(shm::Segment& s) {

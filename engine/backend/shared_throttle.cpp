@@ -532,7 +532,12 @@ int SharedThrottle::run() {
         if (s_.backend.state.load() == std::uint32_t(shm::BackendState::Lost))
             wake_at = std::min(wake_at, std::max(next_reconnect_, now + kNanosPerMilli));
         // A worker refused since the last look has asked already: go round again at once.
-        if (wake_at > now) futexWaitUntil(s_.backend.demand, demand, wake_at);
+        if (wake_at > now) {
+            s_.backend.throttle_parked.store(1, std::memory_order_seq_cst);
+            if (s_.backend.demand.load(std::memory_order_seq_cst) == demand)
+                futexWaitUntil(s_.backend.demand, demand, wake_at);
+            s_.backend.throttle_parked.store(0, std::memory_order_relaxed);
+        }
     }
     s_.helpers.throttle_cpu_ns.store(selfCpuTime(), std::memory_order_relaxed);
     return 0;
