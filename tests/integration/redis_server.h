@@ -3,6 +3,7 @@
 // for), with no persistence, stopped by its pid. It can be paused (SIGSTOP) and resumed, and
 // restarted on the same socket, empty, with its scripts gone, as a crashed server comes back.
 #include "backend_url.h"
+#include "clock.h"
 #include "redis_link.h"
 
 #include <QDir>
@@ -33,6 +34,8 @@ public:
         return QStringLiteral("redis+unix://%1?key=%2").arg(socket(), key);
     }
     qint64 pid() const { return process_ ? process_->processId() : 0; }
+    // When the server (re)started: nobody can have reached it before this.
+    throttlelab::Nanos startedAt() const { return started_ns_; }
 
     void pause() { ::kill(pid_t(pid()), SIGSTOP); }
     void resume() { ::kill(pid_t(pid()), SIGCONT); }
@@ -45,6 +48,7 @@ public:
 
 private:
     void start() {
+        started_ns_ = throttlelab::monotonicNow();
         process_ = std::make_unique<QProcess>();
         process_->setProcessChannelMode(QProcess::MergedChannels);
         // A test that crashes takes its server with it, rather than leaving it running.
@@ -79,6 +83,7 @@ private:
     QTemporaryDir dir_;
     std::unique_ptr<QProcess> process_;
     bool ready_ = false;
+    throttlelab::Nanos started_ns_ = 0;
 };
 
 } // namespace testsupport
