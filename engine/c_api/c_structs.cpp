@@ -9,6 +9,10 @@ namespace throttlelab::capi {
 
 namespace {
 
+static_assert(int(BackendLossPolicy::Closed) == TL_BACKEND_LOSS_CLOSED &&
+              int(BackendLossPolicy::Open) == TL_BACKEND_LOSS_OPEN &&
+              int(BackendLossPolicy::Local) == TL_BACKEND_LOSS_LOCAL);
+
 void initByType(tl_options* o) {
     initOptions(o);
 }
@@ -136,6 +140,8 @@ void initOptions(tl_options* o) {
     o->auto_calibrate = -1;
     o->helper_path = nullptr;
     o->log_path = nullptr;
+    o->backend_url = nullptr;
+    o->on_backend_loss = TL_BACKEND_LOSS_DEFAULT;
 }
 
 void initSummary(tl_summary* s) {
@@ -151,6 +157,12 @@ void initStats(tl_stats* s) {
 void initCalibration(tl_calibration* c) {
     *c = tl_calibration{};
     c->size = sizeof(tl_calibration);
+}
+
+void initBackend(tl_backend* b) {
+    *b = tl_backend{};
+    b->size = sizeof(tl_backend);
+    b->state = TL_BACKEND_NONE;
 }
 
 int fromC(const tl_options* in, ThrottleOptions* out) {
@@ -182,6 +194,16 @@ int fromC(const tl_options* in, ThrottleOptions* out) {
     if (o.auto_calibrate != -1) r.auto_calibrate = o.auto_calibrate == 1;
     if (o.helper_path) r.helper_path = QString::fromUtf8(o.helper_path);
     if (o.log_path) r.log_path = QString::fromUtf8(o.log_path);
+    if (o.backend_url) r.backend_url = QString::fromUtf8(o.backend_url);
+    if (o.on_backend_loss != TL_BACKEND_LOSS_DEFAULT) {
+        // The C values are the engine's enum, in its order (a static_assert below keeps it so).
+        if (o.on_backend_loss < TL_BACKEND_LOSS_CLOSED || o.on_backend_loss > TL_BACKEND_LOSS_LOCAL)
+            return fail(TL_ERR_BAD_INPUT,
+                        QStringLiteral("on_backend_loss must be TL_BACKEND_LOSS_DEFAULT (-1), "
+                                       "_CLOSED (0), _OPEN (1) or _LOCAL (2), got %1")
+                            .arg(o.on_backend_loss));
+        r.on_backend_loss = BackendLossPolicy(o.on_backend_loss);
+    }
     *out = r;
     return TL_OK;
 }
@@ -280,6 +302,43 @@ int toC(WaitResult r) {
         return TL_GONE;
     }
     return TL_GONE;
+}
+
+// Text into a fixed C array, cut at a whole UTF-8 character and NUL-terminated.
+template <std::size_t N> void copyText(const QString& text, char (&out)[N]) {
+    QByteArray bytes = text.toUtf8();
+    if (bytes.size() > qsizetype(N - 1)) {
+        qsizetype cut = qsizetype(N - 1);
+        while (cut > 0 && (static_cast<unsigned char>(bytes[cut]) & 0xC0) == 0x80)
+            --cut;
+        bytes.truncate(cut);
+    }
+    std::memcpy(out, bytes.constData(), std::size_t(bytes.size()));
+    out[bytes.size()] = '\0';
+}
+
+void toC(const BackendInfo& in, tl_backend* out) {
+    tl_backend b{};
+    initBackend(&b);
+    if (in.shared()) {
+        b.state = in.state == QLatin1String("connected") ? TL_BACKEND_CONNECTED
+                  : in.state == QLatin1String("lost")    ? TL_BACKEND_LOST
+                                                         : TL_BACKEND_CONNECTING;
+        const std::optional<BackendLossPolicy> policy = parseBackendLossPolicy(in.policy);
+        b.policy = policy ? int(*policy) : TL_BACKEND_LOSS_DEFAULT;
+        b.machines = in.machines;
+        b.outages = in.outages;
+        b.state_for_s = double(in.state_for_ns) / 1e9;
+        b.calls = in.calls;
+        b.leased = in.leased;
+        b.returned = in.returned;
+        b.budget_taken = in.budget_taken;
+        b.budget_rate = in.budget_rate;
+        copyText(in.url, b.url);
+        copyText(in.feed, b.feed);
+        copyText(in.error, b.error);
+    }
+    writeUpTo(b, out);
 }
 
 } // namespace throttlelab::capi

@@ -9,19 +9,23 @@
 #include "options.h"
 #include "statistics.h"
 #include "throttle.h"
+#include "throttle_client.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
 
 namespace throttlelab::capi {
 
-// The sizes of the first version of each struct (TL_API_VERSION 2). A later version only
-// appends fields, so anything at least this large is understood.
-constexpr unsigned kOptionsV2Size = sizeof(tl_options);
+// The sizes of the first version of each struct (TL_API_VERSION 2; tl_backend: 3). A later version
+// only appends fields, so anything at least this large is understood. tl_options grew in version 3
+// (backend_url, on_backend_loss): its version 2 ended before.
+constexpr unsigned kOptionsV2Size = offsetof(tl_options, backend_url);
 constexpr unsigned kConfigV2Size = sizeof(tl_config);
 constexpr unsigned kSummaryV2Size = sizeof(tl_summary);
 constexpr unsigned kStatsV2Size = sizeof(tl_stats);
 constexpr unsigned kCalibrationV2Size = sizeof(tl_calibration);
+constexpr unsigned kBackendV3Size = sizeof(tl_backend);
 
 // False, with TL_ERR_VERSION recorded, when `size` is below `first_version_size`.
 bool sizeIsKnown(unsigned size, unsigned first_version_size, const char* struct_name);
@@ -32,6 +36,7 @@ void initConfig(tl_config* c);
 void initSummary(tl_summary* s);
 void initStats(tl_stats* s);
 void initCalibration(tl_calibration* c);
+void initBackend(tl_backend* b);
 
 // TL_OK, or the recorded status of what is wrong (an enum out of range, a NULL pointer).
 int fromC(const tl_options* in, ThrottleOptions* out);
@@ -41,6 +46,7 @@ void toC(const RunSummary& in, tl_summary* out);
 void toC(const ThrottleConfig& in, tl_config* out);
 void toC(const CalibrationResult& in, tl_calibration* out);
 void toC(const StatsSnapshot& in, const RunInfo& run, int workers, tl_stats* out);
+void toC(const BackendInfo& in, tl_backend* out);
 int toC(WaitResult r);
 
 // The caller's struct may be older (smaller) than this library's: the defaults are made in a

@@ -39,7 +39,7 @@ extern "C" {
 #endif
 
 /* The version of this interface: a program may check tl_api_version() >= TL_API_VERSION. */
-#define TL_API_VERSION 2
+#define TL_API_VERSION 3 /* 3: a budget shared through a backend (tl_options, tl_get_backend) */
 
 typedef struct tl_handle tl_handle;
 typedef struct tl_throttle tl_throttle;
@@ -80,6 +80,19 @@ typedef struct tl_throttle tl_throttle;
 #define TL_SET_AUTO_EMIT 0x40u
 #define TL_SET_ALL 0x7fu
 
+/* on_backend_loss: what a throttle sharing a budget through a backend does while the backend
+ * is slow or gone. Recovery is automatic; no banked permits are replayed after an outage. */
+#define TL_BACKEND_LOSS_DEFAULT -1 /* closed with the window hardcap, local otherwise */
+#define TL_BACKEND_LOSS_CLOSED 0   /* no permits until it is back */
+#define TL_BACKEND_LOSS_OPEN 1     /* no limit until it is back */
+#define TL_BACKEND_LOSS_LOCAL 2    /* this machine's share: max_n / machines seen */
+
+/* tl_backend.state: how a shared throttle's link to its backend stands. */
+#define TL_BACKEND_NONE 0       /* the throttle is this machine's own (no backend_url) */
+#define TL_BACKEND_CONNECTING 1 /* starting, before the first answer */
+#define TL_BACKEND_CONNECTED 2
+#define TL_BACKEND_LOST 3 /* slow or gone: on_backend_loss applies */
+
 /* The live-tunable settings. */
 typedef struct tl_config {
     unsigned int size; /* sizeof(tl_config) */
@@ -110,6 +123,11 @@ typedef struct tl_options {
     int auto_calibrate; /* -1: the reference's rule (classic at >= 49/s without a correction) */
     const char* helper_path; /* the throttlelab-helper executable; NULL: found by itself */
     const char* log_path;    /* a CSV the monitor appends one row per permit to; NULL: none */
+    /* Since TL_API_VERSION 3. One budget shared with the throttles of other machines on the
+     * same key: "redis://HOST[:PORT][/DB]?key=NAME" or "redis+unix:///PATH?key=NAME[&db=N]";
+     * NULL or "": this machine's own. It needs exact mode and as_throttle. */
+    const char* backend_url;
+    int on_backend_loss; /* TL_BACKEND_LOSS_* */
 } tl_options;
 
 /* stop()'s answer, the reference's 4-tuple. Totals and runtime carry over across restarts. */
@@ -146,6 +164,25 @@ typedef struct tl_stats {
     int workers;                 /* processes attached as workers now */
 } tl_stats;
 
+/* A shared throttle's link and the whole budget, as its throttle process last saw them
+ * (tl_get_backend). Text fields are NUL-terminated and cut to fit. Since TL_API_VERSION 3. */
+typedef struct tl_backend {
+    unsigned int size;
+    int state;                       /* TL_BACKEND_*; NONE: every other field is empty */
+    int policy;                      /* TL_BACKEND_LOSS_CLOSED, _OPEN or _LOCAL */
+    int machines;                    /* machines seen sharing the key, this one included */
+    int outages;                     /* times the link was lost since the start */
+    double state_for_s;              /* how long it has been in `state` */
+    unsigned long long calls;        /* calls made to the backend */
+    unsigned long long leased;       /* permits leased (exact mode) or granted (window) */
+    unsigned long long returned;     /* leased permits given back unused */
+    unsigned long long budget_taken; /* every machine's permits in the last window */
+    double budget_rate;              /* every machine's latest rate, summed */
+    char url[256];
+    char feed[64];   /* where permits come from now: "leased", "closed", "local share ..." */
+    char error[256]; /* the last failure, "" if none */
+} tl_backend;
+
 /* What calibration measured, and the correction it set. */
 typedef struct tl_calibration {
     unsigned int size;
@@ -170,6 +207,7 @@ TL_EXPORT void tl_config_init_size(tl_config* config, unsigned int size);
 TL_EXPORT void tl_summary_init_size(tl_summary* summary, unsigned int size);
 TL_EXPORT void tl_stats_init_size(tl_stats* stats, unsigned int size);
 TL_EXPORT void tl_calibration_init_size(tl_calibration* calibration, unsigned int size);
+TL_EXPORT void tl_backend_init_size(tl_backend* backend, unsigned int size);
 static inline void tl_options_init(tl_options* o) {
     tl_options_init_size(o, sizeof *o);
 }
@@ -184,6 +222,9 @@ static inline void tl_stats_init(tl_stats* s) {
 }
 static inline void tl_calibration_init(tl_calibration* c) {
     tl_calibration_init_size(c, sizeof *c);
+}
+static inline void tl_backend_init(tl_backend* b) {
+    tl_backend_init_size(b, sizeof *b);
 }
 
 /* ---- Owning a throttle ---- */
@@ -236,6 +277,9 @@ TL_EXPORT int tl_get_config(tl_handle* h, tl_config* config);
 TL_EXPORT int tl_set_config(tl_handle* h, const tl_config* config, unsigned int fields,
                             tl_config* applied);
 TL_EXPORT int tl_get_stats(tl_handle* h, tl_stats* stats);
+/* The shared budget's state as this machine's throttle process last published it (no call
+ * to the backend is made): state TL_BACKEND_NONE for a throttle of this machine alone. */
+TL_EXPORT int tl_get_backend(tl_handle* h, tl_backend* backend);
 
 /* The kill flag. Setting it from any process stops the run: every waiter returns
  * TL_KILLED, the helpers end and the owner stops. Clearing it does not restart anything

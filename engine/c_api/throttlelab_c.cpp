@@ -141,6 +141,10 @@ void tl_calibration_init_size(tl_calibration* c, unsigned int size) {
     capi::initUpTo(c, size, capi::initCalibration);
 }
 
+void tl_backend_init_size(tl_backend* b, unsigned int size) {
+    capi::initUpTo(b, size, capi::initBackend);
+}
+
 tl_throttle* tl_create(const tl_options* options) {
     capi::clearError();
     ThrottleOptions o;
@@ -336,6 +340,16 @@ int tl_get_stats(tl_handle* h, tl_stats* stats) {
     for (const WorkerInfo& w : h->client->workers())
         if (w.state != WorkerState::Free) ++workers;
     capi::toC(h->client->stats(), run, workers, stats);
+    return TL_OK;
+}
+
+int tl_get_backend(tl_handle* h, tl_backend* backend) {
+    capi::clearError();
+    if (!validHandle(h)) return capi::lastStatus();
+    if (!backend) return fail(TL_ERR_BAD_INPUT, "backend is NULL");
+    if (!capi::sizeIsKnown(backend->size, capi::kBackendV3Size, "tl_backend"))
+        return capi::lastStatus();
+    capi::toC(h->client->backendInfo(), backend);
     return TL_OK;
 }
 

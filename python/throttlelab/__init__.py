@@ -25,15 +25,16 @@ from ._library import LibraryNotFoundError, version as _library_version
 from ._errors import ThrottleError
 from ._kill_flag import KillFlag
 from ._throttle import Throttle, attach
-from ._values import Calibration, Config, RatePair, Stats, Summary
+from ._values import Backend, Calibration, Config, RatePair, Stats, Summary
 
 HARDCAPS = ("limit", "one", "none", "window")
 MODES = ("exact", "classic")
+BACKEND_LOSS_POLICIES = ("closed", "open", "local")
 
 __version__ = _library_version()
 
 __all__ = [
     "Throttle", "attach", "ThrottleError", "LibraryNotFoundError", "KillFlag",
-    "RatePair", "Summary", "Stats", "Config", "Calibration", "HARDCAPS", "MODES",
-    "__version__",
+    "RatePair", "Summary", "Stats", "Config", "Calibration", "Backend", "HARDCAPS", "MODES",
+    "BACKEND_LOSS_POLICIES", "__version__",
 ]

@@ -14,7 +14,7 @@ import os
 
 # ---- Constants, as in throttlelab.h ----
 
-TL_API_VERSION = 2
+TL_API_VERSION = 3
 
 TL_GRANTED = 1
 TL_TIMED_OUT = 0
@@ -44,6 +44,16 @@ TL_SET_MODE = 0x08
 TL_SET_CORRECTION = 0x10
 TL_SET_RF_RATE = 0x20
 TL_SET_AUTO_EMIT = 0x40
+
+TL_BACKEND_LOSS_DEFAULT = -1
+TL_BACKEND_LOSS_CLOSED = 0
+TL_BACKEND_LOSS_OPEN = 1
+TL_BACKEND_LOSS_LOCAL = 2
+
+TL_BACKEND_NONE = 0
+TL_BACKEND_CONNECTING = 1
+TL_BACKEND_CONNECTED = 2
+TL_BACKEND_LOST = 3
 
 
 # ---- Structs, field for field as in throttlelab.h (ctypes aligns them as the C compiler does) ----
@@ -78,6 +88,8 @@ class TlOptions(ctypes.Structure):
         ("auto_calibrate", ctypes.c_int),
         ("helper_path", ctypes.c_char_p),
         ("log_path", ctypes.c_char_p),
+        ("backend_url", ctypes.c_char_p),  # since version 3
+        ("on_backend_loss", ctypes.c_int),
     ]
 
 
@@ -120,6 +132,25 @@ class TlStats(ctypes.Structure):
     ]
 
 
+class TlBackend(ctypes.Structure):
+    _fields_ = [
+        ("size", ctypes.c_uint),
+        ("state", ctypes.c_int),
+        ("policy", ctypes.c_int),
+        ("machines", ctypes.c_int),
+        ("outages", ctypes.c_int),
+        ("state_for_s", ctypes.c_double),
+        ("calls", ctypes.c_ulonglong),
+        ("leased", ctypes.c_ulonglong),
+        ("returned", ctypes.c_ulonglong),
+        ("budget_taken", ctypes.c_ulonglong),
+        ("budget_rate", ctypes.c_double),
+        ("url", ctypes.c_char * 256),
+        ("feed", ctypes.c_char * 64),
+        ("error", ctypes.c_char * 256),
+    ]
+
+
 class TlCalibration(ctypes.Structure):
     _fields_ = [
         ("size", ctypes.c_uint),
@@ -148,6 +179,7 @@ _PROTOTYPES = {
     "tl_summary_init_size": (None, [_void_p, ctypes.c_uint]),
     "tl_stats_init_size": (None, [_void_p, ctypes.c_uint]),
     "tl_calibration_init_size": (None, [_void_p, ctypes.c_uint]),
+    "tl_backend_init_size": (None, [_void_p, ctypes.c_uint]),
     "tl_create": (_void_p, [ctypes.POINTER(TlOptions)]),
     "tl_start": (_c_int, [_void_p]),
     "tl_stop": (_c_int, [_void_p, ctypes.POINTER(TlSummary)]),
@@ -167,6 +199,7 @@ _PROTOTYPES = {
     "tl_set_config": (_c_int, [_void_p, ctypes.POINTER(TlConfig), _c_uint,
                                ctypes.POINTER(TlConfig)]),
     "tl_get_stats": (_c_int, [_void_p, ctypes.POINTER(TlStats)]),
+    "tl_get_backend": (_c_int, [_void_p, ctypes.POINTER(TlBackend)]),
     "tl_kill_flag_set": (_c_int, [_void_p]),
     "tl_kill_flag_clear": (_c_int, [_void_p]),
     "tl_kill_flag_is_set": (_c_int, [_void_p]),

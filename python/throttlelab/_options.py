@@ -17,10 +17,14 @@ HARDCAPS = {"limit": _c.TL_HARDCAP_LIMIT, "one": _c.TL_HARDCAP_ONE,
 MODES = {"exact": _c.TL_MODE_EXACT, "classic": _c.TL_MODE_CLASSIC}
 HARDCAP_NAMES = {value: name for name, value in HARDCAPS.items()}
 MODE_NAMES = {value: name for name, value in MODES.items()}
+BACKEND_LOSS_POLICIES = {"closed": _c.TL_BACKEND_LOSS_CLOSED, "open": _c.TL_BACKEND_LOSS_OPEN,
+                         "local": _c.TL_BACKEND_LOSS_LOCAL}
+BACKEND_LOSS_NAMES = {value: name for name, value in BACKEND_LOSS_POLICIES.items()}
 
 # Throttle(max_n, per, **kwargs): mp_throttle's keywords, then ThrottleLab's own.
 CONSTRUCTOR_KEYWORDS = ("as_monitor", "as_throttle", "auto_emit", "auto_calibrate",
-                        "_correction", "hardcap", "rf_rate", "mode", "name", "log_path")
+                        "_correction", "hardcap", "rf_rate", "mode", "name", "log_path",
+                        "backend", "on_backend_loss")
 
 # Throttle.set(**changes): what can change while workers run, and its TL_SET_* bit.
 # `correction` is accepted as well as mp_throttle's `_correction`, since config() and stats
@@ -113,6 +117,14 @@ class OwnerOptions:
         self.name = text("name", keywords["name"]) if "name" in keywords else None
         self.log_path = (text("log_path", keywords["log_path"])
                          if keywords.get("log_path") is not None else None)
+        # One budget shared with other machines' throttles on the same key (the URL's form
+        # and what it needs, exact mode, are the library's to check), and what this one does
+        # while the backend is slow or gone; None: closed with hardcap='window', else local.
+        self.backend = (text("backend", keywords["backend"])
+                        if keywords.get("backend") is not None else None)
+        self.on_backend_loss = (choice("on_backend_loss", keywords["on_backend_loss"],
+                                       BACKEND_LOSS_POLICIES)
+                                if keywords.get("on_backend_loss") is not None else None)
 
     def apply(self, changes):
         """Folds set()'s already-checked `changes` (see live_changes) into these options."""
@@ -128,6 +140,7 @@ class OwnerOptions:
         o = _c.initialized(_c.TlOptions, _c.lib.tl_options_init_size)
         name = self.name.encode("utf-8")
         log = self.log_path.encode("utf-8") if self.log_path is not None else None
+        backend = self.backend.encode("utf-8") if self.backend is not None else None
         o.name = name
         o.max_n = self.max_n
         o.per = self.per
@@ -141,7 +154,10 @@ class OwnerOptions:
         o.auto_emit = -1 if self.auto_emit is None else int(self.auto_emit)
         o.auto_calibrate = -1 if self.auto_calibrate is None else int(self.auto_calibrate)
         o.log_path = log
-        return o, (name, log)
+        o.backend_url = backend
+        o.on_backend_loss = (_c.TL_BACKEND_LOSS_DEFAULT if self.on_backend_loss is None
+                             else self.on_backend_loss)
+        return o, (name, log, backend)
 
 
 def _optional_flag(option, value):

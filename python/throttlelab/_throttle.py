@@ -41,7 +41,11 @@ class Throttle:
     _correction), _correction, hardcap ('limit', 'one', 'none', 'window'), rf_rate (monitor
     refresh period, s). ThrottleLab's own: mode ('exact', deadline based, needs no
     calibration; or 'classic', the reference's sleep loop), name (what workers attach by; a
-    unique one by default), log_path (a CSV the monitor appends a row per permit to).
+    unique one by default), log_path (a CSV the monitor appends a row per permit to),
+    backend (one budget shared with the throttles of other machines on the same key:
+    'redis://HOST[:PORT][/DB]?key=NAME' or 'redis+unix:///PATH?key=NAME'; exact mode) and
+    on_backend_loss ('closed', 'open' or 'local': what it does while the backend is slow or
+    gone; default 'closed' with hardcap='window', else 'local'). See backend().
 
     Anything unknown or out of range raises ValueError naming the option. Nothing runs until
     start().
@@ -235,6 +239,18 @@ class Throttle:
         check(_c.lib.tl_get_stats(handle, ctypes.byref(s)),
               "statistics of throttle '%s'" % self.name)
         return _values.stats_from_c(s)
+
+    def backend(self):
+        """How a throttle sharing one budget (backend=...) stands with its backend and the
+        whole budget, as a Backend named tuple; None for a throttle of this machine alone or
+        before the first start."""
+        handle = self._current_link().handle()
+        if handle is None:
+            return None
+        b = _c.empty(_c.TlBackend)
+        check(_c.lib.tl_get_backend(handle, ctypes.byref(b)),
+              "backend of throttle '%s'" % self.name)
+        return _values.backend_from_c(b)
 
     def latest(self):
         """(seconds_per_permit, permits_per_second) over the latest window of `per`."""

@@ -5,6 +5,7 @@ twice gives the same numbers; call the method again for fresh ones."""
 
 from collections import namedtuple
 
+from . import _library as _c
 from . import _options
 
 class _PrintsAsTuple:
@@ -63,6 +64,20 @@ Calibration.__doc__ = ("What _calibrate() measured: the rate reached with correc
                        "mp_throttle's own formula (1 - achieved/target), the correction set, "
                        "and the rate reached with it.")
 
+Backend = namedtuple("Backend", ["url", "state", "policy", "feed", "machines", "outages",
+                                 "state_for_s", "calls", "leased", "returned", "budget_taken",
+                                 "budget_rate", "error"])
+Backend.__doc__ = """A throttle sharing one budget with other machines (Throttle(backend=...)),
+as its throttle process last published it: state is 'connecting', 'connected' or 'lost';
+policy what it does while lost ('closed', 'open', 'local'); feed where permits come from now;
+machines the machines seen on the key, this one included; outages the links lost since the
+start; calls, leased and returned its calls to the backend, the permits granted and those
+given back unused; budget_taken every machine's permits in the last window and budget_rate
+their latest rates summed; error the last failure ('' if none)."""
+
+_BACKEND_STATES = {_c.TL_BACKEND_CONNECTING: "connecting", _c.TL_BACKEND_CONNECTED: "connected",
+                   _c.TL_BACKEND_LOST: "lost"}
+
 ZERO_PAIR = RatePair(0.0, 0.0)
 ZERO_STATS = Stats(ZERO_PAIR, ZERO_PAIR, ZERO_PAIR, ZERO_PAIR, 0, 0.0, 0, 0.0, 0,
                    0.0, 0.0, 0.0, 0, False, False, 0)
@@ -92,3 +107,17 @@ def config_from_c(c):
 def calibration_from_c(c):
     return Calibration(c.target_rate, c.uncorrected_rate, c.reference_correction,
                        c.correction, c.corrected_rate)
+
+
+def backend_from_c(b):
+    """None for a throttle of this machine alone."""
+    if b.state == _c.TL_BACKEND_NONE:
+        return None
+
+    def text(raw):
+        return raw.decode("utf-8", "replace")
+
+    return Backend(text(b.url), _BACKEND_STATES.get(b.state, b.state),
+                   _options.BACKEND_LOSS_NAMES.get(b.policy, b.policy), text(b.feed),
+                   b.machines, b.outages, b.state_for_s, b.calls, b.leased, b.returned,
+                   b.budget_taken, b.budget_rate, text(b.error))

@@ -5,20 +5,25 @@
 
 #include <math.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static int failures = 0;
-#define CHECK(cond, what)                                                                      \
-    do {                                                                                       \
-        if (!(cond)) {                                                                         \
-            fprintf(stderr, "FAIL line %d: %s (last error: %s)\n", __LINE__, what,             \
-                    tl_last_error());                                                          \
-            ++failures;                                                                        \
-        }                                                                                      \
+#define CHECK(cond, what)                                                                          \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "FAIL line %d: %s (last error: %s)\n", __LINE__, what,                 \
+                    tl_last_error());                                                              \
+            ++failures;                                                                            \
+        }                                                                                          \
     } while (0)
 
 static tl_options options_named(const char* name, long long max_n, double per) {
@@ -50,6 +55,42 @@ static void bad_input_is_named(void) {
     CHECK(tl_create(&o) == NULL && tl_last_status() == TL_ERR_VERSION,
           "a struct smaller than any version is refused");
     CHECK(tl_create(NULL) == NULL && tl_last_status() == TL_ERR_BAD_INPUT, "NULL options");
+    o = options_named(name, 5, 1);
+    o.backend_url = "http://localhost/?key=k";
+    CHECK(tl_create(&o) == NULL && tl_last_status() == TL_ERR_BAD_INPUT &&
+              strstr(tl_last_error(), "redis://") != NULL,
+          "a backend URL of another scheme is refused, saying what is accepted");
+    o = options_named(name, 5, 1);
+    o.backend_url = "redis://127.0.0.1:6379/0?key=k";
+    o.on_backend_loss = 7;
+    CHECK(tl_create(&o) == NULL && strstr(tl_last_error(), "on_backend_loss") != NULL,
+          "an unknown loss policy named");
+    o = options_named(name, 5, 1);
+    o.backend_url = "redis://127.0.0.1:6379/0?key=k";
+    o.mode = TL_MODE_CLASSIC;
+    CHECK(tl_create(&o) == NULL && tl_last_status() == TL_ERR_BAD_INPUT,
+          "a shared budget in classic mode is refused");
+}
+
+/* A program built against version 2 of the header passes a tl_options that ends at log_path:
+ * it is read up to there and its throttle is this machine's own. */
+static void a_version_2_caller_still_works(void) {
+    char name[64];
+    snprintf(name, sizeof name, "capi-v2-%d", (int)getpid());
+    tl_options o = options_named(name, 5, 1);
+    o.backend_url = "this byte is past the caller's struct and never read";
+    o.on_backend_loss = 99;
+    o.size = (unsigned)offsetof(tl_options, backend_url);
+    tl_throttle* t = tl_create(&o);
+    CHECK(t != NULL, "a version 2 tl_options is accepted");
+    if (!t) return;
+    CHECK(tl_start(t) == TL_OK, "and starts");
+    tl_backend b;
+    tl_backend_init(&b);
+    CHECK(tl_get_backend(tl_throttle_handle(t), &b) == TL_OK && b.state == TL_BACKEND_NONE &&
+              b.url[0] == '\0',
+          "with no backend");
+    tl_destroy(t);
 }
 
 static void attach_to_nothing(void) {
@@ -184,14 +225,118 @@ static void owner_death_ends_helpers(void) {
     tl_detach(h);
 }
 
+static double monotonic_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A real redis-server on a Unix socket in a folder of its own, no persistence; it dies with
+ * this process. Returns its pid, or -1 when it did not come up. */
+static pid_t start_redis(const char* folder, const char* socket_path) {
+    const pid_t pid = fork();
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (!freopen("/dev/null", "w", stdout)) _exit(127);
+        execlp("redis-server", "redis-server", "--port", "0", "--unixsocket", socket_path, "--save",
+               "", "--appendonly", "no", "--dir", folder, (char*)NULL);
+        _exit(127);
+    }
+    struct stat st;
+    for (int i = 0; i < 200; ++i) {
+        if (stat(socket_path, &st) == 0) return pid;
+        usleep(25000);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    return -1;
+}
+
+static int wait_for_machines(tl_handle* h, int machines, tl_backend* b) {
+    for (int i = 0; i < 200; ++i) {
+        tl_backend_init(b);
+        if (tl_get_backend(h, b) == TL_OK && b->state == TL_BACKEND_CONNECTED &&
+            b->machines >= machines)
+            return 1;
+        usleep(25000);
+    }
+    return 0;
+}
+
+/* Two throttles of this process with their own segments (two "machines") share one budget
+ * on a real Redis: the window hardcap holds across both, and each sees the other. */
+static void two_throttles_share_one_budget(void) {
+    char folder[] = "/tmp/tst_c_interface-redis-XXXXXX";
+    if (!mkdtemp(folder)) {
+        CHECK(0, "a temporary folder for redis-server");
+        return;
+    }
+    char socket_path[128], url[256], name_a[64], name_b[64];
+    snprintf(socket_path, sizeof socket_path, "%s/redis.sock", folder);
+    snprintf(url, sizeof url, "redis+unix://%s?key=capi-%d", socket_path, (int)getpid());
+    snprintf(name_a, sizeof name_a, "capi-shared-a-%d", (int)getpid());
+    snprintf(name_b, sizeof name_b, "capi-shared-b-%d", (int)getpid());
+    const pid_t redis = start_redis(folder, socket_path);
+    CHECK(redis > 0, "redis-server starts (scripts/setup.sh installs it)");
+    if (redis <= 0) return;
+
+    const long long max_n = 10;
+    tl_options o = options_named(name_a, max_n, 1);
+    o.hardcap = TL_HARDCAP_WINDOW;
+    o.backend_url = url;
+    tl_throttle* a = tl_create(&o);
+    o.name = name_b;
+    o.on_backend_loss = TL_BACKEND_LOSS_LOCAL;
+    tl_throttle* b = tl_create(&o);
+    CHECK(a && b, "two throttles on one key are made");
+    CHECK(a && b && tl_start(a) == TL_OK && tl_start(b) == TL_OK, "and start");
+    tl_handle* ha = a ? tl_throttle_handle(a) : NULL;
+    tl_handle* hb = b ? tl_throttle_handle(b) : NULL;
+    if (ha && hb) {
+        tl_backend info;
+        CHECK(wait_for_machines(ha, 2, &info), "each sees both machines on the key");
+        CHECK(strcmp(info.url, url) == 0, "with its URL");
+        CHECK(info.policy == TL_BACKEND_LOSS_CLOSED, "the window hardcap's default is closed");
+        CHECK(wait_for_machines(hb, 2, &info) && info.policy == TL_BACKEND_LOSS_LOCAL,
+              "the other kept the policy it was given");
+        /* Take from both for 1.5 s: any stretch shorter than two windows holds at most two
+         * windows' budget, 20, where two throttles of their own would grant about 50. */
+        long long taken_a = 0, taken_b = 0;
+        const double start = monotonic_s();
+        while (monotonic_s() - start < 1.5) {
+            taken_a += tl_has_fuel(ha) == 1;
+            taken_b += tl_has_fuel(hb) == 1;
+            usleep(1000);
+        }
+        CHECK(taken_a + taken_b <= 2 * max_n, "the two share one window's budget");
+        CHECK(taken_a > 0 && taken_b > 0, "and both take from it");
+        tl_backend_init(&info);
+        CHECK(tl_get_backend(ha, &info) == TL_OK && info.calls > 0 && info.leased > 0,
+              "the throttle process counts its calls and grants");
+        CHECK(tl_get_backend(ha, NULL) == TL_ERR_BAD_INPUT, "a NULL tl_backend is refused");
+        info.size = 4;
+        CHECK(tl_get_backend(ha, &info) == TL_ERR_VERSION, "a struct too small is refused");
+    }
+    tl_destroy(a);
+    tl_destroy(b);
+    kill(redis, SIGKILL);
+    waitpid(redis, NULL, 0);
+    unlink(socket_path);
+    rmdir(folder);
+}
+
 int main(void) {
     CHECK(tl_api_version() >= TL_API_VERSION, "the library is at least this header's version");
     CHECK(strlen(tl_version()) > 0, "a version string");
     bad_input_is_named();
     attach_to_nothing();
+    a_version_2_caller_still_works();
     own_a_throttle();
     owner_death_ends_helpers();
-    if (failures) fprintf(stderr, "%d checks failed\n", failures);
-    else printf("all checks passed\n");
+    two_throttles_share_one_budget();
+    if (failures)
+        fprintf(stderr, "%d checks failed\n", failures);
+    else
+        printf("all checks passed\n");
     return failures ? 1 : 0;
 }
