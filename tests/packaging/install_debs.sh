@@ -20,9 +20,15 @@ done
 export DEBIAN_FRONTEND=noninteractive
 remove() { apt-get remove --purge -y -q "${packages[@]}" >/dev/null 2>&1 || true; }
 trap remove EXIT
-# --no-download: only the local files; every dependency must already be installed (the
-# build's own Qt and python3 are), so this works offline and changes nothing else.
-if ! apt-get install -y -q --no-download --no-install-recommends "$debs"/*.deb >"$debs/apt.log" 2>&1; then
+# Only the local files: every dependency must already be installed (the build's own Qt,
+# hiredis and python3 are), so this works offline and changes nothing else. A simulation says
+# what would be installed first; apt's own --no-download cannot be used, since apt 2.6 then
+# fails on local .deb files ("Internal Error, Pathname to install is not absolute").
+simulated=$(apt-get install -s -q --no-install-recommends "$debs"/*.deb 2>&1) ||
+    { echo "$simulated"; skip "apt-get cannot plan the install (see above)"; }
+others=$(echo "$simulated" | awk '$1 == "Inst" {print $2}' | grep -vxF -f <(printf '%s\n' "${packages[@]}") || true)
+[ -z "$others" ] || skip "installing them would also install $(echo $others) (not offline)"
+if ! apt-get install -y -q --no-install-recommends "$debs"/*.deb >"$debs/apt.log" 2>&1; then
     cat "$debs/apt.log"
     skip "apt-get could not install the packages from local files alone (see above)"
 fi
