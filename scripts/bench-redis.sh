@@ -32,9 +32,9 @@ build/bin/throttlectl bench-shared --backend "redis://127.0.0.1:$port" \
 
 echo "bench-redis: Bottleneck 2.19.5 with ioredis (scripts/bench-redis)" >&2
 : > "$out/bottleneck.jsonl"
-for n in 100 1000 10000; do
+for n in 100 300 1000 3000 10000; do
     for variant in mintime reservoir; do
-        for processes in 1 4; do
+        for processes in 1 2 4 8; do
             echo "bench-redis: bottleneck $variant $n/s, $processes process(es)" >&2
             scripts/bench-redis/run-bottleneck.sh "$port" --variant "$variant" \
                 --processes "$processes" --max-n "$n" --per 1 --duration 5 >> "$out/bottleneck.jsonl"

@@ -19,21 +19,38 @@ def main(throttlelab_json, bottleneck_jsonl):
             what = "exact, leases (2 workers)" if p["mode"] == "exact" else "window, one call per permit (2 workers)"
             print(f"| {what} | {fmt(p['achieved_per_s'], 0)} | {fmt(p['redis_calls_per_permit'], 4)} | "
                   f"{fmt(p['redis_cpu_us_per_permit'], 2)} |")
-    print("\n### Achieved/target and the most permits in any 1 s window (per = 1 s, 1 worker per machine)\n")
-    print("| tool | setting | target/s | machines or processes | achieved/target | most in any window | Redis CPU per permit (us) |")
-    print("|---|---|---|---|---|---|---|")
+    # One row per tool, setting and target; a column per machine (or process) count, each
+    # cell "achieved/target, most permits in any window, Redis CPU us per permit".
+    rows = {}
+    counts = set()
+
+    def cell(achieved, most, cpu, error=""):
+        most_text = "-" if most < 0 else f"{int(most):,}"
+        return f"{fmt(achieved, 3)}{' (' + error + ')' if error else ''} / {most_text} / {fmt(cpu, 1)}"
+
     for p in points:
         if p["workers_per_machine"] != 1:
             continue
-        window = "-" if p["max_in_any_window"] < 0 else f"{int(p['max_in_any_window']):,}"
-        err = f" ({p['error']})" if p["error"] else ""
-        print(f"| ThrottleLab | {p['mode']} | {int(p['target_per_s']):,} | {p['machines']} | "
-              f"{fmt(p['achieved_over_target'], 4)}{err} | {window} | {fmt(p['redis_cpu_us_per_permit'], 1)} |")
+        key = ("ThrottleLab", p["mode"], int(p["target_per_s"]))
+        rows.setdefault(key, {})[p["machines"]] = cell(
+            p["achieved_over_target"], p["max_in_any_window"], p["redis_cpu_us_per_permit"],
+            p["error"])
+        counts.add(p["machines"])
     for line in open(bottleneck_jsonl):
         b = json.loads(line)
-        print(f"| Bottleneck | {b['variant']} | {int(b['target_per_s']):,} | {b['processes']} | "
-              f"{fmt(b['achieved_over_target'], 4)} | {int(b['max_in_any_window']):,} | "
-              f"{fmt(b['redis_cpu_us_per_permit'], 1)} |")
+        key = ("Bottleneck", b["variant"], int(b["target_per_s"]))
+        rows.setdefault(key, {})[b["processes"]] = cell(
+            b["achieved_over_target"], b["max_in_any_window"], b["redis_cpu_us_per_permit"])
+        counts.add(b["processes"])
+    counts = sorted(counts)
+    print("\n### Achieved/target, the most permits in any 1 s window, Redis CPU per permit (us)\n")
+    print("Per = 1 s, 1 worker per ThrottleLab machine; a column per machine (ThrottleLab) or "
+          "process (Bottleneck) count.\n")
+    print("| tool | setting | target/s | " + " | ".join(str(c) for c in counts) + " |")
+    print("|---|---|---|" + "---|" * len(counts))
+    for (tool, setting, target), cells in rows.items():
+        print(f"| {tool} | {setting} | {target:,} | "
+              + " | ".join(cells.get(c, "") for c in counts) + " |")
     print("\n### Latencies through Redis\n")
     print("| what | samples | p50 | p90 | p99 | max |")
     print("|---|---|---|---|---|---|")
